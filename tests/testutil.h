@@ -1,0 +1,23 @@
+/* testutil.h -- helpers shared by the Criterion suites in tests/. */
+#ifndef AIMCSIM_TESTUTIL_H
+#define AIMCSIM_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Path of the aimcsim program under test ($AIMCSIM, else build/aimcsim). */
+const char *tu_prog(void);
+
+/* Runs a shell command; stores its stdout and stderr (each NUL-terminated,
+ * caller frees) and returns its exit status (or -1). */
+int tu_sh(const char *cmd, char **out, char **err);
+
+/* Writes text to a fresh temporary file; returns its path (caller frees). */
+char *tu_tmpfile(const char *suffix, const char *text);
+
+/* Reads a whole file; NULL if it cannot be read (caller frees). */
+char *tu_slurp(const char *path, size_t *len);
+
+/* Nonzero when the slow tier is requested (AIMCSIM_SLOW=1 in the env). */
+int tu_slow(void);
+
+#endif

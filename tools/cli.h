@@ -1,0 +1,46 @@
+/*
+ * cli.h -- the subcommands of the aimcsim program and their shared
+ * argument handling.  Each cli_* returns the process exit status
+ * (see tools/aimcsim.c).
+ */
+#ifndef AIMCSIM_CLI_H
+#define AIMCSIM_CLI_H
+
+#include "sim/config.h"
+
+int cli_run(int argc, char **argv);
+int cli_map(int argc, char **argv);
+int cli_area(int argc, char **argv);
+int cli_schedule(int argc, char **argv);
+int cli_exec(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
+
+/* Options common to the subcommands that take a configuration. */
+typedef struct cli_opts {
+    config cfg;            /* loaded, overridden and checked */
+    const char *cfg_path;
+    const char *pos[4];    /* positional arguments after CONFIG */
+    int npos;
+    const char *out_dir;   /* --out */
+    const char *output;    /* -o */
+    const char *csv;       /* --csv */
+    const char *json;      /* --json */
+    int trace, quiet;      /* --trace, --quiet */
+} cli_opts;
+
+/* Parses "CONFIG [positional...] [--set k=v] [--out D] [-o F] [--csv F]
+ * [--json F] [--trace] [--quiet]", loads and checks the configuration.
+ * `allowed` lists the options this subcommand accepts (e.g. "set,out,trace").
+ * Returns 0, or the exit status after printing the error. */
+int cli_load(int argc, char **argv, const char *name, const char *allowed,
+             int max_pos, cli_opts *o);
+void cli_opts_free(cli_opts *o);
+
+/* The command line, for provenance blocks. */
+void cli_set_command_line(int argc, char **argv);
+const char *cli_command_line(void);
+
+/* 1 (after printing the usage) if --help or -h is among the arguments. */
+int cli_wants_help(int argc, char **argv, const char *name);
+
+#endif

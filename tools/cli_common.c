@@ -1,0 +1,121 @@
+/*
+ * cli_common.c -- argument handling shared by the subcommands: the config
+ * file, --set overrides (applied in order, after the file), output options.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/util.h"
+#include "tools/cli.h"
+
+static char *command_line;
+
+void cli_set_command_line(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    free(command_line);
+    command_line = xmalloc(n);
+    command_line[0] = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(command_line, " ");
+        strcat(command_line, argv[i]);
+    }
+}
+
+const char *cli_command_line(void) { return command_line ? command_line : ""; }
+
+static int allowed_opt(const char *allowed, const char *opt)
+{
+    size_t n = strlen(opt);
+    for (const char *p = allowed; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, opt, n))
+            return 1;
+        p = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+int cli_load(int argc, char **argv, const char *name, const char *allowed,
+             int max_pos, cli_opts *o)
+{
+    char err[ERR_LEN];
+    memset(o, 0, sizeof *o);
+    const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
+    int nsets = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *opt = a[0] == '-' ? a + (a[1] == '-' ? 2 : 1) : NULL;
+        int takes_value = opt && (!strcmp(opt, "set") || !strcmp(opt, "out") ||
+                                  !strcmp(opt, "o") || !strcmp(opt, "csv") ||
+                                  !strcmp(opt, "json"));
+        if (opt && !allowed_opt(allowed, opt)) {
+            fprintf(stderr, "aimcsim %s: unknown option '%s' (see aimcsim help %s)\n",
+                    name, a, name);
+            free(sets);
+            return 2;
+        }
+        if (takes_value && i + 1 >= argc) {
+            fprintf(stderr, "aimcsim %s: %s needs a value\n", name, a);
+            free(sets);
+            return 2;
+        }
+        if (!opt) {
+            if (!o->cfg_path)
+                o->cfg_path = a;
+            else if (o->npos < max_pos)
+                o->pos[o->npos++] = a;
+            else {
+                fprintf(stderr, "aimcsim %s: unexpected argument '%s'\n", name, a);
+                free(sets);
+                return 2;
+            }
+        } else if (!strcmp(opt, "set")) {
+            sets[nsets++] = argv[++i];
+        } else if (!strcmp(opt, "out")) {
+            o->out_dir = argv[++i];
+        } else if (!strcmp(opt, "o")) {
+            o->output = argv[++i];
+        } else if (!strcmp(opt, "csv")) {
+            o->csv = argv[++i];
+        } else if (!strcmp(opt, "json")) {
+            o->json = argv[++i];
+        } else if (!strcmp(opt, "trace")) {
+            o->trace = 1;
+        } else if (!strcmp(opt, "quiet")) {
+            o->quiet = 1;
+        }
+    }
+    if (!o->cfg_path) {
+        fprintf(stderr, "aimcsim %s: missing CONFIG.ini (see aimcsim help %s)\n", name, name);
+        free(sets);
+        return 2;
+    }
+    if (config_load(&o->cfg, o->cfg_path, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        config_free(&o->cfg);
+        free(sets);
+        return 2;
+    }
+    for (int k = 0; k < nsets; k++)
+        if (config_set(&o->cfg, sets[k], err, sizeof err) < 0) {
+            fprintf(stderr, "%s\n", err);
+            config_free(&o->cfg);
+            free(sets);
+            return 2;
+        }
+    free(sets);
+    if (config_check(&o->cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        config_free(&o->cfg);
+        return 2;
+    }
+    return 0;
+}
+
+void cli_opts_free(cli_opts *o) { config_free(&o->cfg); }

@@ -1,0 +1,134 @@
+/*
+ * cmd.h -- one command of a command stream, and the source interface through
+ * which the engine pulls commands (from a file, or lazily from the
+ * scheduler).
+ *
+ * A command stream is what the engine executes: each command names the unit
+ * that executes it, its operation and operands, and the ids of the commands
+ * it depends on.  Ids are consecutive from 0 in stream order; a command may
+ * only depend on commands before it (a dependency on itself or a later id is
+ * a cycle and is rejected).  Each unit executes its commands in stream order
+ * (a command starts no earlier than the previous command of its unit).
+ * The text file format is in docs/command-stream.md (traces/cmdstream.h).
+ */
+#ifndef AIMCSIM_CMD_H
+#define AIMCSIM_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Units that execute commands.  A unit is (kind, index). */
+enum unit_kind { UNIT_TILE, UNIT_CLUSTER, UNIT_SRAM, UNIT_DRAM, UNIT_NONE, UNIT_KINDS };
+
+/* A unit packed in 32 bits: kind in the top 4 bits, index below. */
+typedef uint32_t unit_id;
+#define UNIT(kind, idx) ((unit_id)(((uint32_t)(kind) << 28) | ((uint32_t)(idx) & 0x0fffffffu)))
+#define UNIT_KIND(u) ((enum unit_kind)((u) >> 28))
+#define UNIT_INDEX(u) ((uint32_t)((u) & 0x0fffffffu))
+
+enum cmd_op {
+    CMD_ACT,   /* array activation on a tile: drive rows, convert columns */
+    CMD_XFER,  /* NoC transfer from one unit to another */
+    CMD_MEM,   /* SRAM or DRAM read or write */
+    CMD_DIG,   /* digital-cluster operation */
+    CMD_SYNC,  /* no work: completes when its dependencies have */
+    CMD_MARK,  /* like SYNC, and records a milestone (latency metrics) */
+    CMD_OPS
+};
+
+/* Digital-cluster operations.  Shapes (m, n, k) per kind in
+ * docs/command-stream.md; work in arch/cluster.h. */
+enum dig_kind {
+    DIG_LAYERNORM, /* m rows of n elements */
+    DIG_SOFTMAX,   /* m rows of n elements */
+    DIG_GELU,      /* m x n elements */
+    DIG_ADD,       /* m x n elements (residual add, LoRA add) */
+    DIG_GEMM,      /* (m x k) . (k x n): projections mapped digital, LoRA, QK^T, AV */
+    DIG_REDUCE,    /* k partial vectors of n elements summed (m = 1) */
+    DIG_PERMUTE,   /* n elements moved */
+    DIG_EMBED,     /* m tokens of n elements looked up and added */
+    DIG_KINDS
+};
+
+/* Milestones recorded by CMD_MARK. */
+enum mark_kind {
+    MARK_TOKEN,    /* a token's output left the model (value: token index) */
+    MARK_PREFILL,  /* the prompt has been processed (value: sequence) */
+    MARK_KINDS
+};
+
+#define CMD_MAX_RANGES 8
+
+/* A set of rows or columns as at most CMD_MAX_RANGES ranges [lo, lo + n). */
+typedef struct cmd_set {
+    uint8_t nranges;
+    struct { uint32_t lo, n; } r[CMD_MAX_RANGES];
+} cmd_set;
+
+typedef struct cmd {
+    uint64_t id;
+    uint8_t op;          /* enum cmd_op */
+    unit_id unit;        /* executing unit (CMD_SYNC, CMD_MARK: UNIT_NONE) */
+    uint32_t tag;        /* attribution: index into the stream's tag table */
+    union {
+        struct {
+            cmd_set rows, cols;
+            uint8_t slices;   /* input slices (bit-serial), 1 for PWM */
+            uint8_t bits;     /* ADC resolution of this activation */
+        } act;
+        struct {
+            unit_id dst;
+            uint64_t bytes;
+        } xfer;
+        struct {
+            uint8_t write;    /* 0 read, 1 write */
+            uint64_t addr, bytes;
+        } mem;
+        struct {
+            uint8_t kind;     /* enum dig_kind */
+            uint32_t m, n, k;
+        } dig;
+        struct {
+            uint8_t kind;     /* enum mark_kind */
+            uint64_t value;
+        } mark;
+    } u;
+    uint32_t ndeps;
+    const uint64_t *deps; /* owned by the source; valid until its next call */
+} cmd;
+
+/* Number of rows (or columns) in a set. */
+static inline uint32_t cmd_set_count(const cmd_set *s)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < s->nranges; i++)
+        n += s->r[i].n;
+    return n;
+}
+
+/* A pull source of commands.  next() fills *c and returns 1, returns 0 at
+ * the end of the stream, -1 on error (message in err). */
+typedef struct cmd_source {
+    void *ctx;
+    int (*next)(void *ctx, cmd *c, char *err, size_t errlen);
+} cmd_source;
+
+/* A tag names what a command works for: a projection ("h3.mlp.c_fc"), an
+ * activation-only operation ("h3.attn.softmax") or "other"; layer -1 for
+ * none.  Tags are declared in the stream header. */
+typedef struct cmd_tag {
+    const char *name;
+    int32_t layer;
+} cmd_tag;
+
+/* Names: "act", "xfer", ...; "layernorm", ...; "token", ... */
+const char *cmd_op_name(int op);
+const char *cmd_dig_name(int kind);
+const char *cmd_mark_name(int kind);
+const char *cmd_unit_kind_name(int kind);
+/* Reverse lookups; -1 if unknown. */
+int cmd_op_parse(const char *s);
+int cmd_dig_parse(const char *s);
+int cmd_mark_parse(const char *s);
+
+#endif
