@@ -83,15 +83,13 @@ $(B)/bench_%: $(B)/tools/bench_%.o $(LIB)
 test: deps
 	@$(MAKE) --no-print-directory $(TESTBIN) $(PROG)
 	AIMCSIM=$(PROG) $(TESTBIN) -j2 $(TEST_ARGS)
-	@sh tests/cli.sh $(PROG)
 
 asan:
 	@$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
 	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	  build-asan/aimcsim-tests build-asan/aimcsim
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  AIMCSIM=build-asan/aimcsim AIMCSIM_SLOW=1 build-asan/aimcsim-tests -j2 $(TEST_ARGS)
-	@ASAN_OPTIONS=detect_leaks=1 sh tests/cli.sh build-asan/aimcsim
+	  AIMCSIM=build-asan/aimcsim build-asan/aimcsim-tests -j2 $(TEST_ARGS)
 
 bench: $(BENCHBIN) $(PROG)
 	@for b in $(BENCHBIN); do echo "== $$b"; $$b || exit 1; done

@@ -79,14 +79,18 @@ static int choice_index(const char *choices, const char *name)
 
 const char *config_enum_name(int i, int v)
 {
-    static __thread char buf[64]; /* per-thread scratch: the value is copied by callers */
+    /* Scratch that callers read before the eighth next call: enough for
+     * several names in one printf.  Thread-local, so threads never share. */
+    static __thread char ring[8][64];
+    static __thread unsigned next;
+    char *buf = ring[next++ % 8];
     const char *p = params[i].choices;
     for (int idx = 0; p; idx++) {
         const char *e = strchr(p, '|');
         size_t len = e ? (size_t)(e - p) : strlen(p);
         if (idx == v) {
-            if (len >= sizeof buf)
-                len = sizeof buf - 1;
+            if (len >= sizeof ring[0])
+                len = sizeof ring[0] - 1;
             memcpy(buf, p, len);
             buf[len] = 0;
             return buf;

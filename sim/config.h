@@ -106,7 +106,8 @@ void config_where(const config *c, int i, char *buf, size_t n);
 int config_fail(const config *c, int i, char *err, size_t errlen,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* The name of enum parameter i's value v ("native"). */
+/* The name of enum parameter i's value v ("native"); valid until the
+ * eighth next call in the same thread. */
 const char *config_enum_name(int i, int v);
 
 /* Writes the effective configuration as INI (loadable again). */

@@ -1,4 +1,5 @@
 /* testutil.c -- helpers shared by the Criterion suites in tests/. */
+#define _DEFAULT_SOURCE
 #include "tests/testutil.h"
 
 #include <stdio.h>

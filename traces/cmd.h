@@ -130,5 +130,18 @@ const char *cmd_unit_kind_name(int kind);
 int cmd_op_parse(const char *s);
 int cmd_dig_parse(const char *s);
 int cmd_mark_parse(const char *s);
+int cmd_unit_kind_parse(const char *s);   /* "tile", ..., "none" */
+
+/* Text form of a unit: "tile12", "cluster0", "sram3", "dram0"; "-" for
+ * UNIT_NONE.  Writes at most CMD_UNIT_STRLEN bytes (NUL included) and
+ * returns the length without the NUL. */
+#define CMD_UNIT_STRLEN 24
+size_t cmd_unit_str(unit_id u, char *buf);
+/* Parses that text form (the whole string); 0 and *u set, or -1. */
+int cmd_unit_parse(const char *s, unit_id *u);
+
+/* 1 if a and b are the same command: id, op, unit, tag, the operands of
+ * their op (other union members are ignored) and the dependency list. */
+int cmd_equal(const cmd *a, const cmd *b);
 
 #endif

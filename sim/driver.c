@@ -1,0 +1,416 @@
+/*
+ * driver.c -- one simulation end to end (driver.h).
+ *
+ * Invariant: every object created here is released on every path (one
+ * cleanup at the end); an output file is either committed whole or
+ * aborted, and when the run failed only a stats.json marked partial is
+ * committed.
+ */
+#include "sim/driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/chip.h"
+#include "sim/engine.h"
+#include "sim/json.h"
+#include "sim/kernel.h"
+#include "sim/ofile.h"
+#include "sim/report.h"
+#include "sim/stats.h"
+#include "sim/util.h"
+#include "traces/chrome.h"
+#include "traces/cmdstream.h"
+#include "traces/power.h"
+#include "workloads/mapper.h"
+#include "workloads/model.h"
+#include "workloads/sched.h"
+#include "workloads/transform.h"
+
+/* Mapping figures registered as map.* statistics. */
+struct mapstats {
+    uint64_t arrays, nnz, acts, conversions, params, params_dense, flops, flops_dense;
+    uint64_t digital_macs, lora_macs, digital_proj;
+    double util;
+};
+
+struct sim {
+    const driver_opts *o;
+    model m;
+    transform t;
+    mapper mp;
+    int have_m, have_t, have_mp;
+    stats *st;
+    chip *chip;
+    kernel *k;
+    sched *sc;
+    cmdr *rd;
+    engine *eng;
+    chrome_trace *chrome;
+    power_trace *power;
+    struct mapstats ms;
+    char *trace_path, *power_path;
+};
+
+static void register_map_stats(struct sim *s)
+{
+    const mapper_sum *t = &s->mp.total;
+    struct mapstats *ms = &s->ms;
+    ms->arrays = s->mp.narrays;
+    ms->nnz = t->nnz;
+    ms->util = t->util;
+    ms->acts = t->acts;
+    ms->conversions = t->conversions;
+    ms->params = t->params;
+    ms->params_dense = t->params_dense;
+    ms->flops = t->flops;
+    ms->flops_dense = t->flops_dense;
+    ms->digital_macs = t->digital_macs;
+    ms->lora_macs = t->lora_macs;
+    for (uint32_t i = 0; i < s->mp.nproj; i++)
+        ms->digital_proj += s->mp.proj[i].exec == MAPPER_DIGITAL;
+    stats_counter(s->st, &ms->arrays, "map.arrays");
+    stats_real(s->st, &ms->util, "map.cell_util");
+    stats_counter(s->st, &ms->nnz, "map.stored_weights");
+    stats_counter(s->st, &ms->acts, "map.activations_per_token");
+    stats_counter(s->st, &ms->conversions, "map.conversions_per_token");
+    stats_counter(s->st, &ms->params, "map.params");
+    stats_counter(s->st, &ms->params_dense, "map.params_dense");
+    stats_counter(s->st, &ms->flops, "map.flops_per_token");
+    stats_counter(s->st, &ms->flops_dense, "map.flops_dense_per_token");
+    stats_counter(s->st, &ms->digital_proj, "map.digital_projections");
+    stats_counter(s->st, &ms->digital_macs, "map.digital_macs_per_token");
+    stats_counter(s->st, &ms->lora_macs, "map.lora_macs_per_token");
+}
+
+static char *join(const char *dir, const char *name) { return xasprintf("%s/%s", dir, name); }
+
+static void sched_chip_of(const chip *c, sched_chip *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    for (int k = 0; k < UNIT_KINDS; k++)
+        sc->units[k] = k == UNIT_NONE ? 0 : chip_count(c, (enum unit_kind)k);
+    sc->sram_bank_bytes = sc->units[UNIT_SRAM]
+                              ? chip_sram_capacity_bytes(c) / sc->units[UNIT_SRAM] : 0;
+}
+
+/* `aimcsim schedule`: the stream to a file. */
+static int write_stream(struct sim *s, char *err, size_t errlen)
+{
+    const config *c = s->o->cfg;
+    cmdstream_header h;
+    memset(&h, 0, sizeof h);
+    h.version = CMDSTREAM_VERSION;
+    for (int k = 0; k < UNIT_KINDS; k++)
+        h.units[k] = k == UNIT_NONE ? 0 : chip_count(s->chip, (enum unit_kind)k);
+    h.tags = sched_tags(s->sc, &h.ntags);
+    char hash[32];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(c));
+    cmdstream_prov prov[2] = {{"command", s->o->command ? s->o->command : ""},
+                              {"config_hash", hash}};
+    h.prov = prov;
+    h.nprov = 2;
+    cmdw *w = cmdw_open(s->o->stream_out, &h, err, errlen);
+    if (!w)
+        return DRIVER_EFAIL;
+    cmd_source src = sched_source(s->sc);
+    cmd cm;
+    int r;
+    while ((r = src.next(src.ctx, &cm, err, errlen)) == 1)
+        if (cmdw_write(w, &cm) < 0)
+            break;
+    if (r < 0) {
+        cmdw_abort(w);
+        return DRIVER_EFAIL;
+    }
+    return cmdw_commit(w, err, errlen) < 0 ? DRIVER_EFAIL : 0;
+}
+
+static int open_traces(struct sim *s, engine_opts *eo, char *err, size_t errlen)
+{
+    const config *c = s->o->cfg;
+    const char *dir = s->o->out_dir;
+    /* Gzip when the trace is expected to be large: about 100 bytes per
+     * span, three spans per activation and ten per graph node and token. */
+    double spans = ((double)s->ms.acts * 3 + (double)s->m.nnodes * 10) *
+                   (double)(c->run_prompt_tokens + c->run_decode_tokens) * (double)c->run_batch;
+    int gz = spans * 100.0 > (double)c->trace_gzip_above_mb * 1048576.0;
+    s->trace_path = join(dir, gz ? "trace.json.gz" : "trace.json");
+    s->chrome = chrome_open(s->trace_path, (uint32_t)c->trace_max_tracks, err, errlen);
+    if (!s->chrome)
+        return DRIVER_EFAIL;
+    uint32_t n[UNIT_KINDS] = {0}, all = 0;
+    for (int k = 0; k < UNIT_KINDS; k++) {
+        n[k] = k == UNIT_NONE ? 0 : chip_count(s->chip, (enum unit_kind)k);
+        all += n[k];
+        eo->chrome_group[k] = -1;
+    }
+    eo->chrome_group[UNIT_TILE] = chrome_group(s->chrome, "tiles (arrays)", "tile", n[UNIT_TILE]);
+    eo->chrome_adc_group = chrome_group(s->chrome, "ADC banks", "adc", n[UNIT_TILE]);
+    eo->chrome_group[UNIT_CLUSTER] = chrome_group(s->chrome, "clusters", "cluster", n[UNIT_CLUSTER]);
+    if (n[UNIT_SRAM])
+        eo->chrome_group[UNIT_SRAM] = chrome_group(s->chrome, "SRAM banks", "sram", n[UNIT_SRAM]);
+    if (n[UNIT_DRAM])
+        eo->chrome_group[UNIT_DRAM] = chrome_group(s->chrome, "DRAM channels", "dram", n[UNIT_DRAM]);
+    eo->chrome_noc_group = chrome_group(s->chrome, "NoC transfers by source", "src", all);
+    /* Source tracks are named after their unit. */
+    uint32_t u = 0;
+    for (int k = 0; k < UNIT_KINDS; k++)
+        for (uint32_t i = 0; i < n[k]; i++, u++) {
+            char name[48];
+            snprintf(name, sizeof name, "from %s%u", cmd_unit_kind_name(k), i);
+            chrome_unit_name(s->chrome, eo->chrome_noc_group, u, name);
+        }
+    char hash[32];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(c));
+    chrome_meta(s->chrome, "command", s->o->command ? s->o->command : "");
+    chrome_meta(s->chrome, "config_hash", hash);
+    eo->chrome = s->chrome;
+
+    const char *names[CMD_OPS + 1];
+    for (int i = 0; i < CMD_OPS; i++)
+        names[i] = cmd_op_name(i);
+    names[CMD_OPS] = "static";
+    s->power_path = join(dir, "power.csv");
+    s->power = power_open(s->power_path, c->trace_bin_ns, names, CMD_OPS + 1, err, errlen);
+    if (!s->power)
+        return DRIVER_EFAIL;
+    eo->power = s->power;
+    return 0;
+}
+
+static int write_stats(struct sim *s, int partial, const char *error, char *err, size_t errlen)
+{
+    stats_prov pv = {s->o->command, s->o->cfg, partial, error};
+    char *path = join(s->o->out_dir, "stats.json");
+    ofile *o = ofile_open(path, 1, err, errlen);
+    free(path);
+    if (!o)
+        return -1;
+    stats_write_json(s->st, &pv, o);
+    if (ofile_commit(o, err, errlen) < 0)
+        return -1;
+    if (partial)
+        return 0;
+    path = join(s->o->out_dir, "stats.csv");
+    o = ofile_open(path, 1, err, errlen);
+    free(path);
+    if (!o)
+        return -1;
+    stats_write_csv(s->st, o);
+    return ofile_commit(o, err, errlen);
+}
+
+static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char *err,
+                        size_t errlen)
+{
+    const engine_tag_stats *ts = engine_tag_totals(s->eng);
+    const char *dir = s->o->out_dir;
+    char num[64];
+
+    /* tags.csv: every tag (graph node, "sample"). */
+    char *path = join(dir, "tags.csv");
+    ofile *o = ofile_open(path, 1, err, errlen);
+    free(path);
+    if (!o)
+        return -1;
+    ofile_puts(o, "tag,layer,commands,activations,busy_ps,energy_pj\n");
+    for (uint32_t i = 0; i < ntags; i++) {
+        json_real_fmt(num, sizeof num, ts[i].e_pj);
+        ofile_printf(o, "%s,%d,%llu,%llu,%llu,%s\n", tags[i].name, tags[i].layer,
+                     (unsigned long long)ts[i].commands, (unsigned long long)ts[i].acts,
+                     (unsigned long long)ts[i].busy_ps, num);
+    }
+    if (ofile_commit(o, err, errlen) < 0)
+        return -1;
+
+    /* layers.csv: tags summed by layer (-1: outside the blocks). */
+    path = join(dir, "layers.csv");
+    o = ofile_open(path, 1, err, errlen);
+    free(path);
+    if (!o)
+        return -1;
+    ofile_puts(o, "layer,commands,activations,busy_ps,energy_pj\n");
+    for (int32_t l = -1; l < (int32_t)s->m.layers; l++) {
+        engine_tag_stats sum = {0, 0, 0, 0};
+        for (uint32_t i = 0; i < ntags; i++)
+            if (tags[i].layer == l) {
+                sum.commands += ts[i].commands;
+                sum.acts += ts[i].acts;
+                sum.busy_ps += ts[i].busy_ps;
+                sum.e_pj += ts[i].e_pj;
+            }
+        json_real_fmt(num, sizeof num, sum.e_pj);
+        ofile_printf(o, "%d,%llu,%llu,%llu,%s\n", l, (unsigned long long)sum.commands,
+                     (unsigned long long)sum.acts, (unsigned long long)sum.busy_ps, num);
+    }
+    if (ofile_commit(o, err, errlen) < 0)
+        return -1;
+
+    /* projections.csv: the mapping of each projection and what it cost. */
+    path = join(dir, "projections.csv");
+    o = ofile_open(path, 1, err, errlen);
+    free(path);
+    if (!o)
+        return -1;
+    ofile_puts(o, "projection,layer,exec,lora,in,out,arrays,stored_weights,cell_util,"
+                  "activations_per_token,conversions_per_token,digital_macs_per_token,"
+                  "params,params_dense,flops_per_token,flops_dense_per_token,"
+                  "commands,activations,busy_ps,energy_pj\n");
+    for (uint32_t i = 0; i < s->m.nproj; i++) {
+        const model_proj *pj = &s->m.proj[i];
+        const mapper_proj *mpj = &s->mp.proj[i];
+        const mapper_sum *u = &mpj->sum;
+        uint32_t tg = (uint32_t)pj->node;
+        engine_tag_stats z = {0, 0, 0, 0};
+        const engine_tag_stats *t = tg < ntags ? &ts[tg] : &z;
+        char util[64], e[64];
+        json_real_fmt(util, sizeof util, u->util);
+        json_real_fmt(e, sizeof e, t->e_pj);
+        ofile_printf(o, "%s,%d,%s,%d,%u,%u,%llu,%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
+                        "%llu,%llu,%llu,%s\n",
+                     pj->name, pj->layer, mpj->exec == MAPPER_DIGITAL ? "digital" : "analog",
+                     mpj->lora, pj->in, pj->out, (unsigned long long)u->arrays,
+                     (unsigned long long)u->nnz, util, (unsigned long long)u->acts,
+                     (unsigned long long)u->conversions, (unsigned long long)u->digital_macs,
+                     (unsigned long long)u->params, (unsigned long long)u->params_dense,
+                     (unsigned long long)u->flops, (unsigned long long)u->flops_dense,
+                     (unsigned long long)t->commands, (unsigned long long)t->acts,
+                     (unsigned long long)t->busy_ps, e);
+    }
+    return ofile_commit(o, err, errlen);
+}
+
+static void cleanup(struct sim *s)
+{
+    if (s->chrome)
+        chrome_abort(s->chrome);
+    if (s->power)
+        power_abort(s->power);
+    engine_free(s->eng);
+    kernel_free(s->k);
+    cmdr_close(s->rd);
+    sched_free(s->sc);
+    chip_free(s->chip);
+    stats_free(s->st);
+    if (s->have_mp)
+        mapper_free(&s->mp);
+    if (s->have_t)
+        transform_free(&s->t);
+    if (s->have_m)
+        model_free(&s->m);
+    free(s->trace_path);
+    free(s->power_path);
+}
+
+int driver_run(const driver_opts *o, char *err, size_t errlen)
+{
+    struct sim s;
+    memset(&s, 0, sizeof s);
+    s.o = o;
+    const config *c = o->cfg;
+    int rc = DRIVER_EINPUT, started = 0;
+    uint32_t ntags = 0;
+    const cmd_tag *tags = NULL;
+
+    if (model_init(&s.m, c, err, errlen) < 0)
+        goto out;
+    s.have_m = 1;
+    if (transform_init(&s.t, &s.m, c, err, errlen) < 0)
+        goto out;
+    s.have_t = 1;
+    if (mapper_build(&s.mp, &s.m, &s.t, c, err, errlen) < 0)
+        goto out;
+    s.have_mp = 1;
+    s.st = stats_create();
+    register_map_stats(&s);
+    s.chip = chip_create(c, s.mp.narrays, s.st, err, errlen);
+    if (!s.chip)
+        goto out;
+    sched_chip scc;
+    sched_chip_of(s.chip, &scc);
+    s.sc = sched_create(c, &s.m, &s.t, &s.mp, &scc, s.st, err, errlen);
+    if (!s.sc)
+        goto out;
+    if (o->stream_out) {
+        rc = write_stream(&s, err, errlen);
+        goto out;
+    }
+
+    cmd_source src;
+    if (o->stream_in) {
+        s.rd = cmdr_open(o->stream_in, err, errlen);
+        if (!s.rd)
+            goto out;
+        const cmdstream_header *h = cmdr_header(s.rd);
+        if (cmdstream_validate_units(h, scc.units, err, errlen) < 0)
+            goto out;
+        tags = h->tags;
+        ntags = h->ntags;
+        src = cmdr_source(s.rd);
+    } else {
+        tags = sched_tags(s.sc, &ntags);
+        src = sched_source(s.sc);
+    }
+
+    rc = DRIVER_EFAIL;
+    s.k = kernel_create((enum kernel_backend)c->run_kernel, err, errlen);
+    if (!s.k)
+        goto out;
+    engine_opts eo;
+    memset(&eo, 0, sizeof eo);
+    eo.window = (uint32_t)c->run_window_cmds;
+    eo.tags = tags;
+    eo.ntags = ntags;
+    eo.progress = c->run_progress;
+    eo.expect_tokens = sched_tokens_out(s.sc);
+    eo.batch = (uint32_t)c->run_batch;
+    for (int k = 0; k < UNIT_KINDS; k++)
+        eo.chrome_group[k] = -1;
+    eo.chrome_adc_group = eo.chrome_noc_group = -1;
+    if (o->trace && o->out_dir && open_traces(&s, &eo, err, errlen) != 0)
+        goto out;
+    s.eng = engine_create(s.k, s.chip, s.st, &eo);
+    started = 1;
+    if (engine_run(s.eng, src, err, errlen) < 0) {
+        /* A stream that turns out malformed is bad input. */
+        rc = o->stream_in ? DRIVER_EINPUT : DRIVER_EFAIL;
+        goto out;
+    }
+    uint64_t t_end = engine_end_ps(s.eng);
+    chip_finalize(s.chip, t_end);
+    if (engine_check(s.eng, err, errlen) < 0 || chip_check(s.chip, err, errlen) < 0)
+        goto out;
+
+    if (o->out_dir) {
+        if (ofile_mkdirs(o->out_dir, err, errlen) < 0 || write_stats(&s, 0, NULL, err, errlen) < 0 ||
+            write_tables(&s, tags, ntags, err, errlen) < 0)
+            goto out;
+        if (s.chrome) {
+            int r = chrome_commit(s.chrome, err, errlen);
+            s.chrome = NULL;
+            if (r < 0)
+                goto out;
+        }
+        if (s.power) {
+            double st_mw[CMD_OPS + 1] = {0};
+            st_mw[CMD_OPS] = stats_get(s.st, "power.static_mw", NULL);
+            int r = power_commit(s.power, t_end, st_mw, err, errlen);
+            s.power = NULL;
+            if (r < 0)
+                goto out;
+        }
+    }
+    if (o->report)
+        report_print(o->report, c, &s.m, &s.t, &s.mp, s.st, tags, ntags,
+                     engine_tag_totals(s.eng));
+    rc = 0;
+out:
+    if (rc != 0 && started && o->out_dir && s.st) {
+        char e2[ERR_LEN];
+        if (ofile_mkdirs(o->out_dir, e2, sizeof e2) == 0)
+            write_stats(&s, 1, err, e2, sizeof e2);
+    }
+    cleanup(&s);
+    return rc;
+}

@@ -1,0 +1,42 @@
+/*
+ * driver.h -- one simulation, end to end: configuration -> model ->
+ * transform -> mapping -> chip -> command stream (scheduled in-process, or
+ * read from a file) -> engine -> checks -> report and output files.
+ *
+ * The same function backs `aimcsim run`, `exec` and `schedule`, the sweeps
+ * and the golden tests.  It never exits; it returns a status:
+ *   0 success; DRIVER_EINPUT bad input (configuration, command stream,
+ *   mapping that does not fit) -> exit 2; DRIVER_EFAIL a run that failed
+ *   (an end-of-run invariant, an I/O error) -> exit 1.
+ *
+ * Output files (docs/outputs.md), all written whole or not at all, in
+ * out_dir: stats.json, stats.csv, projections.csv, layers.csv, tags.csv;
+ * with trace: trace.json (or trace.json.gz) and power.csv.  When a run
+ * fails after it started, stats.json is still written, marked partial, and
+ * nothing else.
+ */
+#ifndef AIMCSIM_DRIVER_H
+#define AIMCSIM_DRIVER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sim/config.h"
+
+#define DRIVER_EINPUT 2
+#define DRIVER_EFAIL 1
+
+typedef struct driver_opts {
+    const config *cfg;        /* checked configuration (config_check passed) */
+    const char *stream_in;    /* exec: the stream to execute; NULL: schedule in-process */
+    const char *stream_out;   /* schedule: write the stream here instead of simulating */
+    const char *out_dir;      /* NULL: no output files */
+    int trace;                /* write the timeline and power traces */
+    FILE *report;             /* the human report; NULL: none */
+    const char *command;      /* command line, for provenance */
+} driver_opts;
+
+/* Returns 0, DRIVER_EINPUT or DRIVER_EFAIL (message in err). */
+int driver_run(const driver_opts *o, char *err, size_t errlen);
+
+#endif

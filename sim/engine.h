@@ -1,0 +1,74 @@
+/*
+ * engine.h -- executes a command stream on the chip, through the kernel.
+ *
+ * Semantics (docs/engine.md):
+ *  - Commands enter a window of at most [run] window_cmds commands, read
+ *    ahead of the oldest unfinished one, in stream order.
+ *  - A command issues when all its dependencies have completed and every
+ *    earlier command of its unit has issued (in-order issue per unit).  At
+ *    issue, at kernel time t, the engine asks the chip to reserve the
+ *    resources the command needs (chip_act, chip_xfer, chip_mem, chip_dig);
+ *    the chip returns when the work starts and ends, the waits inside it by
+ *    cause, and its dynamic energy.  The command completes at its end time
+ *    (one kernel event), which may release its dependants.
+ *  - SYNC and MARK commands do no work and complete at the time they issue
+ *    (through a zero-delay event, so in FIFO order with other events).
+ *  - Stall attribution: a command's dependency stall is the time it spent
+ *    at the head of its unit's queue waiting for its dependencies (from
+ *    when its unit predecessor issued, or it entered the window, to when its
+ *    last dependency completed); resource stalls come from the chip.
+ *
+ * Ownership: the engine borrows the kernel, chip, stats and trace sinks;
+ * the caller frees them after engine_free.
+ */
+#ifndef AIMCSIM_ENGINE_H
+#define AIMCSIM_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/chip.h"
+#include "sim/kernel.h"
+#include "sim/stats.h"
+#include "traces/cmd.h"
+
+typedef struct engine engine;
+struct chrome_trace;
+struct power_trace;
+
+typedef struct engine_opts {
+    uint32_t window;              /* look-ahead in commands ([run] window_cmds) */
+    const cmd_tag *tags;          /* tag table (names, layers) */
+    uint32_t ntags;
+    int progress;                 /* show a progress line on stderr */
+    uint64_t expect_tokens;       /* for the progress line: tokens to produce */
+    uint32_t batch;               /* sequences: tokens per mark are counted per sequence */
+    struct chrome_trace *chrome;  /* NULL: no timeline trace */
+    int chrome_group[UNIT_KINDS]; /* its group per unit kind (-1: none) */
+    int chrome_adc_group;         /* the ADC banks' group (-1: none) */
+    int chrome_noc_group;         /* transfers, one track per source unit,
+                                   * units numbered tiles, clusters, SRAM
+                                   * banks, DRAM channels (-1: none) */
+    struct power_trace *power;    /* NULL: no power trace; components are
+                                   * indexed by enum cmd_op */
+} engine_opts;
+
+/* Registers the engine's stats (run.*, stall.dep_ps, cmd.*, per tag). */
+engine *engine_create(kernel *k, chip *c, stats *st, const engine_opts *o);
+/* Runs the source to its end and the kernel until idle.  Returns 0, or -1
+ * with a message (a source error, an invalid unit, a stuck stream). */
+int engine_run(engine *e, cmd_source src, char *err, size_t errlen);
+/* End-of-run invariants: every command retired, each tag's energy adds up
+ * to the dynamic total.  0 or -1 with a message. */
+int engine_check(const engine *e, char *err, size_t errlen);
+/* Simulated time at which the last command completed. */
+uint64_t engine_end_ps(const engine *e);
+/* Per-tag totals, for the per-projection and per-layer tables. */
+typedef struct engine_tag_stats {
+    uint64_t commands, acts, busy_ps;
+    double e_pj;
+} engine_tag_stats;
+const engine_tag_stats *engine_tag_totals(const engine *e);
+void engine_free(engine *e);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * report.c -- the human report of a run (report.h).  Reads statistics by
+ * name; prints nothing that is not in the registry or the mapping.
+ */
+#include "sim/report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/units.h"
+#include "sim/util.h"
+
+void report_time(char *buf, size_t n, double ps)
+{
+    static const struct { double div; const char *unit; } u[] = {
+        {1e12, "s"}, {1e9, "ms"}, {1e6, "us"}, {1e3, "ns"}, {1, "ps"}};
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
+        if (fabs(ps) >= u[i].div || i + 1 == sizeof u / sizeof u[0]) {
+            snprintf(buf, n, "%.4g %s", ps / u[i].div, u[i].unit);
+            return;
+        }
+}
+
+void report_energy(char *buf, size_t n, double pj)
+{
+    static const struct { double div; const char *unit; } u[] = {
+        {1e12, "J"}, {1e9, "mJ"}, {1e6, "uJ"}, {1e3, "nJ"}, {1, "pJ"}};
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
+        if (fabs(pj) >= u[i].div || i + 1 == sizeof u / sizeof u[0]) {
+            snprintf(buf, n, "%.4g %s", pj / u[i].div, u[i].unit);
+            return;
+        }
+}
+
+static double g(const stats *st, const char *name) { return stats_get(st, name, NULL); }
+
+static void row_time(FILE *f, const char *label, double ps)
+{
+    char b[32];
+    report_time(b, sizeof b, ps);
+    fprintf(f, "  %-26s %14s\n", label, b);
+}
+
+struct top {
+    uint32_t tag;
+    double e;
+};
+
+static int by_energy(const void *a, const void *b)
+{
+    const struct top *x = a, *y = b;
+    if (x->e != y->e)
+        return x->e < y->e ? 1 : -1;
+    return x->tag < y->tag ? -1 : x->tag > y->tag;
+}
+
+void report_print(FILE *f, const config *c, const model *m, const transform *t,
+                  const mapper *mp, const stats *st, const cmd_tag *tags, uint32_t ntags,
+                  const engine_tag_stats *ts)
+{
+    char b1[32], b2[32];
+    fprintf(f, "aimcsim %s: %s, %s, %s mapping, %lldx%lld arrays, %lld ADCs/tile, kernel %s\n",
+            AIMCSIM_VERSION, config_enum_name(PARAM_model_preset, c->model_preset),
+            config_enum_name(PARAM_transform_kind, c->transform_kind),
+            config_enum_name(PARAM_mapping_strategy, c->mapping_strategy),
+            (long long)c->tile_rows, (long long)c->tile_cols, (long long)c->adc_count,
+            config_enum_name(PARAM_run_kernel, c->run_kernel));
+    fprintf(f, "  %lld prompt + %lld decode tokens, batch %lld; %u layers, d_model %u\n\n",
+            (long long)c->run_prompt_tokens, (long long)c->run_decode_tokens,
+            (long long)c->run_batch, m->layers, m->d_model);
+
+    fprintf(f, "Latency\n");
+    row_time(f, "prefill", g(st, "run.prefill_ps"));
+    row_time(f, "time to first token", g(st, "run.ttft_ps"));
+    row_time(f, "per decoded token", g(st, "run.tpot_ps"));
+    row_time(f, "total", g(st, "run.total_ps"));
+    fprintf(f, "  %-26s %14.4g\n\n", "tokens/s", g(st, "run.tokens_per_s"));
+
+    static const char *const parts[] = {"adc", "dac", "array", "periphery", "digital", "noc",
+                                        "sram", "dram", "program", "static"};
+    double total = g(st, "energy.total_pj");
+    report_energy(b1, sizeof b1, total);
+    fprintf(f, "Energy                       %14s\n", b1);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "energy.%s_pj", parts[i]);
+        int found;
+        double e = stats_get(st, name, &found);
+        if (!found)
+            continue;
+        report_energy(b1, sizeof b1, e);
+        fprintf(f, "  %-26s %14s %6.1f%%\n", parts[i], b1, total > 0 ? 100 * e / total : 0);
+    }
+    double tokens = g(st, "run.tokens") * (double)c->run_batch;
+    if (tokens > 0) {
+        report_energy(b1, sizeof b1, total / tokens);
+        fprintf(f, "  %-26s %14s\n", "per output token", b1);
+    }
+    fprintf(f, "\n");
+
+    struct top *tp = xmalloc((ntags ? ntags : 1) * sizeof *tp);
+    for (uint32_t i = 0; i < ntags; i++)
+        tp[i] = (struct top){i, ts[i].e_pj};
+    qsort(tp, ntags, sizeof *tp, by_energy);
+    fprintf(f, "Top operations by dynamic energy\n");
+    for (uint32_t i = 0; i < ntags && i < 8 && tp[i].e > 0; i++) {
+        report_energy(b1, sizeof b1, tp[i].e);
+        report_time(b2, sizeof b2, (double)ts[tp[i].tag].busy_ps);
+        fprintf(f, "  %-26s %14s   busy %s\n", tags[tp[i].tag].name, b1, b2);
+    }
+    free(tp);
+    fprintf(f, "\n");
+
+    static const char *const areas[] = {"arrays", "adc", "dac", "periphery", "cluster", "noc",
+                                        "sram"};
+    double atot = g(st, "area.total_um2");
+    fprintf(f, "Area                         %11.4g mm2\n", units_um2_to_mm2(atot));
+    for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "area.%s_um2", areas[i]);
+        double a = g(st, name);
+        fprintf(f, "  %-26s %11.4g mm2 %6.1f%%\n", areas[i], units_um2_to_mm2(a),
+                atot > 0 ? 100 * a / atot : 0);
+    }
+    fprintf(f, "  %-26s %11.4g mW\n\n", "static power", g(st, "power.static_mw"));
+
+    fprintf(f, "Mapping and utilisation\n");
+    fprintf(f, "  %-26s %14.0f\n", "arrays used", g(st, "map.arrays"));
+    fprintf(f, "  %-26s %13.1f%%\n", "cell utilisation", 100 * g(st, "map.cell_util"));
+    fprintf(f, "  %-26s %14.0f\n", "projections on digital", g(st, "map.digital_projections"));
+    fprintf(f, "  %-26s %13.1f%%\n", "array time", 100 * g(st, "util.array_time"));
+    fprintf(f, "  %-26s %13.1f%%\n", "ADC bank time", 100 * g(st, "util.adc_time"));
+    fprintf(f, "  %-26s %13.1f%%\n", "link time", 100 * g(st, "util.link_time"));
+    fprintf(f, "  %-26s %13.1f%%\n", "cluster time", 100 * g(st, "util.cluster_time"));
+    double spill = g(st, "sched.spill_bytes");
+    if (spill > 0)
+        fprintf(f, "  %-26s %14.0f bytes (KV cache or digital weights in DRAM)\n",
+                "spilled to DRAM", spill);
+    fprintf(f, "\n");
+
+    fprintf(f, "Stalls (summed over commands)\n");
+    static const char *const causes[] = {"dep", "array", "adc", "link", "mem", "cluster"};
+    static const char *const clabel[] = {"dependencies", "array busy", "ADC bank busy",
+                                         "NoC link busy", "memory busy", "cluster busy"};
+    for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "stall.%s_ps", causes[i]);
+        row_time(f, clabel[i], g(st, name));
+    }
+    (void)t;
+    (void)mp;
+}

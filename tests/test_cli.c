@@ -1,0 +1,63 @@
+/* test_cli.c -- the aimcsim program: subcommands, exit statuses, messages. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/testutil.h"
+
+static int run(const char *args, char **out, char **err)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s %s", tu_prog(), args);
+    return tu_sh(cmd, out, err);
+}
+
+Test(cli, version_and_help)
+{
+    char *out, *err;
+    cr_expect_eq(run("--version", &out, &err), 0);
+    cr_expect(strncmp(out, "aimcsim ", 8) == 0, "%s", out);
+    free(out); free(err);
+    cr_expect_eq(run("--help", &out, &err), 0);
+    cr_expect(strstr(out, "params"));
+    free(out); free(err);
+    cr_expect_eq(run("", &out, &err), 2);
+    free(out); free(err);
+    cr_expect_eq(run("frobnicate", &out, &err), 2);
+    cr_expect_str_eq(err, "aimcsim: unknown subcommand 'frobnicate' (see aimcsim --help)\n");
+    free(out); free(err);
+}
+
+Test(cli, params_lists_every_parameter)
+{
+    char *out, *err;
+    cr_assert_eq(run("params", &out, &err), 0);
+    cr_expect(strstr(out, "adc.count"));
+    cr_expect(strstr(out, "run.kernel"));
+    cr_expect(strstr(out, "systemc|native"));
+    free(out); free(err);
+}
+
+Test(cli, misspelled_key_fails_with_file_and_line)
+{
+    char *path = tu_tmpfile(".ini", "[adc]\ncount = 8\nbitz = 4\n");
+    char args[600], *out, *err, want[700];
+    snprintf(args, sizeof args, "run %s", path);
+    cr_expect_eq(run(args, &out, &err), 2);
+    snprintf(want, sizeof want, "%s:3: [adc] bitz = 4: unknown key", path);
+    cr_expect(strncmp(err, want, strlen(want)) == 0, "%s", err);
+    cr_expect_str_eq(out, "");
+    free(out); free(err);
+    snprintf(args, sizeof args, "run %s --set adc.count=zero", path);
+    unlink(path);
+    free(path);
+    path = tu_tmpfile(".ini", "[adc]\ncount = 8\n");
+    snprintf(args, sizeof args, "map %s --set adc.count=zero", path);
+    cr_expect_eq(run(args, &out, &err), 2);
+    cr_expect_str_eq(err, "--set adc.count=zero: [adc] count = zero: not an integer\n");
+    free(out); free(err);
+    unlink(path);
+    free(path);
+}

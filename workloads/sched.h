@@ -1,0 +1,61 @@
+/*
+ * sched.h -- the scheduler: turns the model graph, its mapping and the chip
+ * into the command stream of a run (prefill of [run] prompt_tokens, then
+ * [run] decode_tokens autoregressive steps, for [run] batch sequences).
+ *
+ * Commands are produced lazily, one graph node (for every sequence) at a
+ * time, so memory does not grow with the number of tokens.  The order, the
+ * placement of data and what each node becomes are in docs/scheduler.md:
+ *  - causal models run token by token (token-major), so that tokens
+ *    pipeline through the weight-stationary arrays as dependencies allow;
+ *    bidirectional ones node by node over the whole sequence, since every
+ *    token attends to every other;
+ *  - a projection on arrays: per array, one NoC transfer of its inputs
+ *    from the layer's cluster, its activations in the mapping's order, one
+ *    transfer of its outputs back; then the partial-sum reduction (or a
+ *    sync), the Monarch permutation between R and L, the LoRA branch;
+ *  - attention reads the KV cache from SRAM (or DRAM, what does not fit)
+ *    and writes this token's keys and values;
+ *  - the LM head runs for the last prompt token and every decode step;
+ *    sampling (softmax over the vocabulary) and the embedding lookup of the
+ *    next token close the autoregressive loop.
+ *
+ * Ownership: the scheduler borrows config, model, transform and mapping
+ * (they must outlive it); sched_free releases the rest.
+ */
+#ifndef AIMCSIM_SCHED_H
+#define AIMCSIM_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/config.h"
+#include "sim/stats.h"
+#include "traces/cmd.h"
+#include "workloads/mapper.h"
+#include "workloads/model.h"
+#include "workloads/transform.h"
+
+typedef struct sched sched;
+
+/* The chip facts the scheduler needs. */
+typedef struct sched_chip {
+    uint32_t units[UNIT_KINDS];   /* tiles, clusters, SRAM banks, DRAM channels */
+    uint64_t sram_bank_bytes;     /* capacity of one SRAM bank */
+} sched_chip;
+
+/* Returns a scheduler positioned at the first command, or NULL with a
+ * message (a chip without clusters, data that fits neither SRAM nor DRAM,
+ * a mapping that needs more tiles than the chip has).  Registers its
+ * statistics (sched.*) in st when st is not NULL. */
+sched *sched_create(const config *c, const model *m, const transform *t, const mapper *mp,
+                    const sched_chip *chip, stats *st, char *err, size_t errlen);
+/* The pull interface over the commands (traces/cmd.h). */
+cmd_source sched_source(sched *s);
+/* Tag table: one tag per graph node (model.node order), then "sample". */
+const cmd_tag *sched_tags(const sched *s, uint32_t *ntags);
+/* Tokens whose output leaves the model (MARK_TOKEN milestones). */
+uint64_t sched_tokens_out(const sched *s);
+void sched_free(sched *s);
+
+#endif
