@@ -1,13 +1,40 @@
 /*
  * wl_check.c -- cross-parameter constraints of the workload parameters
- * ([model] [transform] [mapping] ...); called by config_check.
+ * ([model] [transform] [mapping] [lora]); called by config_check.
+ *
+ * It builds the model and its transform (cheap: no mapping) so that every
+ * check that depends on the model's shape -- custom dimensions, Monarch
+ * block counts, block size against the array, projection names in
+ * [mapping] digital and in the profile file -- fails here, before any
+ * subcommand runs, with exit status 2.
  */
+#include <stdlib.h>
+
 #include "sim/config.h"
+#include "sim/util.h"
+#include "workloads/mapper.h"
+#include "workloads/model.h"
+#include "workloads/transform.h"
 
 int workloads_config_check(const config *c, char *err, size_t errlen)
 {
-    (void)c;
-    (void)err;
-    (void)errlen;
-    return 0;
+    model m;
+    transform t;
+    if (model_init(&m, c, err, errlen) < 0)
+        return -1;
+    if (transform_init(&t, &m, c, err, errlen) < 0) {
+        model_free(&m);
+        return -1;
+    }
+    uint8_t kinds[MODEL_PROJ_KINDS];
+    uint8_t *digital = xcalloc(m.nproj ? m.nproj : 1, 1);
+    int rc = 0;
+    if (mapper_check_config(c, &m, &t, err, errlen) < 0 ||
+        mapper_lora_targets(c, kinds, err, errlen) < 0 ||
+        mapper_digital_select(&m, c, digital, err, errlen) < 0)
+        rc = -1;
+    free(digital);
+    transform_free(&t);
+    model_free(&m);
+    return rc;
 }

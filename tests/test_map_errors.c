@@ -1,0 +1,229 @@
+/*
+ * test_map_errors.c -- bad mapping input, exact messages: an unknown
+ * strategy (the message lists the valid ones), bad profile lines, unknown
+ * projection names, parameter conflicts; and `aimcsim map` end to end:
+ * the comparison table for GPT-2 medium, CSV and JSON files, exit statuses.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/config.h"
+#include "sim/util.h"
+#include "tests/testutil.h"
+#include "workloads/mapper.h"
+#include "workloads/model.h"
+
+static char err[ERR_LEN];
+
+static int load(config *c, const char *text)
+{
+    config_defaults(c);
+    c->path = xstrdup("t.ini");
+    err[0] = 0;
+    if (config_load_string(c, "t.ini", text, err, sizeof err) < 0)
+        return -1;
+    return config_check(c, err, sizeof err);
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+    config c;
+    cr_expect_neq(load(&c, text), 0, "accepted: %s", text);
+    cr_expect_str_eq(err, msg);
+    config_free(&c);
+}
+
+Test(map_errors, unknown_strategy_lists_valid)
+{
+    cr_expect_null(mapper_lookup("diagonal", err, sizeof err));
+    cr_expect_str_eq(err, "unknown mapping strategy 'diagonal' (valid: linear, sparsemap, "
+                          "densemap)");
+    expect_error("[mapping]\nstrategy = diagonal\n",
+                 "t.ini:2: [mapping] strategy = diagonal: must be one of "
+                 "linear|sparsemap|densemap");
+}
+
+Test(map_errors, unknown_projection_in_digital)
+{
+    expect_error("[mapping]\ndigital = h0.attn.c_attn,h12.mlp.c_fc\n",
+                 "t.ini:2: [mapping] digital = h0.attn.c_attn,h12.mlp.c_fc: unknown projection "
+                 "'h12.mlp.c_fc' (gpt2-small has h0..h11 .attn.c_attn .attn.c_proj .mlp.c_fc "
+                 ".mlp.c_proj, lm_head)");
+    expect_error("[model]\nlm_head = none\n[mapping]\ndigital = lm_head\n",
+                 "t.ini:4: [mapping] digital = lm_head: unknown projection 'lm_head' "
+                 "(gpt2-small has h0..h11 .attn.c_attn .attn.c_proj .mlp.c_fc .mlp.c_proj)");
+    expect_error("[mapping]\ndigital = h0.attn.c_attn,,lm_head\n",
+                 "t.ini:2: [mapping] digital = h0.attn.c_attn,,lm_head: empty name in the list "
+                 "(expected name,name,...)");
+    expect_error("[mapping]\ndigital = lm_head,lm_head\n",
+                 "t.ini:2: [mapping] digital = lm_head,lm_head: lm_head listed twice");
+}
+
+Test(map_errors, bad_profile_lines)
+{
+    const char *th = "digital_threshold = 3\n";
+    char ini[512];
+    struct { const char *file, *msg; } cases[] = {
+        {"tests/data/profile_bad_fields.txt",
+         "tests/data/profile_bad_fields.txt:4: expected 'projection value', got "
+         "'h0.attn.c_proj'"},
+        {"tests/data/profile_bad_number.txt",
+         "tests/data/profile_bad_number.txt:2: h0.attn.c_proj: '3.1x' is not a number"},
+        {"tests/data/profile_unknown.txt",
+         "tests/data/profile_unknown.txt:2: unknown projection 'h12.mlp.c_fc' (gpt2-small "
+         "has h0..h11 .attn.c_attn .attn.c_proj .mlp.c_fc .mlp.c_proj, lm_head)"},
+        {"tests/data/profile_twice.txt",
+         "tests/data/profile_twice.txt:3: h0.attn.c_attn given twice (first at line 1)"},
+        {"tests/data/no_such_profile.txt",
+         "t.ini:2: [mapping] digital_profile = tests/data/no_such_profile.txt: cannot open "
+         "tests/data/no_such_profile.txt: No such file or directory"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(ini, sizeof ini, "[mapping]\ndigital_profile = %s\n%s", cases[i].file, th);
+        expect_error(ini, cases[i].msg);
+    }
+    expect_error("[mapping]\ndigital_profile = tests/data/gpt2_small_sensitivity.txt\n",
+                 "t.ini:2: [mapping] digital_profile = tests/data/gpt2_small_sensitivity.txt: "
+                 "needs [mapping] digital_threshold (projections above it run digital)");
+    expect_error("[mapping]\ndigital_threshold = 2.5\n",
+                 "t.ini:2: [mapping] digital_threshold = 2.5: needs [mapping] digital_profile");
+}
+
+Test(map_errors, parameter_conflicts)
+{
+    expect_error("[mapping]\nstrategy = densemap\n",
+                 "t.ini:2: [mapping] strategy = densemap: needs [transform] kind = monarch "
+                 "(densemap places the blocks of block-diagonal factors)");
+    expect_error("[transform]\nkind = monarch\nnblocks = 2\n[mapping]\nstrategy = sparsemap\n",
+                 "t.ini:5: [mapping] strategy = sparsemap: block size b = 384 does not fit a "
+                 "256 x 256 array (sparsemap places whole blocks; use more blocks, larger "
+                 "arrays, or linear)");
+    expect_error("[transform]\nkind = monarch\n[mapping]\nstrategy = densemap\n"
+                 "densemap_rows = 33\n",
+                 "t.ini:5: [mapping] densemap_rows = 33: exceeds the block size b = 32 (a "
+                 "column would sum rows of two blocks)");
+    expect_error("[tile]\nweight_bits = 8\ncell_bits = 1\ncols = 4\n[adc]\ncount = 4\n",
+                 "t.ini:4: [tile] cols = 4: narrower than one weight (8 columns: weight_bits 8 "
+                 "/ cell_bits 1)");
+    expect_error("[lora]\nrank = 8\ntargets = attn.c_attn,q_proj\n",
+                 "t.ini:3: [lora] targets = attn.c_attn,q_proj: unknown projection kind "
+                 "'q_proj' (valid: attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj, lm_head, "
+                 "all)");
+}
+
+/* ---- aimcsim map -------------------------------------------------------- */
+
+static int run(const char *args, char **out, char **errout)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s map %s", tu_prog(), args);
+    return tu_sh(cmd, out, errout);
+}
+
+/* The "done when": the comparison for GPT-2 medium. */
+Test(map_errors, cli_compare_gpt2_medium)
+{
+    char *ini = tu_tmpfile(".ini", "[model]\npreset = gpt2-medium\n");
+    char args[512], *out, *e;
+    snprintf(args, sizeof args, "%s", ini);
+    cr_assert_eq(run(args, &out, &e), 0, "%s", e);
+    cr_expect_str_empty(e);
+    cr_expect(strstr(out, "*dense     linear     -             5396") != NULL, "%s", out);
+    cr_expect(strstr(out, "monarch    sparsemap  -             3092") != NULL, "%s", out);
+    cr_expect(strstr(out, "monarch    densemap   factor        1124") != NULL, "%s", out);
+    cr_expect(strstr(out, "monarch    densemap   model         1076") != NULL, "%s", out);
+    cr_expect(strstr(out, "total        97") != NULL, "%s", out);
+    free(out);
+    free(e);
+    snprintf(args, sizeof args, "%s --compare --set model.lm_head=none", ini);
+    cr_assert_eq(run(args, &out, &e), 0, "%s", e);
+    cr_expect_null(strstr(out, "total"));
+    cr_expect(strstr(out, "monarch    sparsemap  -             2304   12.5") != NULL, "%s", out);
+    cr_expect(strstr(out, "monarch    densemap   model          288  100.0") != NULL, "%s", out);
+    free(out);
+    free(e);
+    remove(ini);
+    free(ini);
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+Test(map_errors, cli_per_projection_csv_json)
+{
+    char *ini = tu_tmpfile(".ini", "[model]\npreset = gpt2-small\n[transform]\nkind = monarch\n"
+                                   "[mapping]\nstrategy = densemap\n");
+    char *csv = tu_tmpfile(".csv", ""), *json = tu_tmpfile(".json", "");
+    char args[1024], *out, *e;
+    snprintf(args, sizeof args, "%s --per-projection --csv %s --json %s", ini, csv, json);
+    cr_assert_eq(run(args, &out, &e), 0, "%s", e);
+    cr_expect(strstr(out, "h11.mlp.c_proj") != NULL);
+    char *c = tu_slurp(csv, NULL), *j = tu_slurp(json, NULL);
+    cr_assert_not_null(c);
+    cr_assert_not_null(j);
+    cr_expect_eq(count_lines(c), 1 + 49 + 1);
+    cr_expect(!strncmp(c, "projection,layer,kind,in,out,exec,lora,arrays,", 46), "%s", c);
+    cr_expect(strstr(c, "\nh0.attn.c_attn,0,attn.c_attn,768,2304,analog,0,") != NULL);
+    cr_expect(strstr(j, "\"compare\": [") != NULL);
+    cr_expect(strstr(j, "\"strategy\": \"densemap\"") != NULL);
+    cr_expect(strstr(j, "\"provenance\": {") != NULL);
+    free(c);
+    free(j);
+    free(out);
+    free(e);
+    snprintf(args, sizeof args, "%s --compare --csv %s", ini, csv);
+    cr_assert_eq(run(args, &out, &e), 0, "%s", e);
+    c = tu_slurp(csv, NULL);
+    cr_expect_eq(count_lines(c), 1 + 6);
+    cr_expect(strstr(c, "\nmonarch,densemap,factor,1,") != NULL, "%s", c);
+    free(c);
+    free(out);
+    free(e);
+    remove(ini);
+    remove(csv);
+    remove(json);
+    free(ini);
+    free(csv);
+    free(json);
+}
+
+Test(map_errors, cli_bad_input_exit_2)
+{
+    char *ini = tu_tmpfile(".ini", "[model]\npreset = gpt2-small\n");
+    char args[1024], *out, *e, want[1024];
+    snprintf(args, sizeof args, "%s --set chip.tiles=1000", ini);
+    cr_expect_eq(run(args, &out, &e), 2);
+    cr_expect_str_empty(out);
+    cr_expect_str_eq(e, "--set chip.tiles=1000: [chip] tiles = 1000: the mapping needs 1887 "
+                        "arrays (linear, gpt2-small), the chip has 1000 (raise it, set it to 0 "
+                        "for as many as needed, or set [chip] reprogram = true)\n");
+    free(out);
+    free(e);
+    snprintf(args, sizeof args, "%s --set transform.kind=monarch --set transform.nblocks=7", ini);
+    cr_expect_eq(run(args, &out, &e), 2);
+    snprintf(want, sizeof want, "--set transform.nblocks=7: [transform] nblocks = 7: does not "
+             "divide d_model = 768 (a Monarch factor is d_model x d_model in nblocks blocks of "
+             "d_model / nblocks; e.g. 24 or 32)\n");
+    cr_expect_str_eq(e, want);
+    free(out);
+    free(e);
+    snprintf(args, sizeof args, "%s --set mapping.strategy=diagonal", ini);
+    cr_expect_eq(run(args, &out, &e), 2);
+    cr_expect(strstr(e, "must be one of linear|sparsemap|densemap") != NULL, "%s", e);
+    free(out);
+    free(e);
+    snprintf(args, sizeof args, "%s --set chip.tiles=1000 --set chip.reprogram=true", ini);
+    cr_expect_eq(run(args, &out, &e), 0);
+    cr_expect(strstr(out, "note: 1887 arrays on 1000 tiles") != NULL, "%s", out);
+    free(out);
+    free(e);
+    remove(ini);
+    free(ini);
+}

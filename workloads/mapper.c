@@ -1,0 +1,596 @@
+/*
+ * mapper.c -- the mapping driver: strategy registry, parameter checks,
+ * overlays (digital projections, sensitivity profiles, LoRA), and the
+ * counts derived from what a strategy placed.
+ *
+ * Invariant after mapper_build: every activation of an analog stage lies
+ * inside its array, each of its converted output elements lies inside the
+ * stage output, every stage output element receives at least one
+ * contribution, and the per-projection counts add up to mapper.total
+ * (arrays_eq sums to narrays).
+ */
+#include "workloads/mapper.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/adc.h"
+#include "arch/tile.h"
+#include "sim/util.h"
+#include "workloads/mapper_int.h"
+
+/* ---- registry ----------------------------------------------------------- */
+
+static const mapper_ops *const registry[] = {
+    &mapper_linear_ops,
+    &mapper_sparsemap_ops,
+    &mapper_densemap_ops,
+};
+#define NREG (sizeof registry / sizeof registry[0])
+
+size_t mapper_count(void) { return NREG; }
+
+const mapper_ops *mapper_get(size_t i) { return i < NREG ? registry[i] : NULL; }
+
+const mapper_ops *mapper_lookup(const char *name, char *err, size_t errlen)
+{
+    char valid[256];
+    size_t used = 0;
+    valid[0] = 0;
+    for (size_t i = 0; i < NREG; i++) {
+        if (!strcmp(registry[i]->name, name))
+            return registry[i];
+        used += (size_t)snprintf(valid + used, sizeof valid - used, "%s%s", i ? ", " : "",
+                                 registry[i]->name);
+    }
+    errf(err, errlen, "unknown mapping strategy '%s' (valid: %s)", name, valid);
+    return NULL;
+}
+
+const char *mapper_share_name(int share)
+{
+    static const char *const names[] = {"factor", "projection", "model"};
+    return share >= 0 && share <= MAPPER_SHARE_MODEL ? names[share] : "?";
+}
+
+/* ---- checks ------------------------------------------------------------- */
+
+static int is_set(const config *c, int i) { return c->line[i] || c->set_arg[i]; }
+
+int mapper_check_config(const config *c, const model *m, const transform *t, char *err,
+                        size_t errlen)
+{
+    (void)m;
+    uint32_t cpw = tile_columns_per_weight((unsigned)c->tile_weight_bits,
+                                           (unsigned)c->tile_cell_bits);
+    if ((uint64_t)c->tile_cols < cpw)
+        return config_fail(c, PARAM_tile_cols, err, errlen,
+                           "narrower than one weight (%u columns: weight_bits %lld / "
+                           "cell_bits %lld)", cpw, (long long)c->tile_weight_bits,
+                           (long long)c->tile_cell_bits);
+    uint32_t Cw = (uint32_t)c->tile_cols / cpw, b = t->b;
+    const mapper_ops *ops = mapper_get((size_t)c->mapping_strategy);
+    const char *strategy = ops ? ops->name : "?";
+    int blocks = c->mapping_strategy != MAPPER_LINEAR;  /* the others place whole blocks */
+    if (blocks && t->kind != TRANSFORM_MONARCH)
+        return config_fail(c, config_later(c, PARAM_mapping_strategy, PARAM_transform_kind),
+                           err, errlen,
+                           "needs [transform] kind = monarch (%s places the blocks of "
+                           "block-diagonal factors)", strategy);
+    if (blocks && (b > c->tile_rows || b > Cw)) {
+        int at = c->transform_block ? PARAM_transform_block
+               : c->transform_nblocks ? PARAM_transform_nblocks : PARAM_mapping_strategy;
+        return config_fail(c, config_later(c, at, PARAM_mapping_strategy), err, errlen,
+                           "block size b = %u does not fit a %lld x %u array (%s places whole "
+                           "blocks; use more blocks, larger arrays, or linear)",
+                           b, (long long)c->tile_rows, Cw, strategy);
+    }
+    if (c->mapping_densemap_rows > b)
+        return config_fail(c, PARAM_mapping_densemap_rows, err, errlen,
+                           "exceeds the block size b = %u (a column would sum rows of two "
+                           "blocks)", b);
+    return 0;
+}
+
+/* ---- overlays ----------------------------------------------------------- */
+
+/* Next comma-separated item of *p (spaces trimmed) into buf; 0 at the end. */
+static int next_item(const char **p, char *buf, size_t n, int *empty)
+{
+    const char *s = *p;
+    if (!*s)
+        return 0;
+    const char *e = strchr(s, ',');
+    size_t len = e ? (size_t)(e - s) : strlen(s);
+    *p = e ? e + 1 : s + len;
+    while (len && isspace((unsigned char)*s))
+        s++, len--;
+    while (len && isspace((unsigned char)s[len - 1]))
+        len--;
+    if (len >= n)
+        len = n - 1;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    *empty = len == 0;
+    return 1;
+}
+
+char *mapper_profile_path(const config *c)
+{
+    const char *v = c->mapping_digital_profile;
+    if (!v || !*v)
+        return NULL;
+    if (v[0] == '/' || c->set_arg[PARAM_mapping_digital_profile] || !c->path ||
+        !c->line[PARAM_mapping_digital_profile])
+        return xstrdup(v);
+    const char *slash = strrchr(c->path, '/');
+    if (!slash)
+        return xstrdup(v);
+    return xasprintf("%.*s/%s", (int)(slash - c->path), c->path, v);
+}
+
+int mapper_profile_load(const model *m, const char *path, double *value, char *err,
+                        size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    uint32_t *first = xcalloc(m->nproj ? m->nproj : 1, sizeof *first);
+    for (uint32_t i = 0; i < m->nproj; i++)
+        value[i] = NAN;
+    char *line = NULL, hint[160];
+    size_t cap = 0;
+    ssize_t len;
+    uint32_t lineno = 0;
+    int rc = 0;
+    model_names_hint(m, hint, sizeof hint);
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if ((size_t)len != strlen(line)) {
+            rc = errf(err, errlen, "%s:%u: contains a NUL byte (not a text file)", path, lineno);
+            break;
+        }
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = 0;
+        char name[128], num[128], extra[8];
+        int nf = sscanf(line, "%127s %127s %7s", name, num, extra);
+        if (nf <= 0)
+            continue;
+        if (nf != 2) {
+            char *s = line;
+            while (isspace((unsigned char)*s))
+                s++;
+            size_t l = strlen(s);
+            while (l && isspace((unsigned char)s[l - 1]))
+                s[--l] = 0;
+            rc = errf(err, errlen, "%s:%u: expected 'projection value', got '%s'", path,
+                      lineno, s);
+            break;
+        }
+        char *end;
+        errno = 0;
+        double v = strtod(num, &end);
+        if (*end || errno || !isfinite(v)) {
+            rc = errf(err, errlen, "%s:%u: %s: '%s' is not a number", path, lineno, name, num);
+            break;
+        }
+        int i = model_find_proj(m, name);
+        if (i < 0) {
+            rc = errf(err, errlen, "%s:%u: unknown projection '%s' (%s has %s)", path, lineno,
+                      name, model_preset_name(m->preset), hint);
+            break;
+        }
+        if (first[i]) {
+            rc = errf(err, errlen, "%s:%u: %s given twice (first at line %u)", path, lineno,
+                      name, first[i]);
+            break;
+        }
+        first[i] = lineno;
+        value[i] = v;
+    }
+    if (rc == 0 && ferror(f))
+        rc = errf(err, errlen, "%s: read error", path);
+    free(line);
+    free(first);
+    fclose(f);
+    return rc;
+}
+
+int mapper_digital_select(const model *m, const config *c, uint8_t *digital, char *err,
+                          size_t errlen)
+{
+    char item[256], hint[160];
+    int empty;
+    memset(digital, 0, m->nproj);
+    model_names_hint(m, hint, sizeof hint);
+    for (uint32_t i = 0; i < m->nproj; i++)
+        if (m->proj[i].kind == MODEL_PROJ_LM_HEAD && m->lm_head == MODEL_LM_DIGITAL)
+            digital[i] = 1;
+    uint8_t *listed = xcalloc(m->nproj ? m->nproj : 1, 1);
+    for (const char *p = c->mapping_digital; next_item(&p, item, sizeof item, &empty);) {
+        int i = empty ? -2 : model_find_proj(m, item);
+        int rc = 0;
+        if (i == -2)
+            rc = config_fail(c, PARAM_mapping_digital, err, errlen,
+                             "empty name in the list (expected name,name,...)");
+        else if (i < 0)
+            rc = config_fail(c, PARAM_mapping_digital, err, errlen,
+                             "unknown projection '%s' (%s has %s)", item,
+                             model_preset_name(m->preset), hint);
+        else if (listed[i])
+            rc = config_fail(c, PARAM_mapping_digital, err, errlen, "%s listed twice", item);
+        if (rc < 0) {
+            free(listed);
+            return -1;
+        }
+        listed[i] = digital[i] = 1;
+    }
+    free(listed);
+    int has_prof = c->mapping_digital_profile && *c->mapping_digital_profile;
+    if (!has_prof && is_set(c, PARAM_mapping_digital_threshold))
+        return config_fail(c, PARAM_mapping_digital_threshold, err, errlen,
+                           "needs [mapping] digital_profile");
+    if (!has_prof)
+        return 0;
+    if (!is_set(c, PARAM_mapping_digital_threshold))
+        return config_fail(c, PARAM_mapping_digital_profile, err, errlen,
+                           "needs [mapping] digital_threshold (projections above it run "
+                           "digital)");
+    char *path = mapper_profile_path(c);
+    double *val = xcalloc(m->nproj ? m->nproj : 1, sizeof *val);
+    FILE *probe = fopen(path, "r");
+    if (!probe) {
+        config_fail(c, PARAM_mapping_digital_profile, err, errlen, "cannot open %s: %s", path,
+                    strerror(errno));
+        free(val);
+        free(path);
+        return -1;
+    }
+    fclose(probe);
+    int rc = mapper_profile_load(m, path, val, err, errlen);
+    if (rc == 0)
+        for (uint32_t i = 0; i < m->nproj; i++)
+            if (!isnan(val[i]) && val[i] > c->mapping_digital_threshold)
+                digital[i] = 1;
+    free(val);
+    free(path);
+    return rc;
+}
+
+int mapper_lora_targets(const config *c, uint8_t kind[MODEL_PROJ_KINDS], char *err,
+                        size_t errlen)
+{
+    char item[64];
+    int empty;
+    memset(kind, 0, MODEL_PROJ_KINDS);
+    for (const char *p = c->lora_targets; next_item(&p, item, sizeof item, &empty);) {
+        if (!strcmp(item, "all")) {
+            memset(kind, 1, MODEL_PROJ_KINDS);
+            continue;
+        }
+        int k = empty ? -1 : model_kind_parse(item);
+        if (k < 0)
+            return config_fail(c, PARAM_lora_targets, err, errlen,
+                               "unknown projection kind '%s' (valid: attn.c_attn, attn.c_proj, "
+                               "mlp.c_fc, mlp.c_proj, lm_head, all)", item);
+        kind[k] = 1;
+    }
+    return 0;
+}
+
+/* ---- builder ------------------------------------------------------------ */
+
+/* Grows *p (elements of sz bytes, n in use) so that index n is valid:
+ * capacities are powers of two. */
+static void grow(void **p, uint32_t n, size_t sz)
+{
+    if (n == 0 || (n & (n - 1)) == 0)
+        *p = xrealloc(*p, (size_t)(n ? 2 * n : 1) * sz);
+}
+
+uint32_t mb_new_array(mapper_ctx *mb)
+{
+    uint32_t id = mb->mp->narrays++;
+    if (id >= mb->steps_cap) {
+        mb->steps_cap = mb->steps_cap ? 2 * mb->steps_cap : 256;
+        mb->steps = xrealloc(mb->steps, mb->steps_cap * sizeof *mb->steps);
+    }
+    mb->steps[id] = 0;
+    return id;
+}
+
+void mb_place(mapper_ctx *mb, mapper_stage *st, uint32_t array, uint32_t row, uint32_t col,
+              uint32_t in_off, uint32_t out_off, uint32_t h, uint32_t w)
+{
+    (void)mb;
+    grow((void **)&st->place, st->nplace, sizeof *st->place);
+    st->place[st->nplace++] = (mapper_place){array, row, col, in_off, out_off, h, w};
+}
+
+mapper_act *mb_act(mapper_ctx *mb, mapper_stage *st, uint32_t array)
+{
+    grow((void **)&st->act, st->nact, sizeof *st->act);
+    mapper_act *a = &st->act[st->nact++];
+    memset(a, 0, sizeof *a);
+    a->array = array;
+    a->step = mb->steps[array]++;
+    return a;
+}
+
+int mb_act_rows(mapper_act *a, uint32_t lo, uint32_t n, uint32_t in_off)
+{
+    cmd_set *s = &a->rows;
+    if (s->nranges) {
+        uint32_t k = s->nranges - 1u;
+        if (s->r[k].lo + s->r[k].n == lo && a->in_off[k] + s->r[k].n == in_off) {
+            s->r[k].n += n;
+            return 0;
+        }
+    }
+    if (s->nranges == CMD_MAX_RANGES)
+        return -1;
+    s->r[s->nranges].lo = lo;
+    s->r[s->nranges].n = n;
+    a->in_off[s->nranges++] = in_off;
+    return 0;
+}
+
+int mb_act_cols(mapper_act *a, uint32_t lo, uint32_t n, uint32_t out_off, uint32_t cpw)
+{
+    cmd_set *s = &a->cols;
+    if (s->nranges) {
+        uint32_t k = s->nranges - 1u;
+        if (s->r[k].lo + s->r[k].n == lo && a->out_off[k] + s->r[k].n / cpw == out_off) {
+            s->r[k].n += n;
+            return 0;
+        }
+    }
+    if (s->nranges == CMD_MAX_RANGES)
+        return -1;
+    s->r[s->nranges].lo = lo;
+    s->r[s->nranges].n = n;
+    a->out_off[s->nranges++] = out_off;
+    return 0;
+}
+
+int mb_analog(const mapper_ctx *mb, uint32_t p)
+{
+    return mb->mp->proj[p].exec == MAPPER_ANALOG;
+}
+
+/* ---- counts ------------------------------------------------------------- */
+
+static int act_cmp(const void *a, const void *b)
+{
+    const mapper_act *x = a, *y = b;
+    if (x->array != y->array)
+        return x->array < y->array ? -1 : 1;
+    return x->step < y->step ? -1 : x->step > y->step;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts ids[0..n) and returns the number of distinct values. */
+static uint32_t count_distinct(uint32_t *ids, uint32_t n)
+{
+    if (!n)
+        return 0;
+    qsort(ids, n, sizeof *ids, u32_cmp);
+    uint32_t d = 1;
+    for (uint32_t i = 1; i < n; i++)
+        d += ids[i] != ids[i - 1];
+    return d;
+}
+
+static void bits_range(mapper_sum *s, unsigned bits)
+{
+    if (!s->bits_min || bits < s->bits_min)
+        s->bits_min = bits;
+    if (bits > s->bits_max)
+        s->bits_max = bits;
+}
+
+/* Sorts the activations of stage st, sets their resolution and the stage's
+ * counts; checks the invariants of the file comment. */
+static int finish_stage(mapper *mp, const config *c, mapper_stage *st, mapper_sum *sum,
+                        const char *pname, char *err, size_t errlen)
+{
+    const transform_stage *ts = st->ts;
+    qsort(st->act, st->nact, sizeof *st->act, act_cmp);
+    uint32_t *cnt = xcalloc(ts->out_n ? ts->out_n : 1, sizeof *cnt);
+    uint32_t *ids = xmalloc((st->nact ? st->nact : 1) * sizeof *ids);
+    int rc = 0;
+    for (uint32_t i = 0; i < st->nact && rc == 0; i++) {
+        mapper_act *a = &st->act[i];
+        ids[i] = a->array;
+        a->bits = (uint8_t)adc_bits_for(c, a->rows_summed);
+        bits_range(sum, a->bits);
+        for (int k = 0; k < a->rows.nranges; k++)
+            if (a->rows.r[k].lo + a->rows.r[k].n > mp->rows ||
+                a->in_off[k] + a->rows.r[k].n > ts->in_n)
+                rc = errf(err, errlen, "internal: %s: activation rows out of range", pname);
+        for (int k = 0; k < a->cols.nranges && rc == 0; k++) {
+            uint32_t nout = a->cols.r[k].n / mp->cpw;
+            if (a->cols.r[k].lo + a->cols.r[k].n > mp->cols || a->out_off[k] + nout > ts->out_n) {
+                rc = errf(err, errlen, "internal: %s: activation columns out of range", pname);
+                break;
+            }
+            st->conversions += a->cols.r[k].n;
+            for (uint32_t e = 0; e < nout; e++)
+                cnt[a->out_off[k] + e]++;
+        }
+    }
+    for (uint32_t e = 0; e < ts->out_n && rc == 0; e++) {
+        if (!cnt[e])
+            rc = errf(err, errlen, "internal: %s: output %u of a stage is never produced",
+                      pname, e);
+        if (cnt[e] > st->reduce_k)
+            st->reduce_k = cnt[e];
+        st->reduce_adds += cnt[e] - 1;
+    }
+    st->narrays = count_distinct(ids, st->nact);
+    free(ids);
+    free(cnt);
+    sum->acts += st->nact;
+    sum->conversions += st->conversions;
+    sum->reduce_adds += st->reduce_adds;
+    return rc;
+}
+
+static void add_sum(mapper_sum *t, const mapper_sum *s)
+{
+    t->nnz += s->nnz;
+    t->acts += s->acts;
+    t->conversions += s->conversions;
+    if (s->bits_min)
+        bits_range(t, s->bits_min);
+    if (s->bits_max)
+        bits_range(t, s->bits_max);
+    t->reduce_adds += s->reduce_adds;
+    t->perm_elems += s->perm_elems;
+    t->digital_macs += s->digital_macs;
+    t->lora_macs += s->lora_macs;
+    t->lora_params += s->lora_params;
+    t->params_dense += s->params_dense;
+    t->params += s->params;
+    t->flops_dense += s->flops_dense;
+    t->flops += s->flops;
+}
+
+/* Counts of every projection and the totals, after the strategy ran. */
+static int finish(mapper *mp, const config *c, char *err, size_t errlen)
+{
+    double cells = (double)mp->rows * mp->cols;
+    /* Placed cells per array, to share arrays among projections. */
+    uint64_t *area = xcalloc(mp->narrays ? mp->narrays : 1, sizeof *area);
+    for (uint32_t p = 0; p < mp->nproj; p++)
+        for (uint32_t s = 0; s < mp->proj[p].nstages; s++) {
+            const mapper_stage *st = &mp->proj[p].stage[s];
+            for (uint32_t i = 0; i < st->nplace; i++)
+                area[st->place[i].array] += (uint64_t)st->place[i].h * st->place[i].w;
+        }
+    int rc = 0;
+    for (uint32_t p = 0; p < mp->nproj && rc == 0; p++) {
+        mapper_proj *mpj = &mp->proj[p];
+        mapper_sum *sum = &mpj->sum;
+        uint32_t nids = 0;
+        for (uint32_t s = 0; s < mpj->nstages; s++)
+            nids += mpj->stage[s].nplace;
+        uint32_t *ids = xmalloc((nids ? nids : 1) * sizeof *ids);
+        nids = 0;
+        for (uint32_t s = 0; s < mpj->nstages && rc == 0; s++) {
+            mapper_stage *st = &mpj->stage[s];
+            for (uint32_t i = 0; i < st->nplace; i++) {
+                const mapper_place *pl = &st->place[i];
+                ids[nids++] = pl->array;
+                sum->arrays_eq += (double)((uint64_t)pl->h * pl->w) / (double)area[pl->array];
+            }
+            if (mpj->exec == MAPPER_ANALOG)
+                rc = finish_stage(mp, c, st, sum, mp->model->proj[p].name, err, errlen);
+        }
+        sum->arrays = count_distinct(ids, nids);
+        free(ids);
+        sum->cells = sum->arrays_eq * cells;
+        sum->util = sum->cells > 0 ? (double)sum->nnz * mp->cpw / sum->cells : 0;
+        add_sum(&mp->total, sum);
+    }
+    free(area);
+    mp->total.arrays = mp->narrays;
+    mp->total.arrays_eq = mp->narrays;
+    mp->total.cells = mp->narrays * cells;
+    mp->total.util = mp->total.cells > 0 ? (double)mp->total.nnz * mp->cpw / mp->total.cells : 0;
+    return rc;
+}
+
+int mapper_build(mapper *mp, const model *m, const transform *t, const config *c, char *err,
+                 size_t errlen)
+{
+    memset(mp, 0, sizeof *mp);
+    char sname[64];
+    snprintf(sname, sizeof sname, "%s",
+             config_enum_name(PARAM_mapping_strategy, c->mapping_strategy));
+    const mapper_ops *ops = mapper_lookup(sname, err, errlen);
+    if (!ops || mapper_check_config(c, m, t, err, errlen) < 0)
+        return -1;
+    uint8_t lora_kind[MODEL_PROJ_KINDS];
+    if (mapper_lora_targets(c, lora_kind, err, errlen) < 0)
+        return -1;
+    uint8_t *digital = xcalloc(m->nproj ? m->nproj : 1, 1);
+    if (mapper_digital_select(m, c, digital, err, errlen) < 0) {
+        free(digital);
+        return -1;
+    }
+    mp->ops = ops;
+    mp->model = m;
+    mp->tr = t;
+    mp->rows = (uint32_t)c->tile_rows;
+    mp->cols = (uint32_t)c->tile_cols;
+    mp->cpw = tile_columns_per_weight((unsigned)c->tile_weight_bits, (unsigned)c->tile_cell_bits);
+    mp->nproj = m->nproj;
+    mp->proj = xcalloc(m->nproj ? m->nproj : 1, sizeof *mp->proj);
+    for (uint32_t p = 0; p < m->nproj; p++) {
+        const transform_proj *tp = &t->proj[p];
+        const model_proj *pj = &m->proj[p];
+        mapper_proj *mpj = &mp->proj[p];
+        mapper_sum *sum = &mpj->sum;
+        mpj->exec = digital[p] ? MAPPER_DIGITAL : MAPPER_ANALOG;
+        mpj->nstages = tp->nstages;
+        for (uint32_t s = 0; s < tp->nstages; s++)
+            mpj->stage[s].ts = &tp->stage[s];
+        if (tp->nstages == 2)
+            mpj->stage[0].perm_n = tp->perm_n;
+        sum->perm_elems = tp->perm_n;
+        sum->nnz = mpj->exec == MAPPER_ANALOG ? tp->params : 0;
+        sum->digital_macs = mpj->exec == MAPPER_DIGITAL ? tp->macs : 0;
+        if (c->lora_rank && lora_kind[pj->kind]) {
+            mpj->lora = 1;
+            sum->lora_params = (uint64_t)c->lora_rank * (pj->in + pj->out);
+            sum->lora_macs = sum->lora_params;
+        }
+        sum->params_dense = tp->params_dense;
+        sum->params = tp->params;
+        sum->flops_dense = tp->flops_dense;
+        sum->flops = tp->flops;
+    }
+    free(digital);
+    mapper_ctx mb = {0};
+    mb.mp = mp;
+    mb.m = m;
+    mb.t = t;
+    mb.c = c;
+    mb.R = mp->rows;
+    mb.C = mp->cols;
+    mb.cpw = mp->cpw;
+    mb.Cw = mp->cols / mp->cpw;
+    mb.rho = c->mapping_densemap_rows ? (uint32_t)c->mapping_densemap_rows : t->b;
+    mb.share = c->mapping_densemap_share;
+    int rc = ops->map(&mb, err, errlen);
+    free(mb.steps);
+    if (rc == 0)
+        rc = finish(mp, c, err, errlen);
+    if (rc < 0) {
+        mapper_free(mp);
+        return -1;
+    }
+    return 0;
+}
+
+void mapper_free(mapper *mp)
+{
+    for (uint32_t p = 0; mp->proj && p < mp->nproj; p++)
+        for (uint32_t s = 0; s < 2; s++) {
+            free(mp->proj[p].stage[s].place);
+            free(mp->proj[p].stage[s].act);
+        }
+    free(mp->proj);
+    memset(mp, 0, sizeof *mp);
+}
