@@ -29,7 +29,7 @@ static const struct subcommand subcommands[] = {
     {"run", cli_run,
      "run CONFIG.ini [--set sec.key=val ...] [--out DIR] [--trace] [--quiet]",
      "schedule and simulate; print the report; write stats, CSV, traces to DIR"},
-    {"map", cli_map, "map CONFIG.ini [--set ...] [--csv FILE] [--json FILE]",
+    {"map", cli_map, "map CONFIG.ini [--set ...] [--per-projection] [--compare] [--csv FILE] [--json FILE]",
      "mapping only: arrays, utilisation, parameters, FLOPs, area"},
     {"area", cli_area, "area CONFIG.ini [--set ...]",
      "the chip's area and static power by component"},

@@ -47,8 +47,12 @@ struct sched {
     uint32_t act_bytes, w_bytes, psum_bytes, slices;
     uint32_t first_block_node, last_block_node;
 
-    /* iteration: the next step is (pos, node) */
-    uint32_t pos, node;
+    /* iteration (see step): node-major (pos, node); wavefront (tau, grp);
+     * token-major (pos, grp) */
+    uint32_t pos, node, tau, grp;
+    int wave;
+    uint32_t ngroups;              /* embedding, each block, head */
+    uint32_t *gstart;              /* first node of each group; [ngroups] = nnodes */
     int finished;
 
     /* the buffer of the current step */
@@ -450,30 +454,61 @@ static void emit_marks(sched *s, uint32_t n, uint32_t pos)
     }
 }
 
-/* Emits the next step into the (empty) buffer; sets finished after the last. */
+/* Emits group g (graph nodes [gstart[g], gstart[g + 1])) at position pos
+ * for every sequence. */
+static void emit_group(sched *s, uint32_t g, uint32_t pos)
+{
+    if (g + 1 == s->ngroups && !head_needed(s, pos))
+        return;
+    for (uint32_t n = s->gstart[g]; n < s->gstart[g + 1]; n++) {
+        for (uint32_t q = 0; q < s->B; q++)
+            emit_node(s, n, pos, q);
+        emit_marks(s, n, pos);
+    }
+}
+
+/* Emits the next step into the (empty) buffer; sets finished after the last.
+ *
+ * Causal models: the prompt in wavefront order -- at step tau, group g
+ * (embedding, block 0 .. block L-1, head) of position tau - g, groups in
+ * descending order -- so that every unit's queue interleaves tokens the way
+ * a software pipeline does and tokens flow through the blocks together;
+ * then the decode positions token by token, group by group (each depends on
+ * the previous token's sample).  Bidirectional models: node by node over
+ * all positions. */
 static void step(sched *s)
 {
     s->nbuf = s->rd = 0;
     s->ndeps = 0;
     while (!s->finished && s->nbuf == 0) {
-        uint32_t n = s->node, pos = s->pos;
-        int tail = n > s->last_block_node;
-        int skip = tail && !head_needed(s, pos);
-        if (!skip) {
+        if (!s->token_major) {
             for (uint32_t q = 0; q < s->B; q++)
-                emit_node(s, n, pos, q);
-            emit_marks(s, n, pos);
-        }
-        if (s->token_major) {
-            if (++s->node == s->m->nnodes) {
-                s->node = 0;
-                if (++s->pos == s->npos)
-                    s->finished = 1;
-            }
-        } else {
+                emit_node(s, s->node, s->pos, q);
+            emit_marks(s, s->node, s->pos);
             if (++s->pos == s->npos) {
                 s->pos = 0;
                 if (++s->node == s->m->nnodes)
+                    s->finished = 1;
+            }
+        } else if (s->wave) {
+            /* s->grp counts down from ngroups; tau - grp is the position. */
+            uint32_t g = --s->grp;
+            if (s->tau >= g && s->tau - g < s->P)
+                emit_group(s, g, s->tau - g);
+            if (g == 0) {
+                s->grp = s->ngroups;
+                if (++s->tau == s->P + s->ngroups - 1) {
+                    s->wave = 0;
+                    s->pos = s->P;
+                    s->grp = 0;
+                    s->finished = s->pos == s->npos;
+                }
+            }
+        } else {
+            emit_group(s, s->grp, s->pos);
+            if (++s->grp == s->ngroups) {
+                s->grp = 0;
+                if (++s->pos == s->npos)
                     s->finished = 1;
             }
         }
@@ -659,6 +694,15 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
         int32_t l = m->node[i].layer;
         s->node_cluster[i] = l >= 0 ? (uint32_t)l % ncl : i < s->first_block_node ? 0 : last_cl;
     }
+    /* Node groups: what precedes the blocks, each block, what follows. */
+    s->ngroups = m->layers + 2;
+    s->gstart = xcalloc(s->ngroups + 1, sizeof *s->gstart);
+    for (uint32_t i = m->nnodes; i-- > 0;)
+        if (m->node[i].layer >= 0)
+            s->gstart[m->node[i].layer + 1] = i; /* ends at each block's first node */
+    s->gstart[0] = 0;
+    s->gstart[m->layers + 1] = s->last_block_node + 1;
+    s->gstart[m->layers + 2] = m->nnodes;
     s->qk_node = xcalloc(m->layers ? m->layers : 1, sizeof *s->qk_node);
     for (uint32_t i = 0; i < m->nnodes; i++)
         if (m->node[i].op == MODEL_OP_QK)
@@ -689,6 +733,8 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
     if (m->lm_head != MODEL_LM_NONE)
         s->tokens_out = s->P > 0 ? (uint64_t)s->D + 1 : s->D;
     s->finished = s->npos == 0 || m->nnodes == 0;
+    s->wave = s->token_major && s->P > 0;
+    s->grp = s->wave ? s->ngroups : 0;
     if (st) {
         stats_counter(st, &s->kv_sram_bytes, "sched.kv_sram_bytes");
         stats_counter(st, &s->kv_dram_bytes, "sched.kv_dram_bytes");
@@ -714,6 +760,7 @@ void sched_free(sched *s)
     free(s->kv);
     free(s->wplace);
     free(s->qk_node);
+    free(s->gstart);
     free(s->tags);
     free(s);
 }
