@@ -27,6 +27,9 @@
 #include "workloads/sched.h"
 #include "workloads/transform.h"
 
+/* Columns of power.csv: one per command kind that does work, then static. */
+enum { POWER_STATIC = CMD_DIG + 1, POWER_COMPONENTS };
+
 /* Mapping figures registered as map.* statistics. */
 struct mapstats {
     uint64_t arrays, nnz, acts, conversions, params, params_dense, flops, flops_dense;
@@ -167,12 +170,13 @@ static int open_traces(struct sim *s, engine_opts *eo, char *err, size_t errlen)
     chrome_meta(s->chrome, "config_hash", hash);
     eo->chrome = s->chrome;
 
-    const char *names[CMD_OPS + 1];
-    for (int i = 0; i < CMD_OPS; i++)
-        names[i] = cmd_op_name(i);
-    names[CMD_OPS] = "static";
+    /* Components by command kind (the engine indexes them by enum cmd_op;
+     * SYNC and MARK do no work), then static power. */
+    const char *names[POWER_COMPONENTS] = {
+        [CMD_ACT] = "tiles", [CMD_XFER] = "noc", [CMD_MEM] = "memory",
+        [CMD_DIG] = "digital", [POWER_STATIC] = "static"};
     s->power_path = join(dir, "power.csv");
-    s->power = power_open(s->power_path, c->trace_bin_ns, names, CMD_OPS + 1, err, errlen);
+    s->power = power_open(s->power_path, c->trace_bin_ns, names, POWER_COMPONENTS, err, errlen);
     if (!s->power)
         return DRIVER_EFAIL;
     eo->power = s->power;
@@ -368,6 +372,8 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     for (int k = 0; k < UNIT_KINDS; k++)
         eo.chrome_group[k] = -1;
     eo.chrome_adc_group = eo.chrome_noc_group = -1;
+    if (o->out_dir && ofile_mkdirs(o->out_dir, err, errlen) < 0)
+        goto out;
     if (o->trace && o->out_dir && open_traces(&s, &eo, err, errlen) != 0)
         goto out;
     s.eng = engine_create(s.k, s.chip, s.st, &eo);
@@ -383,7 +389,7 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
         goto out;
 
     if (o->out_dir) {
-        if (ofile_mkdirs(o->out_dir, err, errlen) < 0 || write_stats(&s, 0, NULL, err, errlen) < 0 ||
+        if (write_stats(&s, 0, NULL, err, errlen) < 0 ||
             write_tables(&s, tags, ntags, err, errlen) < 0)
             goto out;
         if (s.chrome) {
@@ -393,8 +399,8 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
                 goto out;
         }
         if (s.power) {
-            double st_mw[CMD_OPS + 1] = {0};
-            st_mw[CMD_OPS] = stats_get(s.st, "power.static_mw", NULL);
+            double st_mw[POWER_COMPONENTS] = {0};
+            st_mw[POWER_STATIC] = stats_get(s.st, "power.static_mw", NULL);
             int r = power_commit(s.power, t_end, st_mw, err, errlen);
             s.power = NULL;
             if (r < 0)

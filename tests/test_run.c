@@ -1,0 +1,317 @@
+/*
+ * test_run.c -- end-to-end runs through the aimcsim program: `run`,
+ * `schedule` + `exec` round trips, both kernel backends, malformed command
+ * streams, output files.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/testutil.h"
+
+/* A tiny design point: one block of a 64-wide model, four arrays. */
+static const char *tiny_ini =
+    "[model]\npreset = custom\nlayers = 1\nd_model = 64\nheads = 2\nd_ff = 256\n"
+    "vocab = 64\ncontext_tokens = 8\nlm_head = analog\n"
+    "[cluster]\ncount = 1\n"
+    "[run]\nprompt_tokens = 2\ndecode_tokens = 2\nkernel = native\n";
+
+static char *dir;
+
+static void setup(void)
+{
+    char tmpl[] = "/tmp/aimcsim-run-XXXXXX";
+    cr_assert_not_null(mkdtemp(tmpl));
+    dir = strdup(tmpl);
+}
+
+static void teardown(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    tu_sh(cmd, NULL, NULL);
+    free(dir);
+}
+
+static char *write_file(const char *name, const char *text)
+{
+    char *path = malloc(600);
+    snprintf(path, 600, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Runs `aimcsim ARGS`; returns the exit status; out and err optional. */
+static int aimcsim(const char *args, char **out, char **err)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s", tu_prog(), args);
+    return tu_sh(cmd, out, err);
+}
+
+static char *slurp2(const char *d, const char *name)
+{
+    char path[1500];
+    snprintf(path, sizeof path, "%s/%s", d, name);
+    return tu_slurp(path, NULL);
+}
+
+/* The value of stat name in DIR/stats.csv, NaN if absent. */
+static double stat(const char *d, const char *name)
+{
+    char *csv = slurp2(d, "stats.csv");
+    cr_assert_not_null(csv, "no stats.csv in %s", d);
+    char key[256];
+    snprintf(key, sizeof key, "\n%s,", name);
+    char *p = strstr(csv, key);
+    double v = p ? strtod(p + strlen(key), NULL) : 0.0 / 0.0;
+    free(csv);
+    return v;
+}
+
+TestSuite(run, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(run, tiny_run_writes_every_output)
+{
+    char *ini = write_file("tiny.ini", tiny_ini);
+    char args[2048], *out, *err;
+    snprintf(args, sizeof args, "run %s --out %s/o --trace", ini, dir);
+    cr_assert_eq(aimcsim(args, &out, &err), 0, "%s", err);
+    cr_expect(strstr(out, "Latency"), "%s", out);
+    cr_expect(strstr(out, "time to first token"));
+    const char *files[] = {"stats.json", "stats.csv", "projections.csv", "layers.csv",
+                           "tags.csv", "trace.json", "power.csv"};
+    char d[700];
+    snprintf(d, sizeof d, "%s/o", dir);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *t = slurp2(d, files[i]);
+        cr_expect(t && strlen(t) > 10, "%s missing or empty", files[i]);
+        free(t);
+    }
+    /* 2 prompt + 2 decode tokens: 3 tokens leave the model (the last
+     * prompt token's, then one per decode step). */
+    cr_expect_float_eq(stat(d, "run.tokens"), 3, 0);
+    cr_expect(stat(d, "run.ttft_ps") >= stat(d, "run.prefill_ps"));
+    cr_expect(stat(d, "run.total_ps") > stat(d, "run.ttft_ps"));
+    cr_expect_float_eq(stat(d, "map.arrays"), 5, 0, "4 block projections + 1 LM head array");
+    cr_expect_float_eq(stat(d, "cmd.retired"),
+                       stat(d, "cmd.act") + stat(d, "cmd.xfer") + stat(d, "cmd.mem") +
+                           stat(d, "cmd.dig") + stat(d, "cmd.sync") + stat(d, "cmd.mark"), 0);
+    /* Energy parts add up to the total. */
+    const char *parts[] = {"adc", "dac", "array", "periphery", "digital", "noc", "sram",
+                           "dram", "program", "static"};
+    double sum = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "energy.%s_pj", parts[i]);
+        sum += stat(d, name);
+    }
+    cr_expect_float_eq(sum, stat(d, "energy.total_pj"), 1e-6 * stat(d, "energy.total_pj"));
+    free(out);
+    free(err);
+    free(ini);
+}
+
+/* Byte comparison of two output files. */
+static void expect_same_file(const char *a, const char *b, const char *name)
+{
+    char *x = slurp2(a, name), *y = slurp2(b, name);
+    cr_assert(x && y, "%s missing", name);
+    cr_expect_str_eq(x, y, "%s differs between %s and %s", name, a, b);
+    free(x);
+    free(y);
+}
+
+/* stats.json without its provenance block (which names the command line). */
+static char *json_after_provenance(const char *d)
+{
+    char *j = slurp2(d, "stats.json");
+    cr_assert_not_null(j);
+    char *p = strstr(j, "\"config\"");
+    cr_assert_not_null(p);
+    char *r = strdup(p);
+    free(j);
+    return r;
+}
+
+Test(run, schedule_exec_round_trip_equals_run)
+{
+    char *ini = write_file("tiny.ini", tiny_ini);
+    char args[2048], *err;
+    snprintf(args, sizeof args, "run %s --out %s/r --quiet", ini, dir);
+    cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+    free(err);
+    const char *ext[] = {"cmd", "cmd.gz"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args, "schedule %s -o %s/s.%s", ini, dir, ext[i]);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        snprintf(args, sizeof args, "exec %s %s/s.%s --out %s/e%d --quiet", ini, dir, ext[i],
+                 dir, i);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        char r[700], e[700];
+        snprintf(r, sizeof r, "%s/r", dir);
+        snprintf(e, sizeof e, "%s/e%d", dir, i);
+        expect_same_file(r, e, "stats.csv");
+        expect_same_file(r, e, "projections.csv");
+        expect_same_file(r, e, "tags.csv");
+        char *jr = json_after_provenance(r), *je = json_after_provenance(e);
+        cr_expect_str_eq(jr, je);
+        free(jr);
+        free(je);
+    }
+    free(ini);
+}
+
+/* Both backends give byte-identical statistics (stats.csv has no
+ * provenance; stats.json's stats block is compared too). */
+static void backends_identical(const char *ini_text, const char *sets)
+{
+    char *ini = write_file("b.ini", ini_text);
+    char args[2048], *err;
+    const char *k[] = {"native", "systemc"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args, "run %s %s --set run.kernel=%s --out %s/%s --quiet", ini,
+                 sets, k[i], dir, k[i]);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+    }
+    char a[700], b[700];
+    snprintf(a, sizeof a, "%s/native", dir);
+    snprintf(b, sizeof b, "%s/systemc", dir);
+    expect_same_file(a, b, "stats.csv");
+    expect_same_file(a, b, "tags.csv");
+    char *ja = slurp2(a, "stats.json"), *jb = slurp2(b, "stats.json");
+    cr_expect_str_eq(strstr(ja, "\"stats\""), strstr(jb, "\"stats\""));
+    free(ja);
+    free(jb);
+    free(ini);
+}
+
+Test(run, backends_identical_tiny) { backends_identical(tiny_ini, "--set run.batch=2"); }
+
+Test(run, backends_identical_gpt2_small)
+{
+    backends_identical("[model]\npreset = gpt2-small\n[transform]\nkind = monarch\n"
+                       "[mapping]\nstrategy = densemap\n[adc]\ncount = 16\n",
+                       "--set run.prompt_tokens=6 --set run.decode_tokens=2");
+}
+
+/* exec of a malformed stream: exit 2 and "file:line: ..." on stderr. */
+static void expect_bad_stream(const char *name, const char *text, int line, const char *what)
+{
+    char *ini = write_file("tiny.ini", tiny_ini);
+    char *s = write_file(name, text);
+    char args[2048], *out, *err, want[1024];
+    snprintf(args, sizeof args, "exec %s %s --out %s/bad", ini, s, dir);
+    cr_expect_eq(aimcsim(args, &out, &err), 2, "%s: %s", name, err);
+    snprintf(want, sizeof want, "%s:%d: ", s, line);
+    cr_expect(strncmp(err, want, strlen(want)) == 0, "%s: expected '%s...', got '%s'", name,
+              want, err);
+    cr_expect(strstr(err, what), "%s: expected '%s' in '%s'", name, what, err);
+    cr_expect_str_eq(out, "", "no report for a failed run");
+    char d[700];
+    snprintf(d, sizeof d, "%s/bad", dir);
+    char *csv = slurp2(d, "stats.csv");
+    cr_expect_null(csv, "no stats.csv presented as a result");
+    free(csv);
+    free(out);
+    free(err);
+    free(s);
+    free(ini);
+}
+
+#define HDR "aimcsim-cmd 1\nunits tile=5 cluster=1 sram=64 dram=1\ntag 0 -1 t\n"
+
+Test(run, malformed_streams)
+{
+    expect_bad_stream("op.cmd", HDR "0 frob tile0 tag=0 deps=\nend 1\n", 4, "frob");
+    expect_bad_stream("unit.cmd",
+                      HDR "0 act tile9 rows=0:8 cols=0:8 slices=1 bits=8 tag=0 deps=\nend 1\n",
+                      4, "tile9");
+    expect_bad_stream("cycle.cmd", HDR "0 sync - tag=0 deps=0\nend 1\n", 4, "itself");
+    expect_bad_stream("missing.cmd",
+                      HDR "0 sync - tag=0 deps=\n1 sync - tag=0 deps=5\nend 2\n", 5, "5");
+    expect_bad_stream("dup.cmd",
+                      HDR "0 sync - tag=0 deps=\n0 sync - tag=0 deps=\nend 2\n", 5, "0");
+    expect_bad_stream("trunc.cmd", HDR "0 sync - tag=0 deps=\n", 5, "end");
+}
+
+Test(run, truncated_gzip_stream)
+{
+    char *ini = write_file("tiny.ini", tiny_ini);
+    char args[2048], *err;
+    snprintf(args, sizeof args, "schedule %s -o %s/s.cmd.gz", ini, dir);
+    cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+    free(err);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "n=$(stat -c %%s %s/s.cmd.gz); head -c $((n / 2)) %s/s.cmd.gz > %s/t.cmd.gz", dir,
+             dir, dir);
+    cr_assert_eq(tu_sh(cmd, NULL, NULL), 0);
+    snprintf(args, sizeof args, "exec %s %s/t.cmd.gz --quiet", ini, dir);
+    cr_expect_eq(aimcsim(args, NULL, &err), 2, "%s", err);
+    char want[700];
+    snprintf(want, sizeof want, "%s/t.cmd.gz:", dir);
+    cr_expect(strncmp(err, want, strlen(want)) == 0, "%s", err);
+    free(err);
+    free(ini);
+}
+
+Test(run, stream_for_a_larger_chip_is_refused)
+{
+    char *ini = write_file("tiny.ini", tiny_ini);
+    char *s = write_file("big.cmd", "aimcsim-cmd 1\nunits tile=64 cluster=1 sram=64 dram=1\n"
+                                    "tag 0 -1 t\nend 0\n");
+    char args[2048], *err;
+    snprintf(args, sizeof args, "exec %s %s --quiet", ini, s);
+    cr_expect_eq(aimcsim(args, NULL, &err), 2);
+    cr_expect(strstr(err, "the stream is for 64 tiles; the chip has 5"), "%s", err);
+    free(err);
+    free(s);
+    free(ini);
+}
+
+Test(run, context_overflow_is_bad_input)
+{
+    char *ini = write_file("tiny.ini", tiny_ini);
+    char args[2048], *err;
+    snprintf(args, sizeof args, "run %s --set run.prompt_tokens=8 --quiet", ini);
+    cr_expect_eq(aimcsim(args, NULL, &err), 2);
+    cr_expect(strstr(err, "--set run.prompt_tokens=8: [run] prompt_tokens = 8: "
+                          "prompt_tokens + decode_tokens = 10 exceeds the model's context of 8 tokens"),
+              "%s", err);
+    free(err);
+    free(ini);
+}
+
+/* Every preset and experiment in configs/ runs (a short run). */
+Test(run, every_config_runs, .timeout = 300)
+{
+    char *out = NULL;
+    cr_assert_eq(tu_sh("ls configs/*.ini configs/experiments/*.ini", &out, NULL), 0);
+    int n = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char args[2048], *err;
+        snprintf(args, sizeof args,
+                 "run %s --set run.prompt_tokens=2 --set run.decode_tokens=1 --quiet "
+                 "--set run.kernel=native",
+                 line);
+        int rc = aimcsim(args, NULL, &err);
+        /* A single-core preset cannot hold GPT-2: it must say so. */
+        if (strstr(line, "hermes-core"))
+            cr_expect(rc == 2 && strstr(err, "mapping needs"), "%s: %d %s", line, rc, err);
+        else
+            cr_expect_eq(rc, 0, "%s: %s", line, err);
+        free(err);
+        n++;
+    }
+    cr_expect(n >= 4);
+    free(out);
+}
