@@ -92,8 +92,8 @@ asan:
 	  AIMCSIM=build-asan/aimcsim build-asan/aimcsim-tests -j2 $(TEST_ARGS)
 
 bench: $(BENCHBIN) $(PROG)
-	@for b in $(BENCHBIN); do echo "== $$b"; $$b || exit 1; done
-	@sh tools/bench_run.sh $(PROG)
+	@echo "== event kernel ($(B)/bench_kernel)"; $(B)/bench_kernel
+	@echo; echo "== simulator ($(B)/bench_sim $(PROG))"; $(B)/bench_sim $(PROG)
 
 run: deps
 	@$(MAKE) --no-print-directory $(PROG)
