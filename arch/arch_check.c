@@ -1,15 +1,54 @@
 /*
  * arch_check.c -- cross-parameter constraints of the hardware parameters
  * ([tile] [adc] [cluster] [noc] [sram] [dram] [chip]); called by
- * config_check.
+ * config_check.  Each violation is reported at the parameter set last among
+ * those involved.  Constraints that depend on the mapping (the tile count
+ * when [chip] tiles = 0, hence the mesh size) are checked by chip_create.
  */
 #include "sim/config.h"
+#include "sim/util.h"
+
+#define LATER(a, b) config_later(c, PARAM_##a, PARAM_##b)
 
 int arch_config_check(const config *c, char *err, size_t errlen)
 {
     if (c->adc_count > c->tile_cols)
-        return config_fail(c, config_later(c, PARAM_adc_count, PARAM_tile_cols), err,
-                           errlen, "ADCs per tile (%lld) exceed its columns (%lld)",
+        return config_fail(c, LATER(adc_count, tile_cols), err, errlen,
+                           "ADCs per tile (%lld) exceed its columns (%lld)",
                            (long long)c->adc_count, (long long)c->tile_cols);
+    if (c->adc_bits_min > c->adc_bits_max)
+        return config_fail(c, LATER(adc_bits_min, adc_bits_max), err, errlen,
+                           "bits_min (%lld) exceeds bits_max (%lld)",
+                           (long long)c->adc_bits_min, (long long)c->adc_bits_max);
+    if (c->tile_input_mode == 1 && c->tile_dac_bits > c->tile_input_bits)
+        return config_fail(c, LATER(tile_dac_bits, tile_input_bits), err, errlen,
+                           "DAC bits (%lld) exceed the input bits (%lld)",
+                           (long long)c->tile_dac_bits, (long long)c->tile_input_bits);
+    if (c->cluster_slots > c->cluster_cores)
+        return config_fail(c, LATER(cluster_slots, cluster_cores), err, errlen,
+                           "more concurrent ops (%lld) than cores (%lld)",
+                           (long long)c->cluster_slots, (long long)c->cluster_cores);
+    if ((c->noc_width == 0) != (c->noc_height == 0))
+        return config_fail(c, LATER(noc_width, noc_height), err, errlen,
+                           "set both width and height, or both to 0 (automatic)");
+    if (c->sram_width_bytes > c->sram_bank_bytes)
+        return config_fail(c, LATER(sram_width_bytes, sram_bank_bytes), err, errlen,
+                           "access width (%lld bytes) exceeds the bank (%lld bytes)",
+                           (long long)c->sram_width_bytes, (long long)c->sram_bank_bytes);
+    if (c->sram_t_access_ns < c->sram_t_cycle_ns)
+        return config_fail(c, LATER(sram_t_access_ns, sram_t_cycle_ns), err, errlen,
+                           "access latency (%g ns) below the cycle time (%g ns)",
+                           c->sram_t_access_ns, c->sram_t_cycle_ns);
+    if (c->chip_tiles > 0 && c->noc_width > 0) {
+        uint64_t nodes = ceil_div_u64((uint64_t)c->chip_tiles, (uint64_t)c->chip_tiles_per_router) +
+                         (uint64_t)c->cluster_count + (uint64_t)c->sram_banks +
+                         (uint64_t)c->dram_channels;
+        if ((uint64_t)(c->noc_width * c->noc_height) < nodes)
+            return config_fail(c, LATER(noc_width, noc_height), err, errlen,
+                               "mesh %lld x %lld has %lld nodes, the chip needs %llu",
+                               (long long)c->noc_width, (long long)c->noc_height,
+                               (long long)(c->noc_width * c->noc_height),
+                               (unsigned long long)nodes);
+    }
     return 0;
 }

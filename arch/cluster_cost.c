@@ -1,0 +1,144 @@
+/*
+ * cluster_cost.c -- the digital-cluster cost model (arch/cluster.h).
+ *
+ * Invariant: pure; cycles >= the kind's overhead; work counts are exact
+ * integers (the energy of an op is a linear function of them).
+ *
+ * Work per element (lane ops) is an algorithmic count, documented in
+ * docs/models.md: layernorm 8 per element + one rsqrt per row; softmax
+ * 4 + exp per element + one reciprocal per row; gelu (tanh form) 6 + exp
+ * per element; add 1; reduce 1 per added element; gemm one FMA per MAC;
+ * permute and the embedding lookup are DMA moves.
+ */
+#include "arch/cluster.h"
+
+#include <math.h>
+
+#include "sim/util.h"
+
+void cluster_params_init(cluster_params *p, const config *c)
+{
+    p->cores = (uint32_t)c->cluster_cores;
+    p->simd_width = (uint32_t)c->cluster_simd_width;
+    p->me_fma = (uint32_t)c->cluster_me_fma;
+    p->slots = (uint32_t)c->cluster_slots;
+    p->elem_bytes = (uint32_t)c->cluster_elem_bytes;
+    p->exp_ops = (uint32_t)c->cluster_exp_ops;
+    p->matrix_engine = c->cluster_matrix_engine;
+    p->clock_ghz = c->cluster_clock_ghz;
+    p->l1_bytes = (uint64_t)c->cluster_l1_bytes;
+    p->dma_bytes_cyc = (uint64_t)c->cluster_dma_bytes_cyc;
+    p->eff[DIG_LAYERNORM] = c->cluster_eff_layernorm;
+    p->eff[DIG_SOFTMAX] = c->cluster_eff_softmax;
+    p->eff[DIG_GELU] = c->cluster_eff_gelu;
+    p->eff[DIG_ADD] = c->cluster_eff_add;
+    p->eff[DIG_GEMM] = c->cluster_eff_gemm;
+    p->eff[DIG_REDUCE] = c->cluster_eff_reduce;
+    p->eff[DIG_PERMUTE] = c->cluster_eff_permute;
+    p->eff[DIG_EMBED] = c->cluster_eff_embed;
+    p->ovh_cyc[DIG_LAYERNORM] = (uint64_t)c->cluster_ovh_layernorm_cyc;
+    p->ovh_cyc[DIG_SOFTMAX] = (uint64_t)c->cluster_ovh_softmax_cyc;
+    p->ovh_cyc[DIG_GELU] = (uint64_t)c->cluster_ovh_gelu_cyc;
+    p->ovh_cyc[DIG_ADD] = (uint64_t)c->cluster_ovh_add_cyc;
+    p->ovh_cyc[DIG_GEMM] = (uint64_t)c->cluster_ovh_gemm_cyc;
+    p->ovh_cyc[DIG_REDUCE] = (uint64_t)c->cluster_ovh_reduce_cyc;
+    p->ovh_cyc[DIG_PERMUTE] = (uint64_t)c->cluster_ovh_permute_cyc;
+    p->ovh_cyc[DIG_EMBED] = (uint64_t)c->cluster_ovh_embed_cyc;
+    p->e_lane_op_pj = c->cluster_e_lane_op_pj;
+    p->e_me_fma_pj = c->cluster_e_me_fma_pj;
+    p->e_dma_byte_pj = c->cluster_e_dma_byte_pj;
+    p->area_um2 = c->cluster_area_um2;
+    p->p_static_mw = c->cluster_p_static_mw;
+}
+
+/* ceil(q), except that a q within a relative 1e-9 of an integer is that
+ * integer: 589824 / (48 x 0.8) is 15360, not 15361 by rounding error. */
+static uint64_t ceil_snap(double q)
+{
+    double r = nearbyint(q);
+    if (fabs(q - r) <= 1e-9 * fmax(1.0, q))
+        return (uint64_t)r;
+    return (uint64_t)ceil(q);
+}
+
+void cluster_op(const cluster_params *p, enum dig_kind kind, uint32_t m,
+                uint32_t n, uint32_t k, cluster_op_cost *out)
+{
+    uint64_t M = m, N = n, K = k, eb = p->elem_bytes;
+    uint64_t mn = M * N;
+    double lanes = (double)p->cores * p->simd_width / p->slots;
+    double me = (double)p->me_fma / p->slots;
+    double dma = (double)p->dma_bytes_cyc / p->slots;
+    double thr = lanes;    /* work units per cycle of this kind */
+    uint64_t work = 0;     /* in units of thr */
+    uint64_t dma_fixed = 0; /* bytes the op moves by DMA regardless of L1 */
+
+    out->lane_ops = out->me_fmas = out->dma_bytes = 0;
+    switch (kind) {
+    case DIG_LAYERNORM:
+        work = out->lane_ops = mn * 8 + M * p->exp_ops;
+        out->footprint_bytes = (2 * mn + 2 * N) * eb;
+        break;
+    case DIG_SOFTMAX:
+        work = out->lane_ops = mn * (4 + p->exp_ops) + M * p->exp_ops;
+        out->footprint_bytes = 2 * mn * eb;
+        break;
+    case DIG_GELU:
+        work = out->lane_ops = mn * (6 + p->exp_ops);
+        out->footprint_bytes = 2 * mn * eb;
+        break;
+    case DIG_ADD:
+        work = out->lane_ops = mn;
+        out->footprint_bytes = 3 * mn * eb;
+        break;
+    case DIG_GEMM:
+        work = mn * K;
+        if (p->matrix_engine) {
+            out->me_fmas = work;
+            thr = me;
+        } else {
+            out->lane_ops = work;
+        }
+        out->footprint_bytes = (M * K + K * N + mn) * eb;
+        break;
+    case DIG_REDUCE: {
+        uint64_t rows = M ? M : 1;
+        work = out->lane_ops = K ? rows * (K - 1) * N : 0;
+        out->footprint_bytes = rows * (K * N + N) * eb;
+        break;
+    }
+    case DIG_PERMUTE:
+        dma_fixed = N * eb;
+        out->footprint_bytes = 2 * N * eb;
+        break;
+    case DIG_EMBED:
+        work = out->lane_ops = mn;
+        dma_fixed = mn * eb;
+        out->footprint_bytes = 2 * mn * eb;
+        break;
+    default:
+        out->footprint_bytes = 0;
+        break;
+    }
+    unsigned kd = (unsigned)kind < DIG_KINDS ? (unsigned)kind : 0;
+    double eff = p->eff[kd];
+    out->streamed = out->footprint_bytes > p->l1_bytes;
+    out->dma_bytes = dma_fixed + (out->streamed ? out->footprint_bytes : 0);
+    uint64_t compute = work ? ceil_snap((double)work / (thr * eff)) : 0;
+    /* The DMA runs at full bandwidth except for permute, whose efficiency
+     * is the DMA's (strided moves). */
+    double dma_eff = kind == DIG_PERMUTE ? eff : 1.0;
+    uint64_t move = out->dma_bytes ? ceil_snap((double)out->dma_bytes / (dma * dma_eff)) : 0;
+    out->cycles = p->ovh_cyc[kd] + (compute > move ? compute : move);
+}
+
+uint64_t cluster_cycles_ps(const cluster_params *p, uint64_t cycles)
+{
+    return (uint64_t)llround((double)cycles * 1e3 / p->clock_ghz);
+}
+
+double cluster_op_energy_pj(const cluster_params *p, const cluster_op_cost *c)
+{
+    return (double)c->lane_ops * p->e_lane_op_pj + (double)c->me_fmas * p->e_me_fma_pj +
+           (double)c->dma_bytes * p->e_dma_byte_pj;
+}

@@ -1,0 +1,76 @@
+/*
+ * mem_cost.c -- SRAM and DRAM cost functions (arch/mem.h).
+ *
+ * Invariant: pure; latency >= busy time for SRAM when t_access >= t_cycle
+ * (a bank never finishes an access before it could start the next).
+ */
+#include "arch/mem.h"
+
+#include "sim/units.h"
+#include "sim/util.h"
+
+void mem_sram_params_init(mem_sram_params *p, const config *c)
+{
+    p->banks = (uint32_t)c->sram_banks;
+    p->bank_bytes = (uint64_t)c->sram_bank_bytes;
+    p->width_bytes = (uint64_t)c->sram_width_bytes;
+    p->t_access_ps = units_ns_to_ps(c->sram_t_access_ns);
+    p->t_cycle_ps = units_ns_to_ps(c->sram_t_cycle_ns);
+    p->e_access_pj = c->sram_e_access_pj;
+    p->bank_area_um2 = c->sram_bank_area_um2;
+    p->p_leak_mw = c->sram_p_leak_mw;
+}
+
+void mem_dram_params_init(mem_dram_params *p, const config *c)
+{
+    p->channels = (uint32_t)c->dram_channels;
+    p->bandwidth_gb_s = c->dram_bandwidth_gb_s;
+    p->t_access_ps = units_ns_to_ps(c->dram_t_access_ns);
+    p->e_access_pj = c->dram_e_access_pj;
+    p->access_bytes = (uint64_t)c->dram_access_bytes;
+    p->e_bit_pj = c->dram_e_bit_pj;
+    p->p_static_mw = c->dram_p_static_mw;
+}
+
+uint64_t mem_sram_words(const mem_sram_params *p, uint64_t bytes)
+{
+    return ceil_div_u64(bytes, p->width_bytes);
+}
+
+uint64_t mem_sram_busy_ps(const mem_sram_params *p, uint64_t bytes)
+{
+    return mem_sram_words(p, bytes) * p->t_cycle_ps;
+}
+
+uint64_t mem_sram_latency_ps(const mem_sram_params *p, uint64_t bytes)
+{
+    uint64_t w = mem_sram_words(p, bytes);
+    return w ? p->t_access_ps + (w - 1) * p->t_cycle_ps : 0;
+}
+
+double mem_sram_energy_pj(const mem_sram_params *p, uint64_t bytes)
+{
+    return (double)mem_sram_words(p, bytes) * p->e_access_pj;
+}
+
+/* bytes / (GB/s) = ns, since 1 GB/s = 1 byte per ns. */
+uint64_t mem_dram_busy_ps(const mem_dram_params *p, uint64_t bytes)
+{
+    return units_ns_to_ps((double)bytes / p->bandwidth_gb_s);
+}
+
+uint64_t mem_dram_latency_ps(const mem_dram_params *p, uint64_t bytes)
+{
+    return mem_dram_busy_ps(p, bytes) + p->t_access_ps;
+}
+
+uint64_t mem_dram_accesses(const mem_dram_params *p, uint64_t bytes)
+{
+    return ceil_div_u64(bytes, p->access_bytes);
+}
+
+double mem_dram_energy_pj(const mem_dram_params *p, uint64_t bytes)
+{
+    return (double)mem_dram_accesses(p, bytes) * p->e_access_pj +
+           8.0 * (double)bytes * p->e_bit_pj;
+}

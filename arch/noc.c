@@ -1,0 +1,155 @@
+/*
+ * noc.c -- the mesh NoC (arch/noc.h): pure latency/energy functions and the
+ * timed link reservations.
+ *
+ * Invariant: for every directed link, the reservations made so far are
+ * disjoint intervals in call order, `free_ps` is the end of the last one
+ * and `busy_ps` the sum of their lengths; hence busy_ps <= free_ps.
+ */
+#include "arch/noc.h"
+
+#include <stdlib.h>
+
+#include "sim/units.h"
+#include "sim/util.h"
+
+enum { DIR_E, DIR_W, DIR_S, DIR_N, DIRS };
+
+struct link {
+    uint64_t free_ps;  /* end of the last reservation */
+    uint64_t busy_ps;  /* sum of reserved time */
+};
+
+struct noc {
+    noc_params p;
+    struct link *links; /* node * DIRS + direction; only mesh-internal links are used */
+};
+
+void noc_params_init(noc_params *p, const config *c)
+{
+    p->width = (uint32_t)c->noc_width;
+    p->height = (uint32_t)c->noc_height;
+    p->link_bytes = (uint64_t)c->noc_link_bytes;
+    p->cycle_ps = units_ghz_to_period_ps(c->noc_clock_ghz);
+    p->router_ps = (uint64_t)c->noc_router_cyc * p->cycle_ps;
+    p->link_ps = (uint64_t)c->noc_link_cyc * p->cycle_ps;
+    p->e_router_bit_fj = c->noc_e_router_bit_fj;
+    p->e_link_bit_fj = c->noc_e_link_bit_fj;
+    p->router_area_um2 = c->noc_router_area_um2;
+    p->p_router_leak_mw = c->noc_p_router_leak_mw;
+}
+
+void noc_auto_size(uint32_t nodes, uint32_t *width, uint32_t *height)
+{
+    uint32_t w = 1;
+    while ((uint64_t)w * w < nodes)
+        w++;
+    *width = w;
+    *height = nodes <= 1 ? 1 : (uint32_t)ceil_div_u64(nodes, w);
+}
+
+uint32_t noc_hops(uint32_t width, uint32_t a, uint32_t b)
+{
+    uint32_t ax = a % width, ay = a / width, bx = b % width, by = b / width;
+    return (ax > bx ? ax - bx : bx - ax) + (ay > by ? ay - by : by - ay);
+}
+
+uint64_t noc_flits(const noc_params *p, uint64_t bytes)
+{
+    uint64_t f = ceil_div_u64(bytes, p->link_bytes);
+    return f ? f : 1;
+}
+
+uint64_t noc_latency_ps(const noc_params *p, uint32_t hops, uint64_t flits)
+{
+    return (uint64_t)(hops + 1) * p->router_ps + (uint64_t)hops * p->link_ps +
+           flits * p->cycle_ps;
+}
+
+double noc_energy_pj(const noc_params *p, uint32_t hops, uint64_t bytes)
+{
+    double bits = 8.0 * (double)bytes;
+    return units_fj_to_pj(bits * ((hops + 1) * p->e_router_bit_fj + hops * p->e_link_bit_fj));
+}
+
+uint64_t noc_link_count(uint32_t width, uint32_t height)
+{
+    return 2ULL * (width - 1) * height + 2ULL * width * (height - 1);
+}
+
+noc *noc_create(const noc_params *p)
+{
+    noc *n = xcalloc(1, sizeof *n);
+    n->p = *p;
+    n->links = xcalloc((size_t)p->width * p->height * DIRS, sizeof *n->links);
+    return n;
+}
+
+void noc_free(noc *n)
+{
+    if (!n)
+        return;
+    free(n->links);
+    free(n);
+}
+
+void noc_send(noc *n, uint32_t src, uint32_t dst, uint64_t bytes, uint64_t t_ps,
+              noc_send_result *r)
+{
+    const noc_params *p = &n->p;
+    uint32_t w = p->width;
+    uint32_t x = src % w, y = src / w, dx = dst % w, dy = dst / w;
+    uint64_t flits = noc_flits(p, bytes), ser = flits * p->cycle_ps;
+    uint64_t t = t_ps + p->router_ps, wait = 0;
+    uint32_t hops = 0;
+    while (x != dx || y != dy) {
+        int dir;
+        if (x != dx)
+            dir = dx > x ? DIR_E : DIR_W;
+        else
+            dir = dy > y ? DIR_S : DIR_N;
+        struct link *l = &n->links[((size_t)y * w + x) * DIRS + (size_t)dir];
+        uint64_t s = t > l->free_ps ? t : l->free_ps;
+        wait += s - t;
+        l->free_ps = s + ser;
+        l->busy_ps += ser;
+        t = s + p->link_ps + p->router_ps;
+        switch (dir) {
+        case DIR_E: x++; break;
+        case DIR_W: x--; break;
+        case DIR_S: y++; break;
+        default: y--; break;
+        }
+        hops++;
+    }
+    r->end_ps = t + ser;
+    r->wait_ps = wait;
+    r->hops = hops;
+    r->flits = flits;
+}
+
+uint64_t noc_busy_ps(const noc *n)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < (size_t)n->p.width * n->p.height * DIRS; i++)
+        s += n->links[i].busy_ps;
+    return s;
+}
+
+uint64_t noc_busy_max_ps(const noc *n)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < (size_t)n->p.width * n->p.height * DIRS; i++)
+        if (n->links[i].busy_ps > m)
+            m = n->links[i].busy_ps;
+    return m;
+}
+
+uint64_t noc_last_free_ps(const noc *n)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < (size_t)n->p.width * n->p.height * DIRS; i++)
+        if (n->links[i].free_ps > m)
+            m = n->links[i].free_ps;
+    return m;
+}

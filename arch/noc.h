@@ -1,0 +1,84 @@
+/*
+ * noc.h -- the 2-D mesh network on chip: XY routing, flit serialisation,
+ * link contention.  Equations and the reservation model in docs/models.md.
+ *
+ * Nodes are numbered row-major: node i sits at (x, y) = (i % width,
+ * i / width).  A packet of `bytes` is max(1, ceil(bytes / link_bytes))
+ * flits, one flit per cycle per link.  It traverses hops + 1 routers (its
+ * source's through its destination's) and `hops` links, where hops is the
+ * Manhattan distance (XY routing: first along x, then along y).
+ *
+ * Reservation model (cut-through, in-order reservation): a packet sent at
+ * t reserves each link of its path in order.  Its head reaches link i at
+ * a_i (a_0 = t + router latency); the link is taken at
+ * s_i = max(a_i, free_i) and stays busy for the serialisation time
+ * ser = flits x cycle, so free_i = s_i + ser; the head reaches the next
+ * link at a_{i+1} = s_i + link latency + router latency.  The packet has
+ * arrived when its tail has: end = s_last + link + router + ser (for a
+ * packet between the two ends of one router, end = t + router + ser).  The
+ * wait is sum(s_i - a_i).  Links are reserved in call order (FIFO): a later
+ * call never takes a gap left before an earlier reservation.  Router
+ * buffers are unbounded (no back-pressure), injection and ejection ports
+ * are not contended.
+ */
+#ifndef AIMCSIM_NOC_H
+#define AIMCSIM_NOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/config.h"
+
+typedef struct noc_params {
+    uint32_t width, height;  /* routers; set by the chip when [noc] says 0 */
+    uint64_t link_bytes;     /* bytes per flit */
+    uint64_t cycle_ps;       /* one flit per link per cycle */
+    uint64_t router_ps;      /* router latency per traversal */
+    uint64_t link_ps;        /* link latency per hop */
+    double e_router_bit_fj, e_link_bit_fj;
+    double router_area_um2, p_router_leak_mw;
+} noc_params;
+
+/* Parameters of [noc]; width and height as configured (0: automatic). */
+void noc_params_init(noc_params *p, const config *c);
+
+/* The smallest mesh for `nodes` nodes: width = ceil(sqrt(nodes)),
+ * height = ceil(nodes / width) (1 x 1 for nodes <= 1). */
+void noc_auto_size(uint32_t nodes, uint32_t *width, uint32_t *height);
+
+/* Manhattan distance between nodes a and b of a mesh `width` wide. */
+uint32_t noc_hops(uint32_t width, uint32_t a, uint32_t b);
+/* Flits of a packet: max(1, ceil(bytes / link_bytes)). */
+uint64_t noc_flits(const noc_params *p, uint64_t bytes);
+/* Uncontended latency: (hops + 1) router + hops link + flits cycle. */
+uint64_t noc_latency_ps(const noc_params *p, uint32_t hops, uint64_t flits);
+/* Energy: 8 bytes ((hops + 1) e_router_bit + hops e_link_bit), pJ. */
+double noc_energy_pj(const noc_params *p, uint32_t hops, uint64_t bytes);
+/* Directed links of a width x height mesh. */
+uint64_t noc_link_count(uint32_t width, uint32_t height);
+
+/* The timed mesh: per directed link, the time it is free again. */
+typedef struct noc noc;
+
+noc *noc_create(const noc_params *p);
+void noc_free(noc *n);
+
+typedef struct noc_send_result {
+    uint64_t end_ps;   /* tail arrived at the destination */
+    uint64_t wait_ps;  /* sum over links of the wait for a busy link */
+    uint32_t hops;
+    uint64_t flits;
+} noc_send_result;
+
+/* Sends a packet from node src to node dst at time t_ps (calls come in
+ * non-decreasing t_ps) and reserves its links. */
+void noc_send(noc *n, uint32_t src, uint32_t dst, uint64_t bytes, uint64_t t_ps,
+              noc_send_result *r);
+/* Sum of the busy time of every link, and the largest busy time of one
+ * link (for busy <= elapsed checks). */
+uint64_t noc_busy_ps(const noc *n);
+uint64_t noc_busy_max_ps(const noc *n);
+/* Latest time any link is reserved until. */
+uint64_t noc_last_free_ps(const noc *n);
+
+#endif

@@ -1,0 +1,491 @@
+/*
+ * test_arch_cost.c -- the pure cost functions of arch/: ADC, tile, cluster,
+ * NoC, memories.  Every expected value is computed by hand here from
+ * reference/constants.md and the equations of docs/models.md, with the
+ * rounding edge cases (ceil at a = N, N + 1, 1).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "arch/adc.h"
+#include "arch/chip.h"
+#include "arch/cluster.h"
+#include "arch/mem.h"
+#include "arch/noc.h"
+#include "arch/tile.h"
+#include "sim/config.h"
+#include "sim/util.h"
+
+static char err[ERR_LEN];
+
+/* Defaults with "sec.key=value" overrides applied and checked. */
+static void mkcfg(config *c, const char *const *sets)
+{
+    config_defaults(c);
+    for (int i = 0; sets && sets[i]; i++)
+        cr_assert_eq(config_set(c, sets[i], err, sizeof err), 0, "%s", err);
+    cr_assert_eq(config_check(c, err, sizeof err), 0, "%s", err);
+}
+
+#define REL(a, b, tol) cr_expect(fabs((double)(a) - (double)(b)) <= (tol) * fabs((double)(b)), \
+                                 "%s = %.10g, expected %.10g", #a, (double)(a), (double)(b))
+
+/* ---- ADC ----------------------------------------------------------------- */
+
+static adc_params adc_of(const char *const *sets)
+{
+    config c;
+    adc_params p;
+    mkcfg(&c, sets);
+    adc_params_init(&p, &c);
+    config_free(&c);
+    return p;
+}
+
+Test(arch_adc, bits_for_rows)
+{
+    cr_expect_eq(adc_bits_for_rows(256, 1, 8), 8);
+    cr_expect_eq(adc_bits_for_rows(257, 1, 8), 8);   /* 9, clipped */
+    cr_expect_eq(adc_bits_for_rows(257, 1, 16), 9);
+    cr_expect_eq(adc_bits_for_rows(255, 1, 16), 8);
+    cr_expect_eq(adc_bits_for_rows(32, 1, 8), 5);    /* SparseMap, b = 32 */
+    cr_expect_eq(adc_bits_for_rows(8, 1, 8), 3);     /* DenseMap */
+    cr_expect_eq(adc_bits_for_rows(1, 1, 8), 1);     /* log2(1) = 0 -> min */
+    cr_expect_eq(adc_bits_for_rows(4, 3, 8), 3);
+    cr_expect_eq(adc_bits_for_rows(2, 1, 8), 1);
+    cr_expect_eq(adc_bits_for_rows(3, 1, 8), 2);
+}
+
+Test(arch_adc, bits_for_config)
+{
+    config c;
+    mkcfg(&c, (const char *[]){"adc.bits=6", NULL});
+    cr_expect_eq(adc_bits_for(&c, 32), 6);
+    cr_expect_eq(adc_design_bits(&c), 6);
+    config_free(&c);
+    mkcfg(&c, (const char *[]){"adc.derive_bits=true", "adc.bits_min=3", "adc.bits_max=7", NULL});
+    cr_expect_eq(adc_bits_for(&c, 32), 5);
+    cr_expect_eq(adc_bits_for(&c, 2), 3);
+    cr_expect_eq(adc_bits_for(&c, 256), 7);
+    cr_expect_eq(adc_design_bits(&c), 7);
+    config_free(&c);
+}
+
+Test(arch_adc, rounds)
+{
+    cr_expect_eq(adc_rounds(256, 256), 1);
+    cr_expect_eq(adc_rounds(16, 16), 1);   /* a = N */
+    cr_expect_eq(adc_rounds(17, 16), 2);   /* a = N + 1 */
+    cr_expect_eq(adc_rounds(1, 16), 1);    /* a = 1 */
+    cr_expect_eq(adc_rounds(256, 16), 16);
+    cr_expect_eq(adc_rounds(0, 4), 0);
+    cr_expect_eq(adc_rounds(5, 1), 5);
+}
+
+Test(arch_adc, conversion_time)
+{
+    adc_params p = adc_of((const char *[]){"adc.kind=sar", "adc.clock_ghz=1", NULL});
+    cr_expect_eq(adc_conv_ps(&p, 8), 9000);   /* (8 + 1) x 1000 ps */
+    cr_expect_eq(adc_conv_ps(&p, 1), 2000);
+    p = adc_of((const char *[]){"adc.kind=sar", "adc.clock_ghz=11.52", NULL});
+    cr_expect_eq(adc_conv_ps(&p, 8), 781);    /* 9 / 11.52 GHz = 781.25 ps */
+    cr_expect_eq(adc_conv_ps(&p, 4), 434);    /* 5 / 11.52 GHz = 434.03 ps */
+    p = adc_of((const char *[]){"adc.kind=sar", "adc.sar_extra_cyc=2", "adc.clock_ghz=2", NULL});
+    cr_expect_eq(adc_conv_ps(&p, 6), 4000);   /* MNSIM (b + 2) / f */
+    p = adc_of((const char *[]){"adc.kind=cco", "adc.t_lsb_ps=300", NULL});
+    cr_expect_eq(adc_conv_ps(&p, 8), 76800);  /* 256 x 300 ps */
+    cr_expect_eq(adc_conv_ps(&p, 3), 2400);
+    p = adc_of((const char *[]){"adc.kind=ramp", "adc.t_lsb_ps=300", NULL});
+    cr_expect_eq(adc_conv_ps(&p, 5), 9600);
+}
+
+Test(arch_adc, energy_isaac_table)
+{
+    adc_params p = adc_of((const char *[]){"adc.model=isaac", NULL});
+    REL(adc_energy_pj(&p, 4), 0.79, 1e-12);
+    REL(adc_energy_pj(&p, 8), 1.67, 1e-12);
+    REL(adc_energy_pj(&p, 10), 2.38, 1e-12);
+    REL(adc_energy_pj(&p, 9), sqrt(1.67 * 2.38), 1e-12);         /* geometric mean */
+    REL(adc_energy_pj(&p, 3), 0.79 * 0.79 / 0.99, 1e-12);        /* first segment's ratio */
+    REL(adc_energy_pj(&p, 1), 0.79 * pow(0.79 / 0.99, 3), 1e-12);
+    REL(adc_energy_pj(&p, 12), 2.38 * 2.38 / 1.67, 1e-12);       /* last segment's ratio */
+}
+
+Test(arch_adc, energy_other_models)
+{
+    adc_params p = adc_of((const char *[]){"adc.model=puma", NULL});
+    REL(adc_energy_pj(&p, 6), 0.88, 1e-12);
+    REL(adc_energy_pj(&p, 7), sqrt(0.88 * 1.56), 1e-12);
+    p = adc_of((const char *[]){"adc.model=neurosim", NULL});
+    REL(adc_energy_pj(&p, 6), 0.053, 1e-12);
+    REL(adc_energy_pj(&p, 8), 0.078, 1e-12);
+    p = adc_of((const char *[]){"adc.model=zigzag", NULL});
+    REL(adc_energy_pj(&p, 4), (100.0 * 4 + 0.001 * 256) * 0.81 * 1e-3, 1e-12);
+    REL(adc_energy_pj(&p, 8), (100.0 * 8 + 0.001 * 65536) * 0.81 * 1e-3, 1e-12);
+    cr_expect(fabs(adc_energy_pj(&p, 4) - 0.32) < 0.005);   /* the constants.md row */
+    cr_expect(fabs(adc_energy_pj(&p, 8) - 0.70) < 0.005);
+    p = adc_of((const char *[]){"adc.model=fixed", "adc.e_fixed_pj=3.5", NULL});
+    REL(adc_energy_pj(&p, 3), 3.5, 1e-12);
+    REL(adc_energy_pj(&p, 11), 3.5, 1e-12);
+}
+
+Test(arch_adc, energy_murmann)
+{
+    adc_params p = adc_of((const char *[]){"adc.model=murmann", NULL});
+    /* E = 1 / (2 10^((FOM - SNDR) / 10)) J, SNDR = 6.02 b + 1.76 dB,
+     * FOM = 168.85 dB: the constants.md row within 1%. */
+    REL(adc_energy_pj(&p, 4), 0.0025, 0.01);
+    REL(adc_energy_pj(&p, 6), 0.040, 0.01);
+    REL(adc_energy_pj(&p, 8), 0.64, 0.01);
+    REL(adc_energy_pj(&p, 10), 10.2, 0.01);
+    double e8 = 1e12 / (2.0 * pow(10.0, (168.85 - (6.02 * 8 + 1.76)) / 10.0));
+    REL(adc_energy_pj(&p, 8), e8, 1e-12);
+    /* 6.02 dB per bit: x 4.0 per bit */
+    REL(adc_energy_pj(&p, 7) / adc_energy_pj(&p, 6), pow(10.0, 0.602), 1e-12);
+}
+
+Test(arch_adc, area_models)
+{
+    adc_params p = adc_of((const char *[]){"adc.area_model=isaac", NULL});
+    REL(adc_area_um2(&p, 8), 1200, 1e-12);
+    REL(adc_area_um2(&p, 4), 361, 1e-12);
+    REL(adc_area_um2(&p, 5), sqrt(361.0 * 627.0), 1e-12);
+    REL(adc_area_um2(&p, 12), 3002.0 * 3002.0 / 1200.0, 1e-12);
+    p = adc_of((const char *[]){"adc.area_model=zigzag", NULL});
+    REL(adc_area_um2(&p, 4), pow(10.0, -0.0369 * 4 + 1.206) * 16, 1e-12);
+    cr_expect(fabs(adc_area_um2(&p, 4) - 183) < 0.5);
+    cr_expect(fabs(adc_area_um2(&p, 6) - 618) < 0.5);
+    p = adc_of((const char *[]){"adc.area_model=fixed", "adc.area_fixed_um2=777", NULL});
+    REL(adc_area_um2(&p, 3), 777, 1e-12);
+}
+
+Test(arch_adc, area_murmann)
+{
+    /* A SAR at (b + 1) cycles of a (b + 1) GHz clock samples at exactly
+     * 1 GS/s: the table at 32 nm, 1 GS/s. */
+    adc_params p = adc_of((const char *[]){"adc.area_model=murmann", "adc.kind=sar",
+                                           "adc.clock_ghz=9", NULL});
+    REL(adc_area_um2(&p, 8), 2279, 1e-12);
+    p.clock_ghz = 5;
+    REL(adc_area_um2(&p, 4), 372, 1e-12);
+    p.clock_ghz = 7;
+    REL(adc_area_um2(&p, 6), 921, 1e-12);
+    p.clock_ghz = 6;   /* 5 bits: between the 4- and 6-bit points */
+    REL(adc_area_um2(&p, 5), sqrt(372.0 * 921.0), 1e-12);
+    /* tech^0.993 and f^0.181 scaling */
+    p.clock_ghz = 9;
+    p.tech_nm = 16;
+    REL(adc_area_um2(&p, 8), 2279 * pow(0.5, 0.993), 1e-12);
+    p.tech_nm = 32;
+    p.kind = ADC_CCO;
+    p.t_lsb_ps = 300;  /* 76.8 ns: 13.02 MS/s */
+    REL(adc_area_um2(&p, 8), 2279 * pow(1e3 / 76800.0, 0.181), 1e-12);
+}
+
+Test(arch_adc, model_names_match_params)
+{
+    int im = config_find("adc", "model"), ia = config_find("adc", "area_model");
+    for (int m = 0; m < ADC_E_MODELS; m++)
+        cr_expect_str_eq(adc_model_name((enum adc_model)m), config_enum_name(im, m));
+    for (int m = 0; m < ADC_A_MODELS; m++)
+        cr_expect_str_eq(adc_area_model_name((enum adc_area_model)m), config_enum_name(ia, m));
+}
+
+Test(arch_adc, enum_order_matches_params)
+{
+    /* the C enums are indices into the INI choices (arch/params.def) */
+    int kind = config_find("adc", "kind"), mode = config_find("tile", "input_mode"),
+        place = config_find("chip", "placement");
+    cr_expect_str_eq(config_enum_name(kind, ADC_SAR), "sar");
+    cr_expect_str_eq(config_enum_name(kind, ADC_RAMP), "ramp");
+    cr_expect_str_eq(config_enum_name(kind, ADC_CCO), "cco");
+    cr_expect_str_eq(config_enum_name(mode, TILE_PWM), "pwm");
+    cr_expect_str_eq(config_enum_name(mode, TILE_BITSERIAL), "bitserial");
+    cr_expect_str_eq(config_enum_name(place, CHIP_PLACE_ROWMAJOR), "rowmajor");
+    cr_expect_str_eq(config_enum_name(place, CHIP_PLACE_INTERLEAVED), "interleaved");
+}
+
+/* ---- tile ------------------------------------------------------------------ */
+
+Test(arch_tile, columns_per_weight)
+{
+    cr_expect_eq(tile_columns_per_weight(8, 8), 1);
+    cr_expect_eq(tile_columns_per_weight(16, 2), 8);   /* ISAAC */
+    cr_expect_eq(tile_columns_per_weight(8, 3), 3);
+    cr_expect_eq(tile_columns_per_weight(8, 4), 2);
+    cr_expect_eq(tile_columns_per_weight(1, 4), 1);
+}
+
+static tile_params tile_of(const char *const *sets)
+{
+    config c;
+    tile_params t;
+    mkcfg(&c, sets);
+    tile_params_init(&t, &c);
+    config_free(&c);
+    return t;
+}
+
+Test(arch_tile, input_slices)
+{
+    tile_params t = tile_of(NULL);
+    cr_expect_eq(tile_input_slices(&t), 1);
+    t = tile_of((const char *[]){"tile.input_mode=bitserial", "tile.dac_bits=1", NULL});
+    cr_expect_eq(tile_input_slices(&t), 8);
+    t = tile_of((const char *[]){"tile.input_mode=bitserial", "tile.dac_bits=3", NULL});
+    cr_expect_eq(tile_input_slices(&t), 3);   /* ceil(8 / 3) */
+}
+
+Test(arch_tile, latency_pwm_hermes_like)
+{
+    /* T = 2 + 128 ns, C = 1 x 76.8 ns, t_post 1 ns */
+    tile_params t = tile_of(NULL);
+    cr_expect_eq(tile_act_latency_ps(&t, 1, 1, 76800), 130000 + 76800 + 1000);
+    cr_expect_eq(tile_act_interval_ps(&t, 1, 1, 76800), 130000);   /* S&H: max(T, C) */
+    t.sample_hold = 0;
+    cr_expect_eq(tile_act_latency_ps(&t, 1, 1, 76800), 130000 + 76800 + 1000);
+    cr_expect_eq(tile_act_interval_ps(&t, 1, 1, 76800), 206800);
+}
+
+Test(arch_tile, latency_bitserial_rounds)
+{
+    /* 8 slices, T = 10 ns, SAR 8 bits at 1 GHz: t_conv = 9 ns; N = 16 */
+    tile_params t = tile_of((const char *[]){"tile.input_mode=bitserial", "tile.t_int_ns=10",
+                                             "tile.t_pre_ns=0", "tile.t_post_ns=0",
+                                             "adc.count=16", NULL});
+    uint64_t tc = 9000;
+    uint32_t r16 = adc_rounds(16, 16), r17 = adc_rounds(17, 16), r1 = adc_rounds(1, 16),
+             r256 = adc_rounds(256, 16);
+    /* sample-and-hold: T + 7 max(T, C) + C */
+    cr_expect_eq(tile_act_latency_ps(&t, 8, r16, tc), 10000 + 7 * 10000 + 9000);
+    cr_expect_eq(tile_act_latency_ps(&t, 8, r1, tc), 10000 + 7 * 10000 + 9000);
+    cr_expect_eq(tile_act_latency_ps(&t, 8, r17, tc), 10000 + 7 * 18000 + 18000);
+    cr_expect_eq(tile_act_latency_ps(&t, 8, r256, tc), 10000 + 7 * 144000 + 144000);
+    /* no sample-and-hold: 8 (T + C) */
+    t.sample_hold = 0;
+    cr_expect_eq(tile_act_latency_ps(&t, 8, r16, tc), 8 * 19000);
+    cr_expect_eq(tile_act_latency_ps(&t, 8, r17, tc), 8 * 28000);
+    cr_expect_eq(tile_act_latency_ps(&t, 8, r256, tc), 8 * 154000);
+    cr_expect_eq(tile_act_latency_ps(&t, 8, 0, tc), 8 * 10000);   /* nothing converted */
+}
+
+Test(arch_tile, counts_and_energy)
+{
+    tile_params t = tile_of((const char *[]){"tile.e_cell_fj=10", "tile.e_dac_pj=0.5",
+                                             "tile.e_sa_pj=0.02", "tile.e_sh_fj=2", NULL});
+    tile_act_counts n;
+    tile_act_energy e;
+    tile_act_count(&t, 100, 40, 2, &n);
+    cr_expect_eq(n.row_drives, 200);
+    cr_expect_eq(n.cell_reads, 100 * 40 * 2);
+    cr_expect_eq(n.conversions, 80);
+    cr_expect_eq(n.sh_samples, 80);
+    cr_expect_eq(n.sa_ops, 80);
+    tile_act_energy_of(&t, &n, 1.5, &e);
+    REL(e.array_pj, 8000 * 0.010, 1e-12);
+    REL(e.dac_pj, 200 * 0.5, 1e-12);
+    REL(e.adc_pj, 80 * 1.5, 1e-12);
+    REL(e.periph_pj, 80 * 0.02 + 80 * 0.002, 1e-12);
+    t.gate_cols = 0;
+    t.sample_hold = 0;
+    tile_act_count(&t, 100, 40, 2, &n);
+    cr_expect_eq(n.cell_reads, 100 * 256 * 2);   /* every column of a driven row */
+    cr_expect_eq(n.sh_samples, 0);
+}
+
+Test(arch_tile, area)
+{
+    tile_params t = tile_of((const char *[]){"tile.cell_area_um2=2", "tile.dac_area_um2=3",
+                                             "tile.sh_area_um2=0.5", "tile.periph_area_um2=100",
+                                             NULL});
+    REL(tile_array_area_um2(&t), 65536 * 2.0, 1e-12);
+    REL(tile_dac_area_um2(&t), 256 * 3.0, 1e-12);
+    REL(tile_periph_area_um2(&t), 256 * 0.5 + 100, 1e-12);
+}
+
+/* ---- cluster ----------------------------------------------------------------- */
+
+static cluster_params cluster_of(const char *const *sets)
+{
+    config c;
+    cluster_params p;
+    mkcfg(&c, sets);
+    cluster_params_init(&p, &c);
+    config_free(&c);
+    return p;
+}
+
+Test(arch_cluster, gemm_matrix_engine)
+{
+    cluster_params p = cluster_of(NULL);   /* 48 FMA x 0.8, overhead 200 */
+    cluster_op_cost c;
+    cluster_op(&p, DIG_GEMM, 4, 64, 64, &c);
+    cr_expect_eq(c.me_fmas, 16384);
+    cr_expect_eq(c.lane_ops, 0);
+    cr_expect_eq(c.footprint_bytes, (4 * 64 + 64 * 64 + 4 * 64) * 2);
+    cr_expect_eq(c.streamed, 0);
+    cr_expect_eq(c.cycles, 200 + 427);   /* 16384 / 38.4 = 426.67 */
+    /* exact multiple: 589824 / 38.4 = 15360, not 15361 */
+    cluster_op(&p, DIG_GEMM, 1, 768, 768, &c);
+    cr_expect_eq(c.me_fmas, 589824);
+    /* footprint (768 + 589824 + 768) x 2 = 1182720 > 128 KiB: streamed,
+     * 1182720 / 64 = 18480 DMA cycles > 15360 compute */
+    cr_expect_eq(c.streamed, 1);
+    cr_expect_eq(c.dma_bytes, 1182720);
+    cr_expect_eq(c.cycles, 200 + 18480);
+    p.l1_bytes = 2 * 1024 * 1024;
+    cluster_op(&p, DIG_GEMM, 1, 768, 768, &c);
+    cr_expect_eq(c.cycles, 200 + 15360);
+    cr_expect_eq(cluster_cycles_ps(&p, c.cycles), 15560000);
+}
+
+Test(arch_cluster, gemm_cores_and_slots)
+{
+    cluster_params p = cluster_of((const char *[]){"cluster.matrix_engine=false", NULL});
+    cluster_op_cost c;
+    cluster_op(&p, DIG_GEMM, 4, 64, 64, &c);   /* 8 x 4 lanes x 0.8 = 25.6 */
+    cr_expect_eq(c.lane_ops, 16384);
+    cr_expect_eq(c.me_fmas, 0);
+    cr_expect_eq(c.cycles, 200 + 640);
+    p = cluster_of((const char *[]){"cluster.slots=2", NULL});
+    cluster_op(&p, DIG_GEMM, 4, 64, 64, &c);   /* 24 x 0.8 = 19.2: 853.33 */
+    cr_expect_eq(c.cycles, 200 + 854);
+}
+
+Test(arch_cluster, vector_ops)
+{
+    cluster_params p = cluster_of(NULL);   /* 32 lanes; exp 10 ops */
+    cluster_op_cost c;
+    cluster_op(&p, DIG_LAYERNORM, 1, 768, 0, &c);   /* 6154 / (32 x 0.5) = 384.6 */
+    cr_expect_eq(c.lane_ops, 768 * 8 + 10);
+    cr_expect_eq(c.cycles, 200 + 385);
+    cluster_op(&p, DIG_SOFTMAX, 12, 1024, 0, &c);   /* 172152 / 16 = 10759.5 */
+    cr_expect_eq(c.lane_ops, 12 * 1024 * 14 + 12 * 10);
+    cr_expect_eq(c.cycles, 200 + 10760);
+    cluster_op(&p, DIG_GELU, 1, 3072, 0, &c);       /* 49152 / (32 x 0.6) = 2560 */
+    cr_expect_eq(c.lane_ops, 3072 * 16);
+    cr_expect_eq(c.cycles, 100 + 2560);
+    cluster_op(&p, DIG_ADD, 1, 768, 0, &c);         /* 768 / 22.4 = 34.3 */
+    cr_expect_eq(c.cycles, 100 + 35);
+    cluster_op(&p, DIG_REDUCE, 1, 768, 4, &c);      /* 3 x 768 / 22.4 = 102.9 */
+    cr_expect_eq(c.lane_ops, 3 * 768);
+    cr_expect_eq(c.cycles, 100 + 103);
+    cluster_op(&p, DIG_PERMUTE, 0, 1000, 0, &c);    /* 2000 B / (64 x 0.8) = 39.06 */
+    cr_expect_eq(c.dma_bytes, 2000);
+    cr_expect_eq(c.cycles, 100 + 40);
+    cluster_op(&p, DIG_EMBED, 4, 768, 0, &c);       /* DMA 6144 / 64 = 96; adds 3072 / 16 = 192 */
+    cr_expect_eq(c.dma_bytes, 4 * 768 * 2);
+    cr_expect_eq(c.cycles, 100 + 192);
+    cluster_op(&p, DIG_ADD, 0, 0, 0, &c);
+    cr_expect_eq(c.cycles, 100);
+}
+
+Test(arch_cluster, energy)
+{
+    cluster_params p = cluster_of((const char *[]){"cluster.e_lane_op_pj=2",
+                                                   "cluster.e_me_fma_pj=0.25",
+                                                   "cluster.e_dma_byte_pj=0.125", NULL});
+    cluster_op_cost c = {.lane_ops = 10, .me_fmas = 100, .dma_bytes = 8};
+    REL(cluster_op_energy_pj(&p, &c), 20 + 25 + 1, 1e-12);
+}
+
+/* ---- NoC --------------------------------------------------------------------- */
+
+static noc_params noc_of(void)
+{
+    config c;
+    noc_params p;
+    mkcfg(&c, NULL);
+    noc_params_init(&p, &c);
+    config_free(&c);
+    p.width = 4;
+    p.height = 3;
+    return p;
+}
+
+Test(arch_noc, hops_and_size)
+{
+    cr_expect_eq(noc_hops(4, 0, 11), 5);   /* (0,0) -> (3,2) */
+    cr_expect_eq(noc_hops(4, 5, 4), 1);
+    cr_expect_eq(noc_hops(4, 7, 7), 0);
+    cr_expect_eq(noc_hops(4, 11, 0), 5);
+    cr_expect_eq(noc_link_count(4, 3), 2 * 3 * 3 + 2 * 4 * 2);
+    cr_expect_eq(noc_link_count(1, 1), 0);
+    uint32_t w, h;
+    noc_auto_size(1, &w, &h);
+    cr_expect(w == 1 && h == 1);
+    noc_auto_size(10, &w, &h);
+    cr_expect(w == 4 && h == 3);
+    noc_auto_size(16, &w, &h);
+    cr_expect(w == 4 && h == 4);
+    noc_auto_size(17, &w, &h);
+    cr_expect(w == 5 && h == 4);
+}
+
+Test(arch_noc, serialisation_latency_energy)
+{
+    noc_params p = noc_of();   /* 32 B flits, 1 GHz, router 2, link 1 cycles */
+    cr_expect_eq(noc_flits(&p, 0), 1);
+    cr_expect_eq(noc_flits(&p, 32), 1);
+    cr_expect_eq(noc_flits(&p, 33), 2);
+    cr_expect_eq(noc_flits(&p, 100), 4);
+    cr_expect_eq(noc_latency_ps(&p, 5, 4), 6 * 2000 + 5 * 1000 + 4 * 1000);
+    cr_expect_eq(noc_latency_ps(&p, 0, 1), 2000 + 1000);
+    /* 800 bits x (6 routers x 81 fJ + 5 links x 10 fJ) */
+    REL(noc_energy_pj(&p, 5, 100), 800 * (6 * 81 + 5 * 10) * 1e-3, 1e-12);
+}
+
+Test(arch_noc, reservation)
+{
+    noc_params p = noc_of();
+    noc *n = noc_create(&p);
+    noc_send_result a, b, c;
+    noc_send(n, 0, 11, 100, 0, &a);
+    cr_expect_eq(a.end_ps, noc_latency_ps(&p, 5, 4));
+    cr_expect_eq(a.wait_ps, 0);
+    cr_expect_eq(a.hops, 5);
+    /* same path, same time: waits one serialisation (4 flits) on the first
+     * link; behind it, it arrives exactly when each link frees */
+    noc_send(n, 0, 11, 100, 0, &b);
+    cr_expect_eq(b.wait_ps, 4000);
+    cr_expect_eq(b.end_ps, a.end_ps + 4000);
+    /* disjoint path: no wait */
+    noc_send(n, 4, 5, 100, 0, &c);
+    cr_expect_eq(c.wait_ps, 0);
+    cr_expect_eq(noc_busy_ps(n), 2 * 5 * 4000 + 4000);
+    cr_expect_eq(noc_busy_max_ps(n), 8000);
+    noc_free(n);
+}
+
+/* ---- memories ------------------------------------------------------------------ */
+
+Test(arch_mem, sram)
+{
+    config c;
+    mem_sram_params p;
+    mkcfg(&c, NULL);
+    mem_sram_params_init(&p, &c);   /* 32 B words, 2 ns access, 1 ns cycle, 20.45 pJ */
+    config_free(&c);
+    cr_expect_eq(mem_sram_words(&p, 100), 4);
+    cr_expect_eq(mem_sram_words(&p, 32), 1);
+    cr_expect_eq(mem_sram_words(&p, 33), 2);
+    cr_expect_eq(mem_sram_busy_ps(&p, 100), 4000);
+    cr_expect_eq(mem_sram_latency_ps(&p, 100), 2000 + 3 * 1000);
+    cr_expect_eq(mem_sram_latency_ps(&p, 0), 0);
+    REL(mem_sram_energy_pj(&p, 100), 4 * 20.45, 1e-12);
+}
+
+Test(arch_mem, dram)
+{
+    config c;
+    mem_dram_params p;
+    mkcfg(&c, (const char *[]){"dram.e_bit_pj=0.5", NULL});
+    mem_dram_params_init(&p, &c);   /* 25.6 GB/s, 50 ns, 120 pJ per 64 B */
+    config_free(&c);
+    cr_expect_eq(mem_dram_busy_ps(&p, 64), 2500);
+    cr_expect_eq(mem_dram_busy_ps(&p, 100), 3906);   /* 3.90625 ns */
+    cr_expect_eq(mem_dram_latency_ps(&p, 64), 52500);
+    cr_expect_eq(mem_dram_accesses(&p, 64), 1);
+    cr_expect_eq(mem_dram_accesses(&p, 65), 2);
+    REL(mem_dram_energy_pj(&p, 100), 2 * 120 + 800 * 0.5, 1e-12);
+}
