@@ -422,6 +422,10 @@ void config_value_str(const config *c, int i, char *buf, size_t n)
     /* Shortest exact form of reals: %.17g prints 0.10000000000000001. */
     if (params[i].type == PT_REAL) {
         double v = *CFIELD(c, i, double);
+        if (v == floor(v) && fabs(v) < 1e15) { /* 60, not 6e+01 */
+            snprintf(buf, n, "%.0f", v);
+            return;
+        }
         for (int prec = 1; prec <= 17; prec++) {
             snprintf(buf, n, "%.*g", prec, v);
             if (strtod(buf, NULL) == v)

@@ -300,7 +300,7 @@ Test(run, every_config_runs, .timeout = 300)
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         char args[2048], *err;
         snprintf(args, sizeof args,
-                 "run %s --set run.prompt_tokens=2 --set run.decode_tokens=1 --quiet "
+                 "run %s --set run.prompt_tokens=2 --set run.decode_tokens=0 --quiet "
                  "--set run.kernel=native",
                  line);
         int rc = aimcsim(args, NULL, &err);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/tile.h"
 #include "sim/util.h"
 
 #define NONE UINT64_MAX
@@ -665,9 +666,9 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
     s->act_bytes = (uint32_t)ceil_div_u64(m->act_bits, 8);
     s->w_bytes = (uint32_t)ceil_div_u64(m->weight_bits, 8);
     s->psum_bytes = (uint32_t)ceil_div_u64((uint64_t)c->run_psum_bits, 8);
-    s->slices = c->tile_input_mode == 1
-                    ? (uint32_t)ceil_div_u64((uint64_t)c->tile_input_bits, (uint64_t)c->tile_dac_bits)
-                    : 1;
+    tile_params tp;
+    tile_params_init(&tp, c);
+    s->slices = tile_input_slices(&tp);
     if (s->npos > m->context_tokens && m->context_tokens) {
         config_fail(c, config_later(c, PARAM_run_prompt_tokens, PARAM_run_decode_tokens), err,
                     errlen, "prompt_tokens + decode_tokens = %u exceeds the model's context "
