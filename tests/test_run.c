@@ -315,3 +315,92 @@ Test(run, every_config_runs, .timeout = 300)
     cr_expect(n >= 4);
     free(out);
 }
+
+/* Golden run: a hand-written stream on a tiny chip whose every figure is
+ * computed by hand below from the parameters (docs/models.md equations):
+ *   SAR ADC, 1 GHz, (bits + 1) cycles per conversion; 8 ADCs; no S&H;
+ *   integration 100 ns, no pre/post time.
+ *   0 act tile0, 32 cols, 4 b: 100 + ceil(32/8) x 5 = 120 ns        [0, 120]
+ *   1 act tile0, 33 cols, 4 b: waits for the array until 120 (in order);
+ *     100 + ceil(33/8) x 5 = 125 ns                                [120, 245]
+ *   2 act tile1 after 0, 8 cols, 8 b: 100 + 1 x 9 = 109 ns         [120, 229]
+ *   3 sram0 read 64 B after 2: 2 words, 2 + (2 - 1) x 1 = 3 ns     [229, 232]
+ *   4 sram0 read 32 B, behind 3 on its unit (issues at 229); the bank is busy
+ *     2 words x 1 ns until 231: 1 word, 2 ns                       [231, 233]
+ *   5 cluster0 add of 2240 elements after 0: 100 cycles overhead +
+ *     2240 / (8 cores x 4 lanes x 0.7) = 100 cycles: 200 ns        [120, 320]
+ *   6 mark token after 1, 4, 5                                     320 ns
+ * Dependency stalls (time at the head of its queue waiting): 2: 120 ns,
+ * 3: 229 ns, 4: 0 (its predecessor issued at 229), 5: 120 ns, 6: 320 ns.
+ * Energy (fixed 1 pJ ADC): conversions 32 + 33 + 8 = 73 pJ; row drives
+ * 64 + 64 + 8 = 136 x 0.417 pJ; cells read (converted columns only)
+ * 64x32 + 64x33 + 8x8 = 4224 x 16 fJ; shift-adds 73 x 0.021 pJ; SRAM 3 words
+ * x 20.45 pJ; cluster 2240 lane ops x 1.5 pJ. */
+static const char *golden_ini =
+    "[model]\npreset = custom\nlayers = 1\nd_model = 64\nheads = 2\nd_ff = 256\n"
+    "vocab = 64\ncontext_tokens = 8\nlm_head = analog\n"
+    "[tile]\nt_int_ns = 100\nt_pre_ns = 0\nt_post_ns = 0\ne_cell_fj = 16\ne_dac_pj = 0.417\n"
+    "e_sa_pj = 0.021\ngate_cols = true\ninput_mode = pwm\n"
+    "[adc]\ncount = 8\nkind = sar\nclock_ghz = 1\nsar_extra_cyc = 1\nsample_hold = false\n"
+    "model = fixed\ne_fixed_pj = 1\n"
+    "[cluster]\ncount = 1\ncores = 8\nsimd_width = 4\neff_add = 0.7\novh_add_cyc = 100\n"
+    "clock_ghz = 1\ne_lane_op_pj = 1.5\nslots = 1\n"
+    "[sram]\nwidth_bytes = 32\nt_access_ns = 2\nt_cycle_ns = 1\ne_access_pj = 20.45\n"
+    "[run]\nprompt_tokens = 1\ndecode_tokens = 0\n";
+
+static const char *golden_stream =
+    "aimcsim-cmd 1\nunits tile=5 cluster=1 sram=64 dram=1\n"
+    "tag 0 0 h0.attn.c_attn\ntag 1 0 h0.attn.qk\ntag 2 0 h0.add_1\n"
+    "0 act tile0 rows=0:64 cols=0:32 slices=1 bits=4 tag=0 deps=\n"
+    "1 act tile0 rows=0:64 cols=0:33 slices=1 bits=4 tag=0 deps=\n"
+    "2 act tile1 rows=0:8 cols=0:8 slices=1 bits=8 tag=1 deps=0\n"
+    "3 mem sram0 read addr=0 bytes=64 tag=1 deps=2\n"
+    "4 mem sram0 read addr=0 bytes=32 tag=1 deps=\n"
+    "5 dig cluster0 add m=1 n=2240 k=0 tag=2 deps=0\n"
+    "6 mark - token value=0 tag=2 deps=1,4,5\n"
+    "end 7\n";
+
+static void golden(const char *kernel)
+{
+    char *ini = write_file("golden.ini", golden_ini);
+    char *s = write_file("golden.cmd", golden_stream);
+    char args[2048], *err, d[700];
+    snprintf(d, sizeof d, "%s/%s", dir, kernel);
+    snprintf(args, sizeof args, "exec %s %s --set run.kernel=%s --out %s --quiet", ini, s,
+             kernel, d);
+    cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+    free(err);
+    cr_expect_float_eq(stat(d, "run.total_ps"), 320000, 0);
+    cr_expect_float_eq(stat(d, "run.ttft_ps"), 320000, 0);
+    cr_expect_float_eq(stat(d, "run.tokens"), 1, 0);
+    cr_expect_float_eq(stat(d, "stall.array_ps"), 120000, 0);
+    cr_expect_float_eq(stat(d, "stall.adc_ps"), 0, 0);
+    cr_expect_float_eq(stat(d, "stall.mem_ps"), 2000, 0);
+    cr_expect_float_eq(stat(d, "stall.cluster_ps"), 0, 0);
+    cr_expect_float_eq(stat(d, "stall.dep_ps"), 120000 + 229000 + 0 + 120000 + 320000, 0);
+    cr_expect_float_eq(stat(d, "tile.activations"), 3, 0);
+    cr_expect_float_eq(stat(d, "adc.conversions"), 73, 0);
+    cr_expect_float_eq(stat(d, "energy.adc_pj"), 73.0, 1e-9);
+    cr_expect_float_eq(stat(d, "energy.dac_pj"), 136 * 0.417, 1e-9);
+    cr_expect_float_eq(stat(d, "energy.array_pj"), 4224 * 0.016, 1e-9);
+    cr_expect_float_eq(stat(d, "energy.periphery_pj"), 73 * 0.021, 1e-9);
+    cr_expect_float_eq(stat(d, "energy.sram_pj"), 3 * 20.45, 1e-9);
+    cr_expect_float_eq(stat(d, "energy.digital_pj"), 2240 * 1.5, 1e-9);
+    double dyn = 73 + 136 * 0.417 + 4224 * 0.016 + 73 * 0.021 + 3 * 20.45 + 2240 * 1.5;
+    cr_expect_float_eq(stat(d, "energy.dynamic_by_command_pj"), dyn, 1e-9);
+    /* Static: the chip's static power over the 320 ns (1 mW x 1 ps = 1e-3 pJ). */
+    cr_expect_float_eq(stat(d, "energy.static_pj"), stat(d, "power.static_mw") * 320000 * 1e-3,
+                       1e-6);
+    char *tags = slurp2(d, "tags.csv");
+    /* Per tag: commands, activations, busy (start to end), energy. */
+    cr_expect(strstr(tags, "h0.attn.c_attn,0,2,2,245000,"), "%s", tags);
+    cr_expect(strstr(tags, "h0.attn.qk,0,3,1,114000,"), "%s", tags);
+    /* the add and the mark (which does no work) */
+    cr_expect(strstr(tags, "h0.add_1,0,2,0,200000,3360\n"), "%s", tags);
+    free(tags);
+    free(s);
+    free(ini);
+}
+
+Test(run, golden_hand_computed_native) { golden("native"); }
+Test(run, golden_hand_computed_systemc) { golden("systemc"); }
