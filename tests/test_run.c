@@ -404,3 +404,33 @@ static void golden(const char *kernel)
 
 Test(run, golden_hand_computed_native) { golden("native"); }
 Test(run, golden_hand_computed_systemc) { golden("systemc"); }
+
+/* The scheduler's stream for one token of a one-block model, counted by hand
+ * from docs/scheduler.md: embed (mem, xfer, dig); ln_1 (dig); c_attn (xfer
+ * in, act, xfer out on one array; KV write: xfer, 2 mem); qk and av (mem,
+ * xfer, dig each); softmax, add_1, ln_2, gelu, add_2 (dig each); c_proj,
+ * c_fc, mlp.c_proj (xfer, act, xfer each); the prefill mark.  No LM head. */
+Test(run, golden_schedule_counts)
+{
+    char *ini = write_file("one.ini",
+                           "[model]\npreset = custom\nlayers = 1\nd_model = 64\nheads = 2\n"
+                           "d_ff = 256\nvocab = 64\ncontext_tokens = 8\nlm_head = none\n"
+                           "[cluster]\ncount = 1\n[run]\nprompt_tokens = 1\ndecode_tokens = 0\n");
+    char args[2048], *err, d[700];
+    snprintf(d, sizeof d, "%s/one", dir);
+    snprintf(args, sizeof args, "run %s --out %s --quiet", ini, d);
+    cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+    free(err);
+    cr_expect_float_eq(stat(d, "cmd.act"), 4, 0);
+    cr_expect_float_eq(stat(d, "cmd.xfer"), 1 + 2 + 1 + 1 + 1 + 2 + 2 + 2, 0);
+    cr_expect_float_eq(stat(d, "cmd.mem"), 1 + 2 + 1 + 1, 0);
+    cr_expect_float_eq(stat(d, "cmd.dig"), 9, 0);
+    cr_expect_float_eq(stat(d, "cmd.sync"), 0, 0);
+    cr_expect_float_eq(stat(d, "cmd.mark"), 1, 0);
+    cr_expect_float_eq(stat(d, "cmd.retired"), 31, 0);
+    cr_expect_float_eq(stat(d, "run.tokens"), 0, 0);
+    cr_expect(stat(d, "run.prefill_ps") > 0);
+    /* KV cache: 2 x 1 position x 64 x 1 byte per block and sequence. */
+    cr_expect_float_eq(stat(d, "sched.kv_sram_bytes"), 128, 0);
+    free(ini);
+}
