@@ -515,3 +515,17 @@ int chip_print_area_per_tile(const config *cfg, FILE *f, char *err, size_t errle
     chip_free(c);
     return 0;
 }
+
+uint32_t chip_link_slots(const chip *c) { return noc_link_slots(c->mesh); }
+
+void chip_link_name(const chip *c, uint32_t link, char *buf, size_t len)
+{
+    noc_link_name(c->mesh, link, buf, len);
+}
+
+void chip_set_link_observer(chip *c, void (*fn)(void *ctx, uint32_t link, uint64_t start_ps,
+                                                uint64_t end_ps),
+                            void *ctx)
+{
+    noc_set_link_observer(c->mesh, fn, ctx);
+}

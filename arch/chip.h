@@ -104,6 +104,15 @@ uint64_t chip_act_latency_ps(const chip *c, uint32_t cols, unsigned slices, unsi
 /* Programming one array: time and energy. */
 void chip_program_cost(const chip *c, uint64_t *t_ps, double *e_pj);
 
+/* The mesh's directed links, for the timeline trace: their count (link
+ * slots, some unused at the mesh edges), a name, and an observer called
+ * for every link reservation (arch/noc.h noc_link_fn). */
+uint32_t chip_link_slots(const chip *c);
+void chip_link_name(const chip *c, uint32_t link, char *buf, size_t len);
+void chip_set_link_observer(chip *c, void (*fn)(void *ctx, uint32_t link, uint64_t start_ps,
+                                                uint64_t end_ps),
+                            void *ctx);
+
 /* Static energy over [0, t_end], the energy totals and utilisations; once,
  * before dumping statistics.  t_end must be >= every end time returned. */
 void chip_finalize(chip *c, uint64_t t_end_ps);

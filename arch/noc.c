@@ -8,6 +8,8 @@
  */
 #include "arch/noc.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 
 #include "sim/units.h"
@@ -23,7 +25,25 @@ struct link {
 struct noc {
     noc_params p;
     struct link *links; /* node * DIRS + direction; only mesh-internal links are used */
+    noc_link_fn observe; /* NULL: no observer */
+    void *observe_ctx;
 };
+
+void noc_set_link_observer(noc *n, noc_link_fn fn, void *ctx)
+{
+    n->observe = fn;
+    n->observe_ctx = ctx;
+}
+
+uint32_t noc_link_slots(const noc *n) { return n->p.width * n->p.height * DIRS; }
+
+void noc_link_name(const noc *n, uint32_t link, char *buf, size_t len)
+{
+    uint32_t node = link / DIRS, w = n->p.width, x = node % w, y = node / w;
+    static const int dx[DIRS] = {1, -1, 0, 0}, dy[DIRS] = {0, 0, 1, -1};
+    snprintf(buf, len, "(%u,%u)->(%d,%d)", x, y, (int)x + dx[link % DIRS],
+             (int)y + dy[link % DIRS]);
+}
 
 void noc_params_init(noc_params *p, const config *c)
 {
@@ -113,6 +133,9 @@ void noc_send(noc *n, uint32_t src, uint32_t dst, uint64_t bytes, uint64_t t_ps,
         wait += s - t;
         l->free_ps = s + ser;
         l->busy_ps += ser;
+        if (n->observe)
+            n->observe(n->observe_ctx, (uint32_t)(((size_t)y * w + x) * DIRS + (size_t)dir), s,
+                       s + ser);
         t = s + p->link_ps + p->router_ps;
         switch (dir) {
         case DIR_E: x++; break;

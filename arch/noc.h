@@ -63,6 +63,18 @@ typedef struct noc noc;
 noc *noc_create(const noc_params *p);
 void noc_free(noc *n);
 
+/* Observer of link reservations (for the timeline trace): link is
+ * node x 4 + direction (0 east, 1 west, 2 south, 3 north), busy over
+ * [start_ps, end_ps).  Called in reservation order; per link the intervals
+ * are disjoint and increasing. */
+typedef void (*noc_link_fn)(void *ctx, uint32_t link, uint64_t start_ps, uint64_t end_ps);
+/* Sets (fn NULL: clears) the observer. */
+void noc_set_link_observer(noc *n, noc_link_fn fn, void *ctx);
+/* Directed link slots (node x 4 + direction, edge slots unused) and the
+ * name of one: "(x,y)->(x',y')". */
+uint32_t noc_link_slots(const noc *n);
+void noc_link_name(const noc *n, uint32_t link, char *buf, size_t len);
+
 typedef struct noc_send_result {
     uint64_t end_ps;   /* tail arrived at the destination */
     uint64_t wait_ps;  /* sum over links of the wait for a busy link */

@@ -155,6 +155,13 @@ static int open_traces(struct sim *s, engine_opts *eo, char *err, size_t errlen)
         eo->chrome_group[UNIT_SRAM] = chrome_group(s->chrome, "SRAM banks", "sram", n[UNIT_SRAM]);
     if (n[UNIT_DRAM])
         eo->chrome_group[UNIT_DRAM] = chrome_group(s->chrome, "DRAM channels", "dram", n[UNIT_DRAM]);
+    uint32_t nlinks = chip_link_slots(s->chip);
+    eo->chrome_link_group = chrome_group(s->chrome, "NoC links", "link", nlinks);
+    for (uint32_t l = 0; l < nlinks; l++) {
+        char name[64];
+        chip_link_name(s->chip, l, name, sizeof name);
+        chrome_unit_name(s->chrome, eo->chrome_link_group, l, name);
+    }
     eo->chrome_noc_group = chrome_group(s->chrome, "NoC transfers by source", "src", all);
     /* Source tracks are named after their unit. */
     uint32_t u = 0;
@@ -371,7 +378,7 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     eo.batch = (uint32_t)c->run_batch;
     for (int k = 0; k < UNIT_KINDS; k++)
         eo.chrome_group[k] = -1;
-    eo.chrome_adc_group = eo.chrome_noc_group = -1;
+    eo.chrome_adc_group = eo.chrome_noc_group = eo.chrome_link_group = -1;
     if (o->out_dir && ofile_mkdirs(o->out_dir, err, errlen) < 0)
         goto out;
     if (o->trace && o->out_dir && open_traces(&s, &eo, err, errlen) != 0)

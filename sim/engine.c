@@ -79,6 +79,10 @@ struct engine {
     engine_tag_stats *tag;
     uint64_t events;
 
+    /* the command being issued, for the link observer */
+    uint64_t cur_id;
+    const char *cur_tag;
+
     /* progress */
     struct timespec t_wall0, t_wall_last;
     int progress_shown;
@@ -147,7 +151,7 @@ static void trace_cmd(engine *e, const cmd *c, const chip_timing *t)
                             t->adc_start_ps, t->adc_end_ps, (int64_t)c->id, tag);
         }
         if (c->op == CMD_XFER) {
-            g = e->o.chrome_noc_group;
+            g = e->o.chrome_noc_group;  /* link spans come from on_link */
             unit = e->base[UNIT_KIND(c->unit)] + unit;
         }
         if (g >= 0 && end > t->start_ps)
@@ -155,6 +159,14 @@ static void trace_cmd(engine *e, const cmd *c, const chip_timing *t)
     }
     if (e->o.power && t->e_pj > 0)
         power_add(e->o.power, c->op, t->start_ps, t->end_ps, t->e_pj);
+}
+
+/* The chip's link observer: one span per link a transfer crosses. */
+static void on_link(void *ctx, uint32_t link, uint64_t start_ps, uint64_t end_ps)
+{
+    engine *e = ctx;
+    chrome_span(e->o.chrome, e->o.chrome_link_group, link, "flits", start_ps, end_ps,
+                (int64_t)e->cur_id, e->cur_tag);
 }
 
 /* Issues command id at the current time: reserves its resources on the chip
@@ -175,6 +187,8 @@ static void issue(engine *e, uint64_t id)
                  c->u.act.slices, c->u.act.bits, now, &t);
         break;
     case CMD_XFER:
+        e->cur_id = c->id;
+        e->cur_tag = c->tag < e->o.ntags ? e->o.tags[c->tag].name : NULL;
         chip_xfer(e->chip, c->unit, c->u.xfer.dst, c->u.xfer.bytes, now, &t);
         break;
     case CMD_MEM:
@@ -427,6 +441,8 @@ engine *engine_create(kernel *k, chip *c, stats *st, const engine_opts *o)
     for (uint32_t i = 0; i < n; i++)
         e->uq[i] = (struct unitq){NONE, NONE, 0};
     e->tag = xcalloc(o->ntags ? o->ntags : 1, sizeof *e->tag);
+    if (o->chrome && o->chrome_link_group >= 0)
+        chip_set_link_observer(c, on_link, e);
 
     stats_counter(st, &e->t_end, "run.total_ps");
     stats_counter(st, &e->t_prefill, "run.prefill_ps");
@@ -502,6 +518,8 @@ void engine_free(engine *e)
 {
     if (!e)
         return;
+    if (e->o.chrome && e->o.chrome_link_group >= 0)
+        chip_set_link_observer(e->chip, NULL, NULL);
     free(e->slots);
     free(e->edges);
     free(e->uq);

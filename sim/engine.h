@@ -46,6 +46,8 @@ typedef struct engine_opts {
     struct chrome_trace *chrome;  /* NULL: no timeline trace */
     int chrome_group[UNIT_KINDS]; /* its group per unit kind (-1: none) */
     int chrome_adc_group;         /* the ADC banks' group (-1: none) */
+    int chrome_link_group;        /* mesh links, one track per link slot
+                                   * (chip_link_slots; -1: none) */
     int chrome_noc_group;         /* transfers, one track per source unit,
                                    * units numbered tiles, clusters, SRAM
                                    * banks, DRAM channels (-1: none) */
