@@ -157,8 +157,9 @@ static void trace_cmd(engine *e, const cmd *c, const chip_timing *t)
         if (g >= 0 && end > t->start_ps)
             chrome_span(e->o.chrome, g, unit, op, t->start_ps, end, (int64_t)c->id, tag);
     }
-    if (e->o.power && t->e_pj > 0)
-        power_add(e->o.power, c->op, t->start_ps, t->end_ps, t->e_pj);
+    if (e->o.power && t->e_pj > 0) /* programming counts with the tiles */
+        power_add(e->o.power, c->op == CMD_PROG ? CMD_ACT : c->op, t->start_ps, t->end_ps,
+                  t->e_pj);
 }
 
 /* The chip's link observer: one span per link a transfer crosses. */
@@ -197,6 +198,9 @@ static void issue(engine *e, uint64_t id)
     case CMD_DIG:
         chip_dig(e->chip, UNIT_INDEX(c->unit), (enum dig_kind)c->u.dig.kind, c->u.dig.m,
                  c->u.dig.n, c->u.dig.k, now, &t);
+        break;
+    case CMD_PROG:
+        chip_program(e->chip, UNIT_INDEX(c->unit), now, &t);
         break;
     default:
         break;

@@ -52,7 +52,8 @@ typedef struct engine_opts {
                                    * units numbered tiles, clusters, SRAM
                                    * banks, DRAM channels (-1: none) */
     struct power_trace *power;    /* NULL: no power trace; components are
-                                   * indexed by enum cmd_op */
+                                   * indexed by enum cmd_op (PROG counts as
+                                   * ACT, SYNC and MARK do no work) */
 } engine_opts;
 
 /* Registers the engine's stats (run.*, stall.dep_ps, cmd.*, per tag). */

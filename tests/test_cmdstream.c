@@ -146,6 +146,10 @@ static void rand_cmd(uint64_t i, cmd *c, uint64_t *dbuf)
         c->u.mark.kind = (uint8_t)(rng(&s) % MARK_KINDS);
         c->u.mark.value = rng(&s);
         break;
+    case CMD_PROG:
+        c->unit = UNIT(UNIT_TILE, rng(&s) % 64);
+        c->u.prog.array = (uint32_t)rng(&s);
+        break;
     }
     uint32_t nd = i ? (uint32_t)(rng(&s) % 6) : 0;
     if (nd > i)
@@ -429,7 +433,7 @@ Test(cmdstream_errors, header)
 Test(cmdstream_errors, operation_and_unit)
 {
     expect_error(HDR "0 load tile0\n", L1,
-                 "unknown operation 'load' (expected act, xfer, mem, dig, sync or mark)");
+                 "unknown operation 'load' (expected act, xfer, mem, dig, sync, mark or prog)");
     expect_error(HDR "0 act tilex rows=0:1 cols=0:1 slices=1 bits=8 tag=0 deps=\n", L1,
                  "act: unknown unit 'tilex' (expected tileN, clusterN, sramN, dramN or -)");
     expect_error(HDR "0 act tile4 rows=0:1 cols=0:1 slices=1 bits=8 tag=0 deps=\n", L1,

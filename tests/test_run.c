@@ -434,3 +434,38 @@ Test(run, golden_schedule_counts)
     cr_expect_float_eq(stat(d, "sched.kv_sram_bytes"), 128, 0);
     free(ini);
 }
+
+/* Reprogramming: 4 arrays on 2 tiles (array a on tile a mod 2, arrays 0 and
+ * 1 loaded before the run).  Token 0 uses arrays 0, 1, 2, 3: programs 2 and
+ * 3; token 1 uses 0, 1, 2, 3 again: 4 programs.  6 in all, each occupying
+ * its array for t_prog and costing e_prog. */
+Test(run, reprogramming_puts_programs_on_the_critical_path)
+{
+    const char *base = "[model]\npreset = custom\nlayers = 1\nd_model = 64\nheads = 2\n"
+                       "d_ff = 256\nvocab = 64\ncontext_tokens = 8\nlm_head = none\n"
+                       "[tile]\nt_prog_ns = 5000\ne_prog_pj = 1000\n"
+                       "[cluster]\ncount = 1\n[run]\nprompt_tokens = 2\ndecode_tokens = 0\n";
+    char *ini = write_file("rp.ini", base);
+    char args[2048], *err, d0[700], d1[700];
+    snprintf(d0, sizeof d0, "%s/all", dir);
+    snprintf(d1, sizeof d1, "%s/two", dir);
+    snprintf(args, sizeof args, "run %s --out %s --quiet", ini, d0);
+    cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+    free(err);
+    snprintf(args, sizeof args, "run %s --set chip.tiles=2 --out %s --quiet", ini, d1);
+    cr_expect_eq(aimcsim(args, NULL, &err), 2);
+    cr_expect(strstr(err, "mapping needs 4 arrays, chip has 2 (set [chip] reprogram = true"),
+              "%s", err);
+    free(err);
+    snprintf(args, sizeof args,
+             "run %s --set chip.tiles=2 --set chip.reprogram=true --out %s --quiet", ini, d1);
+    cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+    free(err);
+    cr_expect_float_eq(stat(d0, "tile.programs"), 0, 0);
+    cr_expect_float_eq(stat(d1, "tile.programs"), 6, 0);
+    cr_expect_float_eq(stat(d1, "energy.program_pj"), 6 * 1000.0, 1e-9);
+    /* Each token waits for at least two programmings on its path. */
+    cr_expect(stat(d1, "run.total_ps") >= stat(d0, "run.total_ps") + 2 * 5000000.0,
+              "%g vs %g", stat(d1, "run.total_ps"), stat(d0, "run.total_ps"));
+    free(ini);
+}

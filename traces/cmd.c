@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static const char *const op_names[] = {"act", "xfer", "mem", "dig", "sync", "mark"};
+static const char *const op_names[] = {"act", "xfer", "mem", "dig", "sync", "mark", "prog"};
 static const char *const dig_names[] = {"layernorm", "softmax", "gelu",    "add",
                                         "gemm",      "reduce",  "permute", "embed"};
 static const char *const mark_names[] = {"token", "prefill"};
@@ -127,6 +127,8 @@ int cmd_equal(const cmd *a, const cmd *b)
                a->u.dig.n == b->u.dig.n && a->u.dig.k == b->u.dig.k;
     case CMD_MARK:
         return a->u.mark.kind == b->u.mark.kind && a->u.mark.value == b->u.mark.value;
+    case CMD_PROG:
+        return a->u.prog.array == b->u.prog.array;
     default:
         return 1;
     }

@@ -33,6 +33,7 @@ enum cmd_op {
     CMD_DIG,   /* digital-cluster operation */
     CMD_SYNC,  /* no work: completes when its dependencies have */
     CMD_MARK,  /* like SYNC, and records a milestone (latency metrics) */
+    CMD_PROG,  /* (re)program a tile's array with another array's weights */
     CMD_OPS
 };
 
@@ -92,6 +93,9 @@ typedef struct cmd {
             uint8_t kind;     /* enum mark_kind */
             uint64_t value;
         } mark;
+        struct {
+            uint32_t array;   /* the mapping's array now held by the tile */
+        } prog;
     } u;
     uint32_t ndeps;
     const uint64_t *deps; /* owned by the source; valid until its next call */

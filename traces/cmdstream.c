@@ -77,15 +77,16 @@ int cmdstream_check_cmd(const cmdstream_header *h, uint64_t expect_id, const cmd
         return errf(err, errlen, "id %" PRIu64 " out of sequence (expected %" PRIu64 ": ids are consecutive from 0)",
                     c->id, expect_id);
     if (c->op >= CMD_OPS)
-        return errf(err, errlen, "unknown operation %d (expected act, xfer, mem, dig, sync or mark)",
+        return errf(err, errlen, "unknown operation %d (expected act, xfer, mem, dig, sync, mark or prog)",
                     c->op);
     const char *op = cmd_op_name(c->op);
     unsigned k = UNIT_KIND(c->unit);
     char us[CMD_UNIT_STRLEN];
     switch (c->op) {
     case CMD_ACT:
+    case CMD_PROG:
         if (k != UNIT_TILE && cmd_unit_str(c->unit, us))
-            return errf(err, errlen, "act on %s (expected a tile)", us);
+            return errf(err, errlen, "%s on %s (expected a tile)", op, us);
         break;
     case CMD_DIG:
         if (k != UNIT_CLUSTER && cmd_unit_str(c->unit, us))
@@ -403,6 +404,10 @@ int cmdw_write(cmdw *w, const cmd *c0)
         p = put_str(p, cmd_mark_name(c.u.mark.kind));
         p = put_str(p, " value=");
         p = put_u64(p, c.u.mark.value);
+        break;
+    case CMD_PROG:
+        p = put_str(p, " array=");
+        p = put_u64(p, c.u.prog.array);
         break;
     }
     p = put_str(p, " tag=");

@@ -418,7 +418,7 @@ static int parse_cmd(cmdr *r, char *p, cmd *c)
     t = tok(&p);
     int op = cmd_op_parse(t);
     if (op < 0)
-        return rfail(r, "unknown operation '%.60s' (expected act, xfer, mem, dig, sync or mark)", t);
+        return rfail(r, "unknown operation '%.60s' (expected act, xfer, mem, dig, sync, mark or prog)", t);
     c->op = (uint8_t)op;
     const char *on = cmd_op_name(op);
     t = tok(&p);
@@ -484,6 +484,11 @@ static int parse_cmd(cmdr *r, char *p, cmd *c)
             return -1;
         break;
     }
+    case CMD_PROG:
+        if (parse_num(r, &p, on, "array", UINT32_MAX, W_U32, &v))
+            return -1;
+        c->u.prog.array = (uint32_t)v;
+        break;
     }
     if (parse_num(r, &p, on, "tag", UINT32_MAX, "N, a declared tag index", &v))
         return -1;

@@ -78,6 +78,8 @@ struct sched {
     uint32_t *qk_node;             /* per layer: the attention node (KV tags) */
     uint32_t sample_tag;
 
+    uint32_t *loaded;              /* reprogramming: array held by each tile, or NULL */
+
     cmd_tag *tags;
     uint32_t ntags;
     uint64_t tokens_out;
@@ -284,7 +286,19 @@ static uint64_t proj_analog(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, ui
                 out_elems += cmd_set_count(&st->act[e].cols) / s->mp->cpw;
                 e++;
             }
-            unit_id tile = UNIT(UNIT_TILE, arr);
+            uint32_t ti = s->loaded ? arr % s->chip.units[UNIT_TILE] : arr;
+            unit_id tile = UNIT(UNIT_TILE, ti);
+            if (s->loaded && s->loaded[ti] != arr) {
+                /* The tile holds another array's weights: program it first
+                 * (in order on the tile, after that array's activations). */
+                cmd c = {0};
+                c.op = CMD_PROG;
+                c.unit = tile;
+                c.tag = tag;
+                c.u.prog.array = arr;
+                emit(s, &c, NULL, 0);
+                s->loaded[ti] = arr;
+            }
             uint64_t in = xfer(s, clu, tile, in_elems * s->act_bytes, tag, y);
             uint64_t last = in;
             for (uint32_t i = a; i < e; i++) {
@@ -639,10 +653,10 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
              c->path ? c->path : "config");
         return NULL;
     }
-    if (mp->narrays > chip->units[UNIT_TILE]) {
-        errf(err, errlen, "mapping needs %u arrays, chip has %u (reprogramming arrays during "
-                          "a run is not scheduled)",
-             mp->narrays, chip->units[UNIT_TILE]);
+    if (mp->narrays > chip->units[UNIT_TILE] && (!c->chip_reprogram || !chip->units[UNIT_TILE])) {
+        config_fail(c, PARAM_chip_tiles, err, errlen,
+                    "mapping needs %u arrays, chip has %u (set [chip] reprogram = true to "
+                    "reprogram arrays)", mp->narrays, chip->units[UNIT_TILE]);
         return NULL;
     }
     if (!m->causal && c->run_decode_tokens > 0) {
@@ -727,6 +741,13 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
     s->kv_last_write = xmalloc((nkv ? nkv : 1) * sizeof *s->kv_last_write);
     for (size_t i = 0; i < nkv; i++)
         s->kv_last_write[i] = NONE;
+    if (mp->narrays > chip->units[UNIT_TILE]) {
+        /* Array a runs on tile a mod T; the first T arrays are programmed
+         * before the run, the others when their turn comes. */
+        s->loaded = xmalloc(chip->units[UNIT_TILE] * sizeof *s->loaded);
+        for (uint32_t t = 0; t < chip->units[UNIT_TILE]; t++)
+            s->loaded[t] = t;
+    }
     if (layout(s, err, errlen) < 0) {
         sched_free(s);
         return NULL;
@@ -762,6 +783,7 @@ void sched_free(sched *s)
     free(s->wplace);
     free(s->qk_node);
     free(s->gstart);
+    free(s->loaded);
     free(s->tags);
     free(s);
 }
