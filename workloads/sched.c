@@ -409,17 +409,15 @@ static void emit_node(sched *s, uint32_t n, uint32_t pos, uint32_t seq)
         break;
     }
     case MODEL_OP_LAYERNORM:
-        y = dig(s, cl, tag, DIG_LAYERNORM, mc.m, mc.n, 0, a, b);
-        break;
     case MODEL_OP_SOFTMAX:
-        y = dig(s, cl, tag, DIG_SOFTMAX, mc.m, mc.n, 0, a, b);
-        break;
     case MODEL_OP_GELU:
-        y = dig(s, cl, tag, DIG_GELU, mc.m, mc.n, 0, a, b);
+    case MODEL_OP_ADD: {
+        static const int kind[MODEL_OP_KINDS] = {
+            [MODEL_OP_LAYERNORM] = DIG_LAYERNORM, [MODEL_OP_SOFTMAX] = DIG_SOFTMAX,
+            [MODEL_OP_GELU] = DIG_GELU, [MODEL_OP_ADD] = DIG_ADD};
+        y = dig(s, cl, tag, kind[nd->op], mc.m, mc.n, 0, a, b);
         break;
-    case MODEL_OP_ADD:
-        y = dig(s, cl, tag, DIG_ADD, mc.m, mc.n, 0, a, b);
-        break;
+    }
     case MODEL_OP_QK: {
         uint64_t k = kv_read(s, nd->layer, seq, keys, 0, cl, tag);
         y = dig(s, cl, tag, DIG_GEMM, mc.m, mc.n, mc.k, a, k);
