@@ -39,7 +39,8 @@ static const struct subcommand subcommands[] = {
      "exec CONFIG.ini STREAM[.gz] [--set ...] [--out DIR] [--trace] [--quiet]",
      "simulate a given command stream on the configured chip"},
     {"sweep", cli_sweep,
-     "sweep CONFIG.ini --vary sec.key=v1,v2,... [--zip ...] [-j N] [--out DIR]",
+     "sweep CONFIG.ini --vary sec.key=v1,v2,... [--zip sec.key=a,b ...] [--set sec.key=val ...] "
+     "[-j N] [--out DIR] [--force] [--trace] [--quiet] [--emit-jobs FILE | --merge DIR]",
      "run the cross product of the values, one process per point; one CSV"},
     {"params", cmd_params, "params", "every parameter: unit, default, range, help"},
     {"help", cmd_help, "help [SUBCOMMAND]", "this text, or one subcommand's"},

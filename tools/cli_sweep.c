@@ -1,0 +1,617 @@
+/*
+ * cli_sweep.c -- `aimcsim sweep CONFIG.ini --vary sec.key=v1,v2,... [--zip
+ * sec.key=a,b ...] [--set sec.key=val ...] [-j N] [--out DIR] [--force]
+ * [--trace] [--quiet] [--emit-jobs FILE | --merge DIR]`: a design-space
+ * sweep, one `aimcsim run` process per point (docs/sweeps.md).
+ *
+ * This file parses the arguments, validates every value before anything
+ * runs, and defines the points.  Invariant: a sweep that gets past
+ * sweep_build has a loadable configuration, values that each parse and
+ * that each belong to at least one point passing config_check, and a
+ * stable point order (first axis outermost, values in the order given);
+ * whatever happens to a point afterwards is that point's outcome, never
+ * the sweep's exit status 2.
+ */
+#define _DEFAULT_SOURCE /* realpath, readlink; sysconf(_SC_NPROCESSORS_ONLN) */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/ofile.h"
+#include "sim/util.h"
+#include "tools/cli.h"
+#include "tools/sweep_int.h"
+
+/* Bounds that keep a mistyped sweep from filling the disk. */
+#define SWEEP_MAX_POINTS 1000000L
+#define SWEEP_MAX_JOBS 4096
+/* Longest point folder name (NAME_MAX is 255 on the usual file systems). */
+#define SWEEP_NAME_MAX 120
+
+/* ---- points ----------------------------------------------------------- */
+
+/* Index along axis a of point p: mixed radix, the first axis outermost. */
+static long axis_index(const sweep *sw, long p, int a)
+{
+    long stride = 1;
+    for (int b = sw->naxes - 1; b > a; b--)
+        stride *= sw->axis_len[b];
+    return (p / stride) % sw->axis_len[a];
+}
+
+const char *sweep_value(const sweep *sw, long p, int j)
+{
+    return sw->par[j].vals[axis_index(sw, p, sw->par[j].axis)];
+}
+
+/* Appends to a growing string. */
+static void cat(char **s, size_t *len, size_t *cap, const char *t)
+{
+    size_t n = strlen(t);
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
+        *s = xrealloc(*s, *cap);
+    }
+    memcpy(*s + *len, t, n + 1);
+    *len += n;
+}
+
+void sweep_point_make(const sweep *sw, long p, sweep_point *pt)
+{
+    int width = 4;
+    for (long n = sw->npoints - 1; n >= 10000; n /= 10)
+        width++;
+    char idx[32];
+    snprintf(idx, sizeof idx, "p%0*ld", width, p);
+    size_t len = 0, cap = 0;
+    char *name = NULL;
+    cat(&name, &len, &cap, idx);
+    /* Readable part: _key=value per parameter; characters outside
+     * [A-Za-z0-9._+=-] become '-', and the whole stays short.  The index
+     * alone makes the name unique. */
+    for (int j = 0; j < sw->npar && len < SWEEP_NAME_MAX; j++) {
+        char *kv = xasprintf("_%s=%s", sw->par[j].key, sweep_value(sw, p, j));
+        for (char *c = kv + 1; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || strchr("._+=-", *c)))
+                *c = '-';
+        cat(&name, &len, &cap, kv);
+        free(kv);
+    }
+    if (len > SWEEP_NAME_MAX)
+        name[SWEEP_NAME_MAX] = 0;
+    pt->index = p;
+    pt->name = name;
+    pt->dir = xasprintf("%s/points/%s", sw->dir, name);
+    pt->nargs = sw->nsets + sw->npar;
+    pt->args = xcalloc((size_t)pt->nargs, sizeof *pt->args);
+    for (int k = 0; k < sw->nsets; k++)
+        pt->args[k] = xstrdup(sw->sets[k]);
+    for (int j = 0; j < sw->npar; j++)
+        pt->args[sw->nsets + j] = xasprintf("%s=%s", sw->par[j].key, sweep_value(sw, p, j));
+    /* point.args: what resume compares, byte for byte. */
+    len = cap = 0;
+    char *t = NULL, head[160];
+    snprintf(head, sizeof head,
+             "# aimcsim sweep point: resumed only while this file is unchanged\n"
+             "config_hash=%016llx\ntrace=%d\n",
+             (unsigned long long)sw->hash[p], sw->trace);
+    cat(&t, &len, &cap, head);
+    for (int k = 0; k < pt->nargs; k++) {
+        cat(&t, &len, &cap, "--set ");
+        cat(&t, &len, &cap, pt->args[k]);
+        cat(&t, &len, &cap, "\n");
+    }
+    pt->args_text = t;
+}
+
+void sweep_point_free(sweep_point *pt)
+{
+    for (int k = 0; k < pt->nargs; k++)
+        free(pt->args[k]);
+    free(pt->args);
+    free(pt->name);
+    free(pt->dir);
+    free(pt->args_text);
+    memset(pt, 0, sizeof *pt);
+}
+
+/* ---- arguments -------------------------------------------------------- */
+
+typedef struct sweep_args {
+    const char *cfg_path;
+    const char **vary;     /* --vary and --zip arguments in order ... */
+    int *is_zip;           /* ... and which of them are --zip */
+    int nvary;
+    const char **sets;
+    int nsets;
+    const char *out, *emit, *merge;
+    int jobs, force, trace, quiet;
+} sweep_args;
+
+/* Prints "aimcsim sweep: <message> (see aimcsim help sweep)"; returns 2. */
+static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_err(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "aimcsim sweep: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see aimcsim help sweep)\n");
+    va_end(ap);
+    return 2;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *v)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (errno || end == s || *end || x < lo || x > hi)
+        return -1;
+    *v = (int)x;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, sweep_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->vary = xcalloc((size_t)argc, sizeof *a->vary);
+    a->is_zip = xcalloc((size_t)argc, sizeof *a->is_zip);
+    a->sets = xcalloc((size_t)argc, sizeof *a->sets);
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        int has_next = i + 1 < argc;
+        if (!strcmp(s, "--vary") || !strcmp(s, "--zip") || !strcmp(s, "--set") ||
+            !strcmp(s, "--out") || !strcmp(s, "--emit-jobs") || !strcmp(s, "--merge") ||
+            !strcmp(s, "-j") || !strcmp(s, "--jobs")) {
+            if (!has_next)
+                return usage_err("%s needs a value", s);
+            const char *v = argv[++i];
+            if (!strcmp(s, "--vary") || !strcmp(s, "--zip")) {
+                a->is_zip[a->nvary] = s[2] == 'z';
+                a->vary[a->nvary++] = v;
+            } else if (!strcmp(s, "--set")) {
+                a->sets[a->nsets++] = v;
+            } else if (!strcmp(s, "--out")) {
+                a->out = v;
+            } else if (!strcmp(s, "--emit-jobs")) {
+                a->emit = v;
+            } else if (!strcmp(s, "--merge")) {
+                a->merge = v;
+            } else if (parse_int(v, 1, SWEEP_MAX_JOBS, &a->jobs) < 0) {
+                fprintf(stderr, "aimcsim sweep: %s %s: expected a number of jobs in [1, %d]\n",
+                        s, v, SWEEP_MAX_JOBS);
+                return 2;
+            }
+        } else if (!strncmp(s, "-j", 2) && s[2]) {
+            if (parse_int(s + 2, 1, SWEEP_MAX_JOBS, &a->jobs) < 0) {
+                fprintf(stderr, "aimcsim sweep: %s: expected a number of jobs in [1, %d]\n",
+                        s, SWEEP_MAX_JOBS);
+                return 2;
+            }
+        } else if (!strcmp(s, "--force")) {
+            a->force = 1;
+        } else if (!strcmp(s, "--trace")) {
+            a->trace = 1;
+        } else if (!strcmp(s, "--quiet")) {
+            a->quiet = 1;
+        } else if (s[0] == '-' && s[1]) {
+            return usage_err("unknown option '%s'", s);
+        } else if (!a->cfg_path) {
+            a->cfg_path = s;
+        } else {
+            return usage_err("unexpected argument '%s'", s);
+        }
+    }
+    if (!a->cfg_path)
+        return usage_err("missing CONFIG.ini");
+    if (a->nvary == 0)
+        return usage_err("nothing to vary: give --vary sec.key=v1,v2,... or --zip");
+    if (a->merge && (a->emit || a->out || a->force || a->jobs))
+        return usage_err("--merge DIR takes no --out, --emit-jobs, --force or -j");
+    if (a->emit && a->jobs)
+        return usage_err("--emit-jobs runs nothing: -j does not apply");
+    return 0;
+}
+
+static void args_free(sweep_args *a)
+{
+    free(a->vary);
+    free(a->is_zip);
+    free(a->sets);
+}
+
+/* ---- the sweep -------------------------------------------------------- */
+
+/* Splits "v1,v2,..." on commas not preceded by a backslash; "\," is a
+ * comma and "\\" a backslash inside a value. */
+static char **split_values(const char *s, int *n)
+{
+    char **v = NULL;
+    int cap = 0;
+    *n = 0;
+    size_t len = strlen(s);
+    char *cur = xmalloc(len + 1);
+    size_t k = 0;
+    for (size_t i = 0;; i++) {
+        if (s[i] == '\\' && (s[i + 1] == ',' || s[i + 1] == '\\')) {
+            cur[k++] = s[++i];
+            continue;
+        }
+        if (s[i] == ',' || !s[i]) {
+            cur[k] = 0;
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 8;
+                v = xrealloc(v, (size_t)cap * sizeof *v);
+            }
+            v[(*n)++] = xstrdup(cur);
+            k = 0;
+            if (!s[i])
+                break;
+            continue;
+        }
+        cur[k++] = s[i];
+    }
+    free(cur);
+    return v;
+}
+
+static void sweep_free(sweep *sw)
+{
+    free(sw->cfg_abs);
+    free(sw->prog);
+    free(sw->cwd);
+    free(sw->dir);
+    for (int k = 0; k < sw->nsets; k++)
+        free(sw->sets[k]);
+    free(sw->sets);
+    for (int j = 0; j < sw->npar; j++) {
+        for (int k = 0; k < sw->par[j].nvals; k++)
+            free(sw->par[j].vals[k]);
+        free(sw->par[j].vals);
+        free(sw->par[j].key);
+    }
+    free(sw->par);
+    free(sw->axis_len);
+    free(sw->hash);
+    memset(sw, 0, sizeof *sw);
+}
+
+/* The key of "sec.key=...", as a fresh string. */
+static char *key_of(const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+    char *k = xmalloc(n + 1);
+    memcpy(k, arg, n);
+    k[n] = 0;
+    return k;
+}
+
+/* Absolute path of this program, for the job lines and the points'
+ * argv[0] (local points exec /proc/self/exe itself, see cli_sweep_run.c). */
+static char *self_path(void)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n > 0) {
+        buf[n] = 0;
+        /* Rebuilt while running: the path now names the new program. */
+        size_t len = (size_t)n, dl = strlen(" (deleted)");
+        if (len > dl && !strcmp(buf + len - dl, " (deleted)"))
+            buf[len - dl] = 0;
+        return xstrdup(buf);
+    }
+    /* No /proc: argv[0] as it appears in the command line, if a path. */
+    const char *cl = cli_command_line();
+    char *argv0 = xasprintf("%.*s", (int)strcspn(cl, " "), cl);
+    char *r = strchr(argv0, '/') ? realpath(argv0, NULL) : NULL;
+    free(argv0);
+    return r;
+}
+
+/* Applies the sets of point p to a copy of the base; config_check's
+ * status.  The configuration's hash goes to sw->hash[p]. */
+static int check_point(sweep *sw, const config *base, long p, char *err, size_t errlen)
+{
+    config c;
+    config_copy(&c, base);
+    int rc = 0;
+    for (int j = 0; j < sw->npar && rc == 0; j++) {
+        char *kv = xasprintf("%s=%s", sw->par[j].key, sweep_value(sw, p, j));
+        rc = config_set(&c, kv, err, errlen);
+        free(kv);
+    }
+    sw->hash[p] = config_hash(&c);
+    if (rc == 0)
+        rc = config_check(&c, err, errlen);
+    config_free(&c);
+    return rc;
+}
+
+/* Builds the sweep from the arguments: loads the configuration, applies
+ * --set, parses the lists and validates every value.  0, or the exit
+ * status (2) after printing the error. */
+static int sweep_build(const sweep_args *a, sweep *sw)
+{
+    char err[ERR_LEN];
+    memset(sw, 0, sizeof *sw);
+    config base;
+    if (config_load(&base, a->cfg_path, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        config_free(&base);
+        return 2;
+    }
+    int rc = 2;
+    sw->sets = xcalloc((size_t)a->nsets + 1, sizeof *sw->sets);
+    for (int i = 0; i < a->nsets + a->nvary; i++) {
+        const char *s = i < a->nsets ? a->sets[i] : a->vary[i - a->nsets];
+        if (strpbrk(s, "\r\n")) {
+            fprintf(stderr, "aimcsim sweep: %s: a line break in a value (job lists are "
+                    "one line per point)\n", s);
+            goto out;
+        }
+    }
+    for (int k = 0; k < a->nsets; k++) {
+        if (config_set(&base, a->sets[k], err, sizeof err) < 0) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
+        sw->sets[sw->nsets++] = xstrdup(a->sets[k]);
+    }
+
+    /* Parameters and axes: each --vary an axis where it appears; the --zip
+     * parameters one axis, where the first --zip appears. */
+    sw->par = xcalloc((size_t)a->nvary, sizeof *sw->par);
+    sw->axis_len = xcalloc((size_t)a->nvary, sizeof *sw->axis_len);
+    /* Column order: the arguments' order, except that every --zip comes
+     * where the first --zip is (they form one axis). */
+    int *order = xcalloc((size_t)a->nvary, sizeof *order);
+    int norder = 0, zips_placed = 0;
+    for (int i = 0; i < a->nvary; i++) {
+        if (!a->is_zip[i]) {
+            order[norder++] = i;
+        } else if (!zips_placed) {
+            zips_placed = 1;
+            for (int z = i; z < a->nvary; z++)
+                if (a->is_zip[z])
+                    order[norder++] = z;
+        }
+    }
+    int zip_axis = -1;
+    for (int n = 0; n < norder; n++) {
+        int i = order[n];
+        const char *arg = a->vary[i];
+        const char *opt = a->is_zip[i] ? "--zip" : "--vary";
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg) {
+            fprintf(stderr, "aimcsim sweep: %s %s: expected sec.key=v1,v2,...\n", opt, arg);
+            free(order);
+            goto out;
+        }
+        sweep_param *pr = &sw->par[sw->npar];
+        pr->key = key_of(arg);
+        pr->vals = split_values(eq + 1, &pr->nvals);
+        sw->npar++;
+        for (int j = 0; j < sw->npar - 1; j++)
+            if (!strcmp(sw->par[j].key, pr->key)) {
+                fprintf(stderr, "aimcsim sweep: %s %s: %s is varied twice\n", opt, arg, pr->key);
+                free(order);
+                goto out;
+            }
+        for (int k = 0; k < sw->nsets; k++) {
+            char *sk = key_of(sw->sets[k]);
+            int same = !strcmp(sk, pr->key);
+            free(sk);
+            if (same) {
+                fprintf(stderr, "aimcsim sweep: %s %s: %s is also given by --set %s\n", opt,
+                        arg, pr->key, sw->sets[k]);
+                free(order);
+                goto out;
+            }
+        }
+        /* Each value alone: the key exists and the value parses. */
+        for (int k = 0; k < pr->nvals; k++) {
+            config c;
+            config_copy(&c, &base);
+            char *kv = xasprintf("%s=%s", pr->key, pr->vals[k]);
+            int r = config_set(&c, kv, err, sizeof err);
+            free(kv);
+            config_free(&c);
+            if (r < 0) {
+                fprintf(stderr, "%s\n", err);
+                free(order);
+                goto out;
+            }
+        }
+        if (a->is_zip[i] && zip_axis >= 0) {
+            pr->axis = zip_axis;
+            sweep_param *first = &sw->par[0];
+            for (int j = 0; j < sw->npar; j++)
+                if (sw->par[j].axis == zip_axis) {
+                    first = &sw->par[j];
+                    break;
+                }
+            if (pr->nvals != first->nvals) {
+                fprintf(stderr,
+                        "aimcsim sweep: --zip lists differ in length (%s: %d, %s: %d); "
+                        "zipped lists vary together\n",
+                        first->key, first->nvals, pr->key, pr->nvals);
+                free(order);
+                goto out;
+            }
+        } else {
+            pr->axis = sw->naxes;
+            sw->axis_len[sw->naxes++] = pr->nvals;
+            if (a->is_zip[i])
+                zip_axis = pr->axis;
+        }
+    }
+    free(order);
+
+    sw->npoints = 1;
+    for (int x = 0; x < sw->naxes; x++) {
+        if (sw->npoints > SWEEP_MAX_POINTS / sw->axis_len[x]) {
+            fprintf(stderr, "aimcsim sweep: more than %ld points\n", SWEEP_MAX_POINTS);
+            goto out;
+        }
+        sw->npoints *= sw->axis_len[x];
+    }
+
+    /* Every point's configuration; a value none of whose points passes
+     * config_check is an error now (with the first such point's message).
+     * A point that fails alone fails as a point, later. */
+    sw->hash = xcalloc((size_t)sw->npoints, sizeof *sw->hash);
+    char *ok = xcalloc((size_t)sw->npoints, 1);
+    for (long p = 0; p < sw->npoints; p++)
+        ok[p] = check_point(sw, &base, p, err, sizeof err) == 0;
+    for (int j = 0; j < sw->npar; j++)
+        for (int k = 0; k < sw->par[j].nvals; k++) {
+            long first = -1;
+            int any = 0;
+            for (long p = 0; p < sw->npoints && !any; p++)
+                if (axis_index(sw, p, sw->par[j].axis) == k) {
+                    any = ok[p];
+                    if (first < 0)
+                        first = p;
+                }
+            if (!any) {
+                check_point(sw, &base, first, err, sizeof err);
+                fprintf(stderr, "%s\n", err);
+                free(ok);
+                goto out;
+            }
+        }
+    free(ok);
+
+    /* Paths the points need, absolute so that job lines run anywhere. */
+    sw->cfg_abs = realpath(a->cfg_path, NULL);
+    char cwd[PATH_MAX];
+    sw->prog = self_path();
+    if (!sw->cfg_abs || !getcwd(cwd, sizeof cwd) || !sw->prog) {
+        fprintf(stderr, "aimcsim sweep: cannot resolve %s: %s\n",
+                !sw->cfg_abs ? a->cfg_path : !sw->prog ? "the program's own path" : "the "
+                "working directory", strerror(errno));
+        rc = 1;
+        goto out;
+    }
+    sw->cwd = xstrdup(cwd);
+    sw->trace = a->trace;
+    rc = 0;
+out:
+    config_free(&base);
+    if (rc)
+        sweep_free(sw);
+    return rc;
+}
+
+/* Default output folder: out/sweep-<config file name without .ini>. */
+static char *default_dir(const char *cfg_path)
+{
+    const char *b = strrchr(cfg_path, '/');
+    b = b ? b + 1 : cfg_path;
+    size_t n = strlen(b);
+    if (n > 4 && !strcmp(b + n - 4, ".ini"))
+        n -= 4;
+    return xasprintf("out/sweep-%.*s", (int)n, b);
+}
+
+/* Creates dir (unless must_exist) and stores its absolute path. */
+static int set_dir(sweep *sw, const char *dir, int must_exist, char *err, size_t errlen)
+{
+    if (!must_exist && ofile_mkdirs(dir, err, errlen) < 0)
+        return -1;
+    sw->dir = realpath(dir, NULL);
+    if (!sw->dir)
+        return errf(err, errlen, "%s: %s", dir, strerror(errno));
+    return 0;
+}
+
+/* The arguments of the --merge command matching an --emit-jobs one. */
+static void print_merge_args(int argc, char **argv, const char *dir)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--emit-jobs") || !strcmp(argv[i], "--out")) {
+            i++;
+            continue;
+        }
+        if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "--quiet"))
+            continue;
+        putchar(' ');
+        sweep_sh_word(stdout, argv[i], 0);
+    }
+    printf(" --merge ");
+    sweep_sh_word(stdout, dir, 0);
+}
+
+int cli_sweep(int argc, char **argv)
+{
+    /* --help is answered by tools/aimcsim.c before we get here. */
+    sweep_args a;
+    int rc = parse_args(argc, argv, &a);
+    sweep sw;
+    if (rc == 0)
+        rc = sweep_build(&a, &sw);
+    if (rc) {
+        args_free(&a);
+        return rc;
+    }
+
+    char err[ERR_LEN];
+    char *dflt = a.out || a.merge ? NULL : default_dir(a.cfg_path);
+    const char *dir = a.merge ? a.merge : a.out ? a.out : dflt;
+    sweep_counts n = {0, 0, 0, 0};
+    if (set_dir(&sw, dir, a.merge != NULL, err, sizeof err) < 0) {
+        fprintf(stderr, "aimcsim sweep: %s\n", err);
+        rc = a.merge ? 2 : 1;
+    } else if (a.emit) {
+        if (sweep_emit_jobs(&sw, a.emit, a.force, err, sizeof err) < 0) {
+            fprintf(stderr, "aimcsim sweep: %s\n", err);
+            rc = 1;
+        } else if (!a.quiet) {
+            printf("sweep: %ld jobs -> %s\n  run them: parallel < ", sw.npoints, a.emit);
+            sweep_sh_word(stdout, a.emit, 0);
+            printf("   (or a Slurm array, docs/sweeps.md)\n  then merge: aimcsim sweep");
+            print_merge_args(argc, argv, dir);
+            printf("\n");
+        }
+    } else {
+        int jobs = a.jobs;
+        if (!jobs) {
+            long c = sysconf(_SC_NPROCESSORS_ONLN);
+            jobs = c < 1 ? 1 : c > SWEEP_MAX_JOBS ? SWEEP_MAX_JOBS : (int)c;
+        }
+        if (!a.merge && sweep_run_local(&sw, jobs, a.force, !a.quiet && isatty(2), &n,
+                                        err, sizeof err) < 0) {
+            fprintf(stderr, "aimcsim sweep: %s\n", err);
+            rc = 1;
+        }
+        long skipped = n.skipped;
+        /* Failures were reported as they came, unless merging. */
+        if (sweep_write_csv(&sw, a.merge != NULL, &n, err, sizeof err) < 0) {
+            fprintf(stderr, "aimcsim sweep: %s\n", err);
+            rc = 1;
+        } else {
+            if (n.failed || n.missing)
+                rc = 1;
+            if (!a.quiet) {
+                printf("sweep: %ld points: %ld ok", sw.npoints, n.ok);
+                if (skipped)
+                    printf(" (%ld done before)", skipped);
+                printf(", %ld failed", n.failed);
+                if (n.missing)
+                    printf(", %ld missing", n.missing);
+                printf(" -> %s/sweep.csv\n", dir);
+            }
+        }
+    }
+    free(dflt);
+    sweep_free(&sw);
+    args_free(&a);
+    return rc;
+}

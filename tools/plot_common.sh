@@ -1,0 +1,103 @@
+# plot_common.sh -- shared by tools/plot_*.sh (sourced, not run): argument
+# checks, a temporary folder, and an awk library that reads CSV files by
+# header name (RFC 4180 quoting), so the scripts never depend on column
+# positions.  POSIX sh and awk only.
+#
+# Before sourcing, a script sets `prog` (its name, for messages).
+
+die() {
+    echo "$prog: $*" >&2
+    exit 2
+}
+
+# plot_args USAGE "$@": exactly two arguments, a readable input file.
+plot_args() {
+    usage=$1
+    shift
+    [ $# -eq 2 ] || die "usage: $usage"
+    [ -r "$1" ] || die "$1: cannot read"
+    command -v gnuplot >/dev/null 2>&1 ||
+        die "gnuplot not found (Debian: apt-get install gnuplot-nox; or tools/deps.sh)"
+    outdir=$(dirname -- "$2")
+    [ -d "$outdir" ] || mkdir -p -- "$outdir" || die "$outdir: cannot create"
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/aimcsim-plot.XXXXXX") || die "cannot create a temporary folder"
+    trap 'rm -rf "$tmp"' EXIT
+    trap 'exit 130' INT TERM
+}
+
+# The awk library: csv_split(line, f) fills f[1..n] and returns n;
+# csv_header() maps the names of the first record to their positions in
+# col[]; need(name) is the position of a required column (a missing one is
+# an error that names the file and the columns it has); has(name) tests for
+# an optional one; varied() lists in vcols[1..nv] the sweep columns between
+# `status` and the first statistics column (the varied parameters).
+CSV_AWK='
+function csv_split(s, f,    n, i, c, q, cur, len) {
+    sub(/\r$/, "", s)
+    if (index(s, "\"") == 0)
+        return split(s, f, ",")
+    n = 0; cur = ""; q = 0; len = length(s)
+    for (i = 1; i <= len; i++) {
+        c = substr(s, i, 1)
+        if (q) {
+            if (c == "\"") {
+                if (substr(s, i + 1, 1) == "\"") { cur = cur "\""; i++ }
+                else q = 0
+            } else cur = cur c
+        } else if (c == "\"") q = 1
+        else if (c == ",") { f[++n] = cur; cur = "" }
+        else cur = cur c
+    }
+    f[++n] = cur
+    return n
+}
+function csv_header(    i) {
+    ncol = csv_split($0, hdr)
+    for (i = 1; i <= ncol; i++) col[hdr[i]] = i
+}
+function has(name) { return (name in col) }
+function shown() { return file != "" ? file : FILENAME }
+function need(name,    i, all) {
+    if (name in col) return col[name]
+    all = hdr[1]
+    for (i = 2; i <= ncol && i <= 12; i++) all = all "," hdr[i]
+    if (ncol > 12) all = all ",..."
+    printf "%s: %s: no column \"%s\" (it has: %s)\n", prog, shown(), name, all > "/dev/stderr"
+    failed = 1
+    exit 2
+}
+function is_stat(name) {
+    return name ~ /^(run|energy|area|map|util|stall|power)\./ || name == "error"
+}
+function varied(    i) {
+    nv = 0
+    if (!has("status")) return 0
+    for (i = col["status"] + 1; i <= ncol && !is_stat(hdr[i]); i++) vcols[++nv] = i
+    return nv
+}
+# gnuplot data files hold one record per line, fields separated by tabs;
+# a label may hold spaces but no tab or quote.
+function label(s) { gsub(/[\t"]/, " ", s); return s }
+'
+
+# run_awk PROGRAM FILE > OUT: awk with the library; the program sees prog,
+# tmp (the temporary folder), arg (the caller's $awk_arg) and file (the
+# input's name for messages: $shown, else FILE).  Exits 2 when the program
+# failed.
+run_awk() {
+    awk -v prog="$prog" -v tmp="$tmp" -v arg="${awk_arg:-}" -v file="${shown:-$2}" "$CSV_AWK
+$1" "$2" || exit 2
+}
+
+# render WIDTH HEIGHT [FONTSIZE]: draws the gnuplot script $tmp/body.gp
+# into $out.png (pngcairo) and $out.svg, each replaced whole.
+render() {
+    font="DejaVu Sans,${3:-12}"
+    gnuplot -e "set terminal pngcairo size $1,$2 font '$font'; set output '$tmp/out.png'" \
+        "$tmp/body.gp" &&
+        gnuplot -e "set terminal svg size $1,$2 dynamic font '$font'; set output '$tmp/out.svg'" \
+            "$tmp/body.gp" ||
+        die "gnuplot failed"
+    mv -f "$tmp/out.png" "$out.png" && mv -f "$tmp/out.svg" "$out.svg" || die "cannot write $out.png"
+    echo "$out.png $out.svg"
+}
