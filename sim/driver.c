@@ -371,6 +371,7 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     engine_opts eo;
     memset(&eo, 0, sizeof eo);
     eo.window = (uint32_t)c->run_window_cmds;
+    eo.queues = c->run_queues;
     eo.tags = tags;
     eo.ntags = ntags;
     eo.progress = c->run_progress;

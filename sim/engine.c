@@ -69,6 +69,8 @@ struct engine {
 
     struct unitq *uq;
     uint32_t base[UNIT_KINDS], nunits;
+    uint32_t nq;         /* queues per unit: 1, one per block (+1 for layer -1),
+                          * or one per tag */
 
     /* statistics */
     uint64_t n_cmd[CMD_OPS], n_done, window_peak;
@@ -117,11 +119,20 @@ static void edge_release(engine *e, uint32_t idx1)
 
 static void on_done(kernel *k, void *ctx, uint64_t id);
 
+/* The in-order queue of a command: its unit's; with per-block queues its
+ * unit's queue for its tag's block (layer -1 and unknown tags share queue
+ * 0); with per-node queues its unit's queue for its tag. */
 static uint32_t unit_queue_of(const engine *e, const cmd *c)
 {
     if (c->op == CMD_SYNC || c->op == CMD_MARK)
         return UINT32_MAX;
-    return e->base[UNIT_KIND(c->unit)] + UNIT_INDEX(c->unit);
+    uint32_t u = e->base[UNIT_KIND(c->unit)] + UNIT_INDEX(c->unit), q = 0;
+    if (e->o.queues == ENGINE_QUEUE_NODE)
+        q = c->tag < e->o.ntags ? c->tag : 0;
+    else if (e->o.queues == ENGINE_QUEUE_BLOCK && c->tag < e->o.ntags &&
+             e->o.tags[c->tag].layer >= 0)
+        q = (uint32_t)e->o.tags[c->tag].layer + 1;
+    return u * e->nq + q;
 }
 
 static void fail(engine *e, const char *msg)
@@ -441,8 +452,16 @@ engine *engine_create(kernel *k, chip *c, stats *st, const engine_opts *o)
             n += chip_count(c, (enum unit_kind)kd);
     }
     e->nunits = n;
-    e->uq = xmalloc((n ? n : 1) * sizeof *e->uq);
-    for (uint32_t i = 0; i < n; i++)
+    e->nq = 1;
+    if (o->queues == ENGINE_QUEUE_NODE && o->ntags)
+        e->nq = o->ntags;
+    if (o->queues == ENGINE_QUEUE_BLOCK)
+        for (uint32_t i = 0; i < o->ntags; i++)
+            if (o->tags[i].layer >= 0 && (uint32_t)o->tags[i].layer + 2 > e->nq)
+                e->nq = (uint32_t)o->tags[i].layer + 2;
+    size_t nq = (size_t)n * e->nq;
+    e->uq = xmalloc((nq ? nq : 1) * sizeof *e->uq);
+    for (size_t i = 0; i < nq; i++)
         e->uq[i] = (struct unitq){NONE, NONE, 0};
     e->tag = xcalloc(o->ntags ? o->ntags : 1, sizeof *e->tag);
     if (o->chrome && o->chrome_link_group >= 0)

@@ -5,7 +5,13 @@
  *  - Commands enter a window of at most [run] window_cmds commands, read
  *    ahead of the oldest unfinished one, in stream order.
  *  - A command issues when all its dependencies have completed and every
- *    earlier command of its unit has issued (in-order issue per unit).  At
+ *    earlier command of its queue has issued (in-order issue per queue).
+ *    A queue is a unit's ([run] queues = unit); a unit's for one
+ *    transformer block, the block of the command's tag (queues = block);
+ *    or a unit's for one tag, i.e. one graph node (queues = node, the
+ *    default: a dataflow pipeline, in which every node of the graph takes
+ *    tokens in order and different nodes overlap).  Commands of different
+ *    queues on one unit contend only for its resources (FIFO).  At
  *    issue, at kernel time t, the engine asks the chip to reserve the
  *    resources the command needs (chip_act, chip_xfer, chip_mem, chip_dig);
  *    the chip returns when the work starts and ends, the waits inside it by
@@ -36,8 +42,12 @@ typedef struct engine engine;
 struct chrome_trace;
 struct power_trace;
 
+/* [run] queues (order of the param choices). */
+enum engine_queues { ENGINE_QUEUE_UNIT, ENGINE_QUEUE_BLOCK, ENGINE_QUEUE_NODE };
+
 typedef struct engine_opts {
     uint32_t window;              /* look-ahead in commands ([run] window_cmds) */
+    int queues;                   /* enum engine_queues ([run] queues) */
     const cmd_tag *tags;          /* tag table (names, layers) */
     uint32_t ntags;
     int progress;                 /* show a progress line on stderr */

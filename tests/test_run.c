@@ -469,3 +469,37 @@ Test(run, reprogramming_puts_programs_on_the_critical_path)
               "%g vs %g", stat(d1, "run.total_ps"), stat(d0, "run.total_ps"));
     free(ini);
 }
+
+/* Command queues ([run] queues): a read of tag 2 behind a read of tag 1 on
+ * the same SRAM bank, the first waiting 200 ns for an add.  With one queue
+ * per unit the second read issues only after the first (at 200 ns; the bank
+ * is busy 1 ns per 32-byte word: [201, 203]); with one queue per graph node
+ * it issues at once ([0, 2]).  The mark follows the second read. */
+static const char *queue_stream =
+    "aimcsim-cmd 1\nunits tile=5 cluster=1 sram=64 dram=1\n"
+    "tag 0 0 h0.attn.c_attn\ntag 1 0 h0.attn.qk\ntag 2 0 h0.attn.av\n"
+    "0 dig cluster0 add m=1 n=2240 k=0 tag=0 deps=\n"
+    "1 mem sram0 read addr=0 bytes=32 tag=1 deps=0\n"
+    "2 mem sram0 read addr=64 bytes=32 tag=2 deps=\n"
+    "3 mark - token value=0 tag=2 deps=2\n"
+    "end 4\n";
+
+Test(run, queues_per_unit_or_per_node)
+{
+    char *ini = write_file("golden.ini", golden_ini);
+    char *s = write_file("queues.cmd", queue_stream);
+    const char *q[] = {"unit", "block", "node"};
+    const double ttft[] = {203000, 203000, 2000}; /* tags 1 and 2 share block 0 */
+    for (int i = 0; i < 3; i++) {
+        char args[2048], *err, d[700];
+        snprintf(d, sizeof d, "%s/q-%s", dir, q[i]);
+        snprintf(args, sizeof args, "exec %s %s --set run.queues=%s --out %s --quiet", ini, s,
+                 q[i], d);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        cr_expect_float_eq(stat(d, "run.ttft_ps"), ttft[i], 0, "queues=%s", q[i]);
+        cr_expect_float_eq(stat(d, "run.total_ps"), i < 2 ? 203000 : 202000, 0, "queues=%s", q[i]);
+    }
+    free(s);
+    free(ini);
+}
