@@ -67,7 +67,11 @@ struct engine {
     struct edge *edges;
     uint32_t nedges, edge_cap, edge_free; /* free list: index + 1 */
 
-    struct unitq *uq;
+    struct unitq *uq;    /* queues, created on first use */
+    uint32_t nuq, uq_cap;
+    uint64_t *qkey;      /* open-addressing map: key + 1 (0 empty) ... */
+    uint32_t *qval;      /* ... to its index in uq */
+    uint32_t qmask;      /* map slots - 1 (a power of two, kept <= half full) */
     uint32_t base[UNIT_KINDS], nunits;
     uint32_t nq;         /* queues per unit: 1, one per block (+1 for layer -1),
                           * or one per tag */
@@ -119,20 +123,63 @@ static void edge_release(engine *e, uint32_t idx1)
 
 static void on_done(kernel *k, void *ctx, uint64_t id);
 
+/* The index in e->uq of queue `key`, created empty on first use.  Only the
+ * queues a stream uses exist: a chip of thousands of tiles and a graph of
+ * hundreds of nodes need not have the product. */
+static uint32_t queue_index(engine *e, uint64_t key)
+{
+    uint64_t h = (key + 1) * 0x9e3779b97f4a7c15ULL;
+    for (uint32_t i = (uint32_t)(h >> 32) & e->qmask;; i = (i + 1) & e->qmask) {
+        if (e->qkey[i] == key + 1)
+            return e->qval[i];
+        if (e->qkey[i] == 0) {
+            if (e->nuq == e->uq_cap) {
+                e->uq_cap = e->uq_cap ? 2 * e->uq_cap : 1024;
+                e->uq = xrealloc(e->uq, e->uq_cap * sizeof *e->uq);
+            }
+            e->uq[e->nuq] = (struct unitq){NONE, NONE, 0};
+            e->qkey[i] = key + 1;
+            e->qval[i] = e->nuq;
+            if (++e->nuq * 2 > e->qmask + 1) { /* rehash at half full */
+                uint32_t old = e->qmask + 1, idx = e->nuq - 1;
+                uint64_t *k = e->qkey;
+                uint32_t *v = e->qval;
+                e->qmask = 2 * old - 1;
+                e->qkey = xcalloc(2 * (size_t)old, sizeof *e->qkey);
+                e->qval = xmalloc(2 * (size_t)old * sizeof *e->qval);
+                for (uint32_t j = 0; j < old; j++) {
+                    if (!k[j])
+                        continue;
+                    uint64_t hj = k[j] * 0x9e3779b97f4a7c15ULL;
+                    uint32_t t = (uint32_t)(hj >> 32) & e->qmask;
+                    while (e->qkey[t])
+                        t = (t + 1) & e->qmask;
+                    e->qkey[t] = k[j];
+                    e->qval[t] = v[j];
+                }
+                free(k);
+                free(v);
+                return idx;
+            }
+            return e->nuq - 1;
+        }
+    }
+}
+
 /* The in-order queue of a command: its unit's; with per-block queues its
  * unit's queue for its tag's block (layer -1 and unknown tags share queue
  * 0); with per-node queues its unit's queue for its tag. */
-static uint32_t unit_queue_of(const engine *e, const cmd *c)
+static uint32_t unit_queue_of(engine *e, const cmd *c)
 {
     if (c->op == CMD_SYNC || c->op == CMD_MARK)
         return UINT32_MAX;
-    uint32_t u = e->base[UNIT_KIND(c->unit)] + UNIT_INDEX(c->unit), q = 0;
+    uint64_t u = e->base[UNIT_KIND(c->unit)] + UNIT_INDEX(c->unit), q = 0;
     if (e->o.queues == ENGINE_QUEUE_NODE)
         q = c->tag < e->o.ntags ? c->tag : 0;
     else if (e->o.queues == ENGINE_QUEUE_BLOCK && c->tag < e->o.ntags &&
              e->o.tags[c->tag].layer >= 0)
         q = (uint32_t)e->o.tags[c->tag].layer + 1;
-    return u * e->nq + q;
+    return queue_index(e, u * e->nq + q);
 }
 
 static void fail(engine *e, const char *msg)
@@ -459,10 +506,9 @@ engine *engine_create(kernel *k, chip *c, stats *st, const engine_opts *o)
         for (uint32_t i = 0; i < o->ntags; i++)
             if (o->tags[i].layer >= 0 && (uint32_t)o->tags[i].layer + 2 > e->nq)
                 e->nq = (uint32_t)o->tags[i].layer + 2;
-    size_t nq = (size_t)n * e->nq;
-    e->uq = xmalloc((nq ? nq : 1) * sizeof *e->uq);
-    for (size_t i = 0; i < nq; i++)
-        e->uq[i] = (struct unitq){NONE, NONE, 0};
+    e->qmask = 4095;
+    e->qkey = xcalloc(e->qmask + 1, sizeof *e->qkey);
+    e->qval = xmalloc((e->qmask + 1) * sizeof *e->qval);
     e->tag = xcalloc(o->ntags ? o->ntags : 1, sizeof *e->tag);
     if (o->chrome && o->chrome_link_group >= 0)
         chip_set_link_observer(c, on_link, e);
@@ -546,6 +592,8 @@ void engine_free(engine *e)
     free(e->slots);
     free(e->edges);
     free(e->uq);
+    free(e->qkey);
+    free(e->qval);
     free(e->tag);
     free(e);
 }
