@@ -503,3 +503,26 @@ Test(run, queues_per_unit_or_per_node)
     free(s);
     free(ini);
 }
+
+/* The shipped sensitivity profile (Lammie 2026) at threshold 10 moves the
+ * paper's "4 of 49" projections to the cluster: h0.attn.c_proj (768 x 768),
+ * h1.mlp.c_fc and h2.mlp.c_fc (768 x 3072), h0.mlp.c_proj (3072 x 768). */
+Test(run, sensitivity_profile_selects_digital_projections)
+{
+    char args[2048], *err, d[700];
+    snprintf(d, sizeof d, "%s/prof", dir);
+    snprintf(args, sizeof args,
+             "run configs/experiments/gpt2-small-linear.ini --set run.prompt_tokens=2 "
+             "--set run.decode_tokens=0 --set run.kernel=native "
+             "--set mapping.digital_profile=configs/profiles/gpt2-small-lammie2026.txt "
+             "--set mapping.digital_threshold=10 --out %s --quiet", d);
+    cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+    free(err);
+    cr_expect_float_eq(stat(d, "map.digital_projections"), 4, 0);
+    cr_expect_float_eq(stat(d, "map.digital_macs_per_token"),
+                       768.0 * 768 + 2 * 768.0 * 3072 + 3072.0 * 768, 0);
+    char *p = slurp2(d, "projections.csv");
+    cr_expect(strstr(p, "\nh0.attn.c_proj,0,digital,"), "%s", p);
+    cr_expect(strstr(p, "\nh0.attn.c_attn,0,analog,"), "%s", p);
+    free(p);
+}

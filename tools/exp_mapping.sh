@@ -6,27 +6,42 @@
 # (Linear 8 bits, SparseMap 5, DenseMap 3) and once with the resolution
 # derived from the rows each activation sums.  Prints the figures and the
 # ratios the paper reports, all computed from the runs; each run's outputs
-# stay in out/exp-mapping/<model>-<mapping>-<bits>/.
+# stay in OUT/<model>-<mapping>-<bits>/.
 #
-# usage: tools/exp_mapping.sh [AIMCSIM] [extra aimcsim run arguments...]
-# e.g.   tools/exp_mapping.sh build/aimcsim --set run.kernel=native
+# usage: tools/exp_mapping.sh [CHIP.ini] [extra aimcsim run arguments...]
+#   CHIP.ini defaults to configs/default.ini; configs/seed-sim.ini approximates
+#   the seed paper's own simulator.  Environment: AIMCSIM (the program,
+#   default build/aimcsim), OUT (default out/exp-mapping-<chip>).
+# The runs are those of configs/experiments/{gpt2-medium,bert-large}-*.ini,
+# given as overrides of CHIP.ini.
 set -eu
-prog=${1:-build/aimcsim}
+chip=${1:-configs/default.ini}
 [ $# -gt 0 ] && shift
-out=${OUT:-out/exp-mapping}
+prog=${AIMCSIM:-build/aimcsim}
+out=${OUT:-out/exp-mapping-$(basename "$chip" .ini)}
 mkdir -p "$out"
 models="gpt2-medium bert-large"
 maps="linear sparsemap densemap"
 
 for model in $models; do
+    case $model in
+        bert-large) tokens="--set run.prompt_tokens=512 --set run.decode_tokens=0" ;;
+        *) tokens="--set run.prompt_tokens=1023 --set run.decode_tokens=1 --set model.lm_head=none" ;;
+    esac
     for m in $maps; do
+        case $m in
+            linear) t="--set transform.kind=dense --set adc.bits=8" ;;
+            sparsemap) t="--set transform.kind=monarch --set adc.bits=5" ;;
+            *) t="--set transform.kind=monarch --set adc.bits=3" ;;
+        esac
         for bits in paper derived; do
             d="$out/$model-$m-$bits"
             extra=""
             [ $bits = derived ] && extra="--set adc.derive_bits=true"
-            echo "aimcsim run configs/experiments/$model-$m.ini $extra $* --out $d" >&2
+            echo "aimcsim run $chip --set model.preset=$model --set mapping.strategy=$m $t $tokens --set adc.count=32 $extra $* --out $d" >&2
             # shellcheck disable=SC2086
-            "$prog" run "configs/experiments/$model-$m.ini" $extra "$@" --out "$d" --quiet
+            "$prog" run "$chip" --set model.preset=$model --set mapping.strategy=$m $t $tokens \
+                --set adc.count=32 $extra "$@" --out "$d" --quiet
         done
     done
 done
