@@ -88,7 +88,7 @@ asan:
 	@$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
 	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	  build-asan/aimcsim-tests build-asan/aimcsim
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
 	  AIMCSIM=build-asan/aimcsim build-asan/aimcsim-tests -j2 $(TEST_ARGS)
 
 bench: $(BENCHBIN) $(PROG)

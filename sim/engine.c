@@ -540,7 +540,12 @@ int engine_run(engine *e, cmd_source src, char *err, size_t errlen)
         e->o.progress = 0;
     refill(e);
     while (!e->failed) {
-        kernel_run(e->k);
+        if (kernel_run(e->k) < 0) {
+            e->failed = 1;
+            errf(err, errlen, "engine: the event kernel failed (%s backend)",
+                 kernel_backend_name(kernel_backend_of(e->k)));
+            break;
+        }
         if (e->failed)
             break;
         if (e->eof && e->floor == e->next_id)

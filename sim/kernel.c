@@ -229,22 +229,25 @@ static inline unsigned lowest_bucket(const kernel *k)
 
 /* Bucket 0 is empty: makes the lowest non-empty bucket's minimum the new
  * last and empties that bucket into lower ones (its minimum into bucket 0).
- * The caller has checked that a bucket >= 1 is non-empty. */
-static void refill(kernel *k)
+ * If that bucket holds one event, takes it out into *out instead and
+ * returns 1 (else 0).  The caller has checked that a bucket >= 1 is
+ * non-empty. */
+static int refill(kernel *k, struct kev *out)
 {
     unsigned i = lowest_bucket(k);
     struct kbucket *src = &k->b[i];
     uint64_t mask = k->mask & ~((uint64_t)1 << (i - 1));
     struct kev *first = k->chunks[src->head].e;
     if (src->wp == first + 1) {
-        /* one event (about half of all refills in the benchmarks) */
-        struct kev e = *first;
+        /* one event (about half of all refills in the benchmarks): it is
+         * the next event; hand it out without passing through bucket 0 */
+        *out = *first;
         src->wp = first;
-        k->last_ps = e.t_ps;
-        *bucket_slot(k, 0) = e; /* may move the pool */
+        k->last_ps = out->t_ps;
         k->mask = mask;
         k->cmin_bucket = 0; /* bucket i is emptied */
-        return;
+        k->n--;
+        return 1;
     }
     uint64_t last = k->cmin_bucket == i ? k->cmin_ps : bucket_min(k, i);
     k->cmin_bucket = 0;
@@ -271,6 +274,7 @@ static void refill(kernel *k)
     src->head = c;
     src->rp = src->wp = k->chunks[c].e;
     k->mask = mask;
+    return 0;
 }
 
 /* Takes the first event of bucket 0 (non-empty). */
@@ -362,13 +366,15 @@ static int kernel_loop(kernel *k, uint64_t limit)
 {
     k->stop = 0;
     for (;;) {
-        if (bucket0_empty(k)) {
+        struct kev e;
+        if (!bucket0_empty(k)) {
+            bucket0_pop(k, &e);
+        } else {
             if (!k->mask || !next_due(k, limit))
                 return 0;
-            refill(k);
+            if (!refill(k, &e))
+                bucket0_pop(k, &e);
         }
-        struct kev e;
-        bucket0_pop(k, &e);
         k->now_ps = e.t_ps;
         k->n_run++;
         e.fn(k, e.ctx, e.arg);

@@ -62,7 +62,9 @@ void kernel_schedule(kernel *k, uint64_t delay_ps, kernel_fn fn, void *ctx,
 void kernel_schedule_at(kernel *k, uint64_t t_ps, kernel_fn fn, void *ctx,
                         uint64_t arg);
 
-/* Both return 1 if stopped by kernel_stop, 0 otherwise. */
+/* Both return 1 if stopped by kernel_stop, 0 otherwise, -1 if the SystemC
+ * backend failed (an exception inside SystemC; kernel_sc_error() says
+ * which); events may then remain queued. */
 int kernel_run(kernel *k);
 int kernel_run_until(kernel *k, uint64_t t_ps);
 void kernel_stop(kernel *k);

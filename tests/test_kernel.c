@@ -8,7 +8,6 @@
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "sim/kernel.h"
 #include "sim/kernel_sc.h"
@@ -734,7 +733,8 @@ Test(kernel_both, random_workload_identical, .timeout = 600)
     while (wl_pending(&w[2])) {
         uint64_t x = xorshift64(&drv);
         int op = (int)(x % 16);
-        uint64_t limit = wl_now(&w[2]) + ((x >> 8) % 4 == 0 ? 0 : (x >> 16) % 3000000);
+        uint64_t slice = (x >> 8) % 4 == 0 ? 0 : (x >> 16) % 3000000;
+        uint64_t limit = wl_now(&w[2]) + slice;
         int r[3];
         for (int i = 0; i < 3; i++) {
             if (op == 0) {

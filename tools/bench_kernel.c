@@ -17,7 +17,11 @@
  * program re-executes itself as `bench_kernel --one BACKEND CHAINS LAW
  * EVENTS` and reads one result line from it.
  *
+ * Times are CPU times of kernel_run alone; RSS is getrusage's ru_maxrss.
+ * Results go in docs/performance.md by hand.
+ *
  * Usage: bench_kernel [EVENTS]     (default 10000000)
+ *        bench_kernel --one BACKEND CHAINS LAW EVENTS   (one measurement)
  * Exit status 0, or 1 if a child failed or the hashes differ.
  */
 #include <inttypes.h>
