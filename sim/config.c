@@ -487,15 +487,19 @@ uint64_t config_hash(const config *c)
 
 void config_print_table(FILE *f)
 {
-    char def[256], range[256];
+    char def[256], range[512];
     config d;
     config_defaults(&d);
-    fprintf(f, "%-28s %-5s %-10s %-14s %-24s %s\n", "parameter", "type",
-            "unit", "default", "range", "help");
+    static const char *tn[] = {"int", "real", "bool", "enum", "str"};
+    fprintf(f, "Every parameter: section.key, type, unit, default, allowed values; its\n"
+               "help below.  Set them in the [section] of a config file, or with\n"
+               "--set section.key=value.  Sources of the defaults: arch/params.def,\n"
+               "workloads/params.def, sim/params_run.def and docs/models.md.\n");
     for (int i = 0; i < PARAM_COUNT; i++) {
         const param_desc *p = &params[i];
+        if (i == 0 || strcmp(p->section, params[i - 1].section))
+            fprintf(f, "\n[%s]\n", p->section);
         char name[128];
-        static const char *tn[] = {"int", "real", "bool", "enum", "str"};
         snprintf(name, sizeof name, "%s.%s", p->section, p->key);
         config_value_str(&d, i, def, sizeof def);
         switch (p->type) {
@@ -505,7 +509,7 @@ void config_print_table(FILE *f)
         case PT_ENUM: snprintf(range, sizeof range, "%s", p->choices); break;
         case PT_STR: snprintf(range, sizeof range, "text"); break;
         }
-        fprintf(f, "%-28s %-5s %-10s %-14s %-24s %s\n", name, tn[p->type],
+        fprintf(f, "  %-30s %-4s %-11s %-14s %s\n      %s\n", name, tn[p->type],
                 *p->unit ? p->unit : "-", *def ? def : "\"\"", range, p->help);
     }
     config_free(&d);

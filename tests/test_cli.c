@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/config.h"
 #include "tests/testutil.h"
 
 static int run(const char *args, char **out, char **err)
@@ -34,8 +35,15 @@ Test(cli, params_lists_every_parameter)
 {
     char *out, *err;
     cr_assert_eq(run("params", &out, &err), 0);
-    cr_expect(strstr(out, "adc.count"));
-    cr_expect(strstr(out, "run.kernel"));
+    const param_desc *p = config_params();
+    for (int i = 0; i < PARAM_COUNT; i++) {
+        char line[256];
+        snprintf(line, sizeof line, "  %s.%s ", p[i].section, p[i].key);
+        const char *at = strstr(out, line);
+        cr_expect(at, "%s.%s missing from aimcsim params", p[i].section, p[i].key);
+        if (at && *p[i].help) /* its help follows on the next line */
+            cr_expect(strstr(at, p[i].help), "%s.%s: help missing", p[i].section, p[i].key);
+    }
     cr_expect(strstr(out, "systemc|native"));
     free(out); free(err);
 }
