@@ -151,25 +151,8 @@ static void acc(mapper_sum *t, const mapper_sum *s)
 {
     t->arrays += s->arrays;
     t->arrays_eq += s->arrays_eq;
-    t->nnz += s->nnz;
     t->cells += s->cells;
-    t->acts += s->acts;
-    t->conversions += s->conversions;
-    if (s->bits_max) {
-        if (!t->bits_min || s->bits_min < t->bits_min)
-            t->bits_min = s->bits_min;
-        if (s->bits_max > t->bits_max)
-            t->bits_max = s->bits_max;
-    }
-    t->reduce_adds += s->reduce_adds;
-    t->perm_elems += s->perm_elems;
-    t->digital_macs += s->digital_macs;
-    t->lora_macs += s->lora_macs;
-    t->lora_params += s->lora_params;
-    t->params_dense += s->params_dense;
-    t->params += s->params;
-    t->flops_dense += s->flops_dense;
-    t->flops += s->flops;
+    mapper_sum_add(t, s);
 }
 
 static void print_mapping(const mapper *mp, int per_proj, FILE *f)

@@ -446,7 +446,7 @@ static int finish_stage(mapper *mp, const config *c, mapper_stage *st, mapper_su
     return rc;
 }
 
-static void add_sum(mapper_sum *t, const mapper_sum *s)
+void mapper_sum_add(mapper_sum *t, const mapper_sum *s)
 {
     t->nnz += s->nnz;
     t->acts += s->acts;
@@ -501,7 +501,7 @@ static int finish(mapper *mp, const config *c, char *err, size_t errlen)
         free(ids);
         sum->cells = sum->arrays_eq * cells;
         sum->util = sum->cells > 0 ? (double)sum->nnz * mp->cpw / sum->cells : 0;
-        add_sum(&mp->total, sum);
+        mapper_sum_add(&mp->total, sum);
     }
     free(area);
     mp->total.arrays = mp->narrays;

@@ -194,6 +194,11 @@ char *mapper_profile_path(const config *c);
 int mapper_lora_targets(const config *c, uint8_t kind[MODEL_PROJ_KINDS], char *err,
                         size_t errlen);
 
+/* Adds the per-token counts of s to t: stored weights, activations,
+ * conversions, the ADC resolution range, digital work, parameters and
+ * FLOPs; not the array counts, cells and utilisation, which do not add. */
+void mapper_sum_add(mapper_sum *t, const mapper_sum *s);
+
 /* Maps model m, transformed by t, with the strategy of [mapping] strategy.
  * Returns 0, or -1 with a message (mp then holds nothing to free). */
 int mapper_build(mapper *mp, const model *m, const transform *t, const config *c, char *err,

@@ -158,8 +158,8 @@ static uint64_t emit2(sched *s, cmd *c, uint64_t a, uint64_t b)
     return emit(s, c, d, 2);
 }
 
-static uint64_t dig(sched *s, uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n,
-                    uint32_t k, uint64_t a, uint64_t b)
+/* A digital op on cluster cl. */
+static cmd dig_cmd(uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n, uint32_t k)
 {
     cmd c = {0};
     c.op = CMD_DIG;
@@ -169,6 +169,13 @@ static uint64_t dig(sched *s, uint32_t cl, uint32_t tag, int kind, uint32_t m, u
     c.u.dig.m = m;
     c.u.dig.n = n;
     c.u.dig.k = k;
+    return c;
+}
+
+static uint64_t dig(sched *s, uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n,
+                    uint32_t k, uint64_t a, uint64_t b)
+{
+    cmd c = dig_cmd(cl, tag, kind, m, n, k);
     return emit2(s, &c, a, b);
 }
 
@@ -176,14 +183,7 @@ static uint64_t dig(sched *s, uint32_t cl, uint32_t tag, int kind, uint32_t m, u
 static uint64_t dig_tmp(sched *s, uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n,
                         uint32_t k)
 {
-    cmd c = {0};
-    c.op = CMD_DIG;
-    c.unit = UNIT(UNIT_CLUSTER, cl);
-    c.tag = tag;
-    c.u.dig.kind = (uint8_t)kind;
-    c.u.dig.m = m;
-    c.u.dig.n = n;
-    c.u.dig.k = k;
+    cmd c = dig_cmd(cl, tag, kind, m, n, k);
     return emit(s, &c, s->tmp, s->ntmp);
 }
 
