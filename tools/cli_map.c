@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/chip.h"
 #include "sim/json.h"
 #include "sim/ofile.h"
 #include "sim/stats.h"
@@ -535,6 +536,13 @@ int cli_map(int argc, char **argv)
                        "reprogram)\n\n", mp.narrays, (long long)c->chip_tiles);
             print_mapping(&mp, per_proj, stdout);
             printf("\n");
+            /* The chip this mapping needs: its area without simulating. */
+            chip *ch = chip_create(c, mp.narrays, NULL, err, sizeof err);
+            if (ch) {
+                chip_print_area(ch, stdout);
+                printf("\n");
+                chip_free(ch);
+            }
         }
         print_compare(c, v, stdout);
         if (o.csv && write_file(o.csv, c, &mp, v, compare, 0, err, sizeof err) < 0) {
