@@ -449,8 +449,9 @@ static void emit_node(sched *s, uint32_t n, uint32_t pos, uint32_t seq)
 /* Milestones after node n at position pos, for all sequences. */
 static void emit_marks(sched *s, uint32_t n, uint32_t pos)
 {
-    if (s->P > 0 && pos == s->P - 1 && n == s->last_block_node &&
-        (s->token_major || 1)) {
+    /* Prefill done: the last prompt position has left the last block (node
+     * by node, every position's output of that node, all emitted by now). */
+    if (s->P > 0 && pos == s->P - 1 && n == s->last_block_node) {
         tmp_reset(s);
         for (uint32_t q = 0; q < s->B; q++)
             for (uint32_t p = s->token_major ? pos : 0; p <= pos; p++)
