@@ -53,6 +53,7 @@ typedef struct chip_timing {
     uint64_t start_ps, end_ps;          /* work began (>= t_ready) / completed */
     uint64_t wait_ps[STALL_CAUSES];     /* waits inside this command by cause */
     double e_pj;                        /* dynamic energy of this command */
+    double e_adc_pj;                    /* CMD_ACT: the conversions' part of e_pj */
     uint64_t adc_start_ps, adc_end_ps;  /* CMD_ACT: the ADC bank's busy interval */
 } chip_timing;
 

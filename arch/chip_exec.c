@@ -117,6 +117,7 @@ void chip_act(chip *c, uint32_t tile, const cmd_set *rows, const cmd_set *cols,
     c->sh_samples += n.sh_samples;
     c->sa_ops += n.sa_ops;
     out->e_pj = e.array_pj + e.dac_pj + e.adc_pj + e.periph_pj;
+    out->e_adc_pj = e.adc_pj;
     finish(c, out);
 }
 

@@ -27,9 +27,6 @@
 #include "workloads/sched.h"
 #include "workloads/transform.h"
 
-/* Columns of power.csv: one per command kind that does work, then static. */
-enum { POWER_STATIC = CMD_DIG + 1, POWER_COMPONENTS };
-
 /* Mapping figures registered as map.* statistics. */
 struct mapstats {
     uint64_t arrays, nnz, acts, conversions, params, params_dense, flops, flops_dense;
@@ -177,13 +174,9 @@ static int open_traces(struct sim *s, engine_opts *eo, char *err, size_t errlen)
     chrome_meta(s->chrome, "config_hash", hash);
     eo->chrome = s->chrome;
 
-    /* Components by command kind (the engine indexes them by enum cmd_op;
-     * SYNC and MARK do no work), then static power. */
-    const char *names[POWER_COMPONENTS] = {
-        [CMD_ACT] = "tiles", [CMD_XFER] = "noc", [CMD_MEM] = "memory",
-        [CMD_DIG] = "digital", [POWER_STATIC] = "static"};
     s->power_path = join(dir, "power.csv");
-    s->power = power_open(s->power_path, c->trace_bin_ns, names, POWER_COMPONENTS, err, errlen);
+    s->power = power_open(s->power_path, c->trace_bin_ns, engine_power_names,
+                          ENGINE_PW_COMPONENTS, err, errlen);
     if (!s->power)
         return DRIVER_EFAIL;
     eo->power = s->power;
@@ -407,8 +400,8 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
                 goto out;
         }
         if (s.power) {
-            double st_mw[POWER_COMPONENTS] = {0};
-            st_mw[POWER_STATIC] = stats_get(s.st, "power.static_mw", NULL);
+            double st_mw[ENGINE_PW_COMPONENTS] = {0};
+            st_mw[ENGINE_PW_STATIC] = stats_get(s.st, "power.static_mw", NULL);
             int r = power_commit(s.power, t_end, st_mw, err, errlen);
             s.power = NULL;
             if (r < 0)

@@ -94,6 +94,9 @@ struct engine {
     int progress_shown;
 };
 
+const char *const engine_power_names[ENGINE_PW_COMPONENTS] = {
+    "tiles", "adc", "noc", "memory", "digital", "static"};
+
 /* ---- dependency edges ------------------------------------------------ */
 
 static uint32_t edge_new(engine *e, uint64_t waiter, uint32_t next)
@@ -215,9 +218,22 @@ static void trace_cmd(engine *e, const cmd *c, const chip_timing *t)
         if (g >= 0 && end > t->start_ps)
             chrome_span(e->o.chrome, g, unit, op, t->start_ps, end, (int64_t)c->id, tag);
     }
-    if (e->o.power && t->e_pj > 0) /* programming counts with the tiles */
-        power_add(e->o.power, c->op == CMD_PROG ? CMD_ACT : c->op, t->start_ps, t->end_ps,
-                  t->e_pj);
+    if (e->o.power && t->e_pj > 0) {
+        static const int comp[CMD_OPS] = {
+            [CMD_ACT] = ENGINE_PW_TILES, [CMD_XFER] = ENGINE_PW_NOC, [CMD_MEM] = ENGINE_PW_MEMORY,
+            [CMD_DIG] = ENGINE_PW_DIGITAL, [CMD_PROG] = ENGINE_PW_TILES};
+        double rest = t->e_pj;
+        if (c->op == CMD_ACT && t->adc_end_ps > t->adc_start_ps && t->e_adc_pj > 0) {
+            /* The conversions' energy over the ADC bank's interval. */
+            power_add(e->o.power, ENGINE_PW_ADC, t->adc_start_ps, t->adc_end_ps, t->e_adc_pj);
+            rest -= t->e_adc_pj;
+        } else if (c->op == CMD_ACT) {
+            power_add(e->o.power, ENGINE_PW_ADC, t->start_ps, t->end_ps, t->e_adc_pj);
+            rest -= t->e_adc_pj;
+        }
+        if (rest > 0)
+            power_add(e->o.power, comp[c->op], t->start_ps, t->end_ps, rest);
+    }
 }
 
 /* The chip's link observer: one span per link a transfer crosses. */

@@ -45,6 +45,19 @@ struct power_trace;
 /* [run] queues (order of the param choices). */
 enum engine_queues { ENGINE_QUEUE_UNIT, ENGINE_QUEUE_BLOCK, ENGINE_QUEUE_NODE };
 
+/* Components of the power trace (power.csv columns, in this order). */
+enum engine_power {
+    ENGINE_PW_TILES,    /* activations but their conversions: cells, DACs, periphery; programming */
+    ENGINE_PW_ADC,      /* conversions */
+    ENGINE_PW_NOC,      /* transfers */
+    ENGINE_PW_MEMORY,   /* SRAM and DRAM accesses */
+    ENGINE_PW_DIGITAL,  /* cluster operations */
+    ENGINE_PW_STATIC,   /* static power (added at commit) */
+    ENGINE_PW_COMPONENTS
+};
+/* Column names of the components: "tiles", "adc", ... */
+extern const char *const engine_power_names[ENGINE_PW_COMPONENTS];
+
 typedef struct engine_opts {
     uint32_t window;              /* look-ahead in commands ([run] window_cmds) */
     int queues;                   /* enum engine_queues ([run] queues) */
@@ -62,8 +75,7 @@ typedef struct engine_opts {
                                    * units numbered tiles, clusters, SRAM
                                    * banks, DRAM channels (-1: none) */
     struct power_trace *power;    /* NULL: no power trace; components are
-                                   * indexed by enum cmd_op (PROG counts as
-                                   * ACT, SYNC and MARK do no work) */
+                                   * enum engine_power */
 } engine_opts;
 
 /* Registers the engine's stats (run.*, stall.dep_ps, cmd.*, per tag). */

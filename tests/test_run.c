@@ -526,3 +526,34 @@ Test(run, sensitivity_profile_selects_digital_projections)
     cr_expect(strstr(p, "\nh0.attn.c_attn,0,analog,"), "%s", p);
     free(p);
 }
+
+/* The power trace's columns add up to the statistics they come from. */
+Test(run, power_trace_adds_up_to_the_energy_statistics)
+{
+    char *ini = write_file("tiny.ini", tiny_ini);
+    char args[2048], *err, d[700], cmd[1500], *out;
+    snprintf(d, sizeof d, "%s/pw", dir);
+    snprintf(args, sizeof args, "run %s --out %s --trace --quiet --set trace.bin_ns=50", ini, d);
+    cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd,
+             "awk -F, 'NR == 1 { if ($3 != \"tiles_pj\" || $4 != \"adc_pj\" || $8 != \"static_pj\") exit 1; next }"
+             " { for (i = 3; i <= 9; i++) s[i] += $i } END { printf \"%%.9g %%.9g %%.9g %%.9g %%.9g %%.9g %%.9g\", "
+             "s[3], s[4], s[5], s[6], s[7], s[8], s[9] }' %s/power.csv", d);
+    cr_assert_eq(tu_sh(cmd, &out, NULL), 0, "power.csv header");
+    double v[7];
+    cr_assert_eq(sscanf(out, "%lf %lf %lf %lf %lf %lf %lf", &v[0], &v[1], &v[2], &v[3], &v[4],
+                        &v[5], &v[6]), 7, "%s", out);
+    free(out);
+    double rel = 1e-6;
+    cr_expect_float_eq(v[0], stat(d, "energy.dac_pj") + stat(d, "energy.array_pj") +
+                                 stat(d, "energy.periphery_pj") + stat(d, "energy.program_pj"),
+                       rel * v[6]);
+    cr_expect_float_eq(v[1], stat(d, "energy.adc_pj"), rel * v[6]);
+    cr_expect_float_eq(v[2], stat(d, "energy.noc_pj"), rel * v[6]);
+    cr_expect_float_eq(v[3], stat(d, "energy.sram_pj") + stat(d, "energy.dram_pj"), rel * v[6]);
+    cr_expect_float_eq(v[4], stat(d, "energy.digital_pj"), rel * v[6]);
+    cr_expect_float_eq(v[5], stat(d, "energy.static_pj"), rel * v[6]);
+    cr_expect_float_eq(v[6], stat(d, "energy.total_pj"), rel * v[6]);
+    free(ini);
+}
