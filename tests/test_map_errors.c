@@ -17,15 +17,8 @@
 
 static char err[ERR_LEN];
 
-static int load(config *c, const char *text)
-{
-    config_defaults(c);
-    c->path = xstrdup("t.ini");
-    err[0] = 0;
-    if (config_load_string(c, "t.ini", text, err, sizeof err) < 0)
-        return -1;
-    return config_check(c, err, sizeof err);
-}
+/* Loads INI text as "t.ini" on the defaults and checks it (tests/testutil.h). */
+static int load(config *c, const char *text) { return tu_config(c, text, err, sizeof err); }
 
 static void expect_error(const char *text, const char *msg)
 {

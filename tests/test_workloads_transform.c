@@ -11,20 +11,14 @@
 
 #include "sim/config.h"
 #include "sim/util.h"
+#include "tests/testutil.h"
 #include "workloads/model.h"
 #include "workloads/transform.h"
 
 static char err[ERR_LEN];
 
-static int load(config *c, const char *text)
-{
-    config_defaults(c);
-    c->path = xstrdup("t.ini");
-    err[0] = 0;
-    if (config_load_string(c, "t.ini", text, err, sizeof err) < 0)
-        return -1;
-    return config_check(c, err, sizeof err);
-}
+/* Loads INI text as "t.ini" on the defaults and checks it (tests/testutil.h). */
+static int load(config *c, const char *text) { return tu_config(c, text, err, sizeof err); }
 
 static void build(model *m, transform *t, const char *text)
 {

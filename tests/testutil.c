@@ -2,6 +2,9 @@
 #define _DEFAULT_SOURCE
 #include "tests/testutil.h"
 
+#include "sim/config.h"
+#include "sim/util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,4 +93,14 @@ int tu_slow(void)
 {
     const char *s = getenv("AIMCSIM_SLOW");
     return s && *s && strcmp(s, "0") != 0;
+}
+
+int tu_config(config *c, const char *text, char *err, size_t errlen)
+{
+    config_defaults(c);
+    c->path = xstrdup("t.ini");
+    err[0] = 0;
+    if (config_load_string(c, "t.ini", text, err, errlen) < 0)
+        return -1;
+    return config_check(c, err, errlen);
 }
