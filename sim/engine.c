@@ -30,8 +30,24 @@
 
 enum { S_FREE, S_WAIT, S_ISSUED, S_DONE };
 
+/* What the engine keeps of a command: the chip needs only the counts of an
+ * activation's row and column sets, so a slot is a third of a cmd. */
+struct ecmd {
+    uint64_t id;
+    uint8_t op;
+    unit_id unit;
+    uint32_t tag;
+    union {
+        struct { uint32_t nrows, ncols; uint8_t slices, bits; } act;
+        struct { unit_id dst; uint64_t bytes; } xfer;
+        struct { uint8_t write; uint64_t addr, bytes; } mem;
+        struct { uint8_t kind; uint32_t m, n, k; } dig;
+        struct { uint8_t kind; uint64_t value; } mark;
+    } u;
+};
+
 struct slot {
-    cmd c;               /* c.deps is not kept */
+    struct ecmd c;
     uint64_t t_avail;    /* entered the window, or its unit predecessor issued */
     uint64_t t_deps;     /* last dependency completed (t_avail if none) */
     uint64_t unit_next;  /* next id in the unit's queue, NONE at the tail */
@@ -172,7 +188,7 @@ static uint32_t queue_index(engine *e, uint64_t key)
 /* The in-order queue of a command: its unit's; with per-block queues its
  * unit's queue for its tag's block (layer -1 and unknown tags share queue
  * 0); with per-node queues its unit's queue for its tag. */
-static uint32_t unit_queue_of(engine *e, const cmd *c)
+static uint32_t unit_queue_of(engine *e, const struct ecmd *c)
 {
     if (c->op == CMD_SYNC || c->op == CMD_MARK)
         return UINT32_MAX;
@@ -194,7 +210,7 @@ static void fail(engine *e, const char *msg)
     kernel_stop(e->k);
 }
 
-static void trace_cmd(engine *e, const cmd *c, const chip_timing *t)
+static void trace_cmd(engine *e, const struct ecmd *c, const chip_timing *t)
 {
     if (e->o.chrome) {
         const char *tag = c->tag < e->o.ntags ? e->o.tags[c->tag].name : NULL;
@@ -255,12 +271,14 @@ static void issue(engine *e, uint64_t id)
     t.start_ps = t.end_ps = now;
     if (s->t_deps > s->t_avail)
         e->stall_ps[STALL_DEP] += s->t_deps - s->t_avail;
-    const cmd *c = &s->c;
+    const struct ecmd *c = &s->c;
     switch (c->op) {
-    case CMD_ACT:
-        chip_act(e->chip, UNIT_INDEX(c->unit), &c->u.act.rows, &c->u.act.cols,
-                 c->u.act.slices, c->u.act.bits, now, &t);
+    case CMD_ACT: {
+        cmd_set rows = {1, {{0, c->u.act.nrows}}}, cols = {1, {{0, c->u.act.ncols}}};
+        chip_act(e->chip, UNIT_INDEX(c->unit), &rows, &cols, c->u.act.slices, c->u.act.bits,
+                 now, &t);
         break;
+    }
     case CMD_XFER:
         e->cur_id = c->id;
         e->cur_tag = c->tag < e->o.ntags ? e->o.tags[c->tag].name : NULL;
@@ -415,9 +433,40 @@ static int admit(engine *e, const cmd *c)
     }
     uint64_t now = kernel_now(e->k);
     struct slot *s = &e->slots[c->id & e->mask];
-    s->c = *c;
-    s->c.deps = NULL;
-    s->c.ndeps = 0;
+    struct ecmd *ec = &s->c;
+    ec->id = c->id;
+    ec->op = c->op;
+    ec->unit = c->unit;
+    ec->tag = c->tag;
+    switch (c->op) {
+    case CMD_ACT:
+        ec->u.act.nrows = cmd_set_count(&c->u.act.rows);
+        ec->u.act.ncols = cmd_set_count(&c->u.act.cols);
+        ec->u.act.slices = c->u.act.slices;
+        ec->u.act.bits = c->u.act.bits;
+        break;
+    case CMD_XFER:
+        ec->u.xfer.dst = c->u.xfer.dst;
+        ec->u.xfer.bytes = c->u.xfer.bytes;
+        break;
+    case CMD_MEM:
+        ec->u.mem.write = c->u.mem.write;
+        ec->u.mem.addr = c->u.mem.addr;
+        ec->u.mem.bytes = c->u.mem.bytes;
+        break;
+    case CMD_DIG:
+        ec->u.dig.kind = c->u.dig.kind;
+        ec->u.dig.m = c->u.dig.m;
+        ec->u.dig.n = c->u.dig.n;
+        ec->u.dig.k = c->u.dig.k;
+        break;
+    case CMD_MARK:
+        ec->u.mark.kind = c->u.mark.kind;
+        ec->u.mark.value = c->u.mark.value;
+        break;
+    default:
+        break;
+    }
     s->state = S_WAIT;
     s->t_avail = s->t_deps = now;
     s->waiters = 0;
@@ -439,7 +488,7 @@ static int admit(engine *e, const cmd *c)
         ds->waiters = edge_new(e, c->id, ds->waiters);
         s->ndeps_left++;
     }
-    s->uq = unit_queue_of(e, c);
+    s->uq = unit_queue_of(e, ec);
     if (s->uq != UINT32_MAX) {
         struct unitq *q = &e->uq[s->uq];
         if (q->tail == NONE) {

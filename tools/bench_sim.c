@@ -6,7 +6,8 @@
  *   1. GPT-2 small and medium, prompt 896 + decode 128 (the model's whole
  *      1024-token context), each mapping, each kernel backend;
  *   2. flat memory: the same configuration with 4x the tokens must stay
- *      within 10% of the peak RSS (exit status 1 if not).
+ *      within 10% of the peak RSS (exit status 1 if not), with a window both
+ *      runs fill (the window bounds the engine's memory by design).
  * A benchmark, not a test: the figures go in docs/performance.md by hand.
  */
 #define _DEFAULT_SOURCE
@@ -115,7 +116,10 @@ int main(int argc, char **argv)
                 fflush(stdout);
             }
 
-    printf("\nFlat memory: GPT-2 small densemap, native; peak RSS with 1x and 4x the tokens\n");
+    /* The engine's window bounds its memory; both runs use a window that
+     * the shorter one already fills, so any growth is the token count's. */
+    printf("\nFlat memory: GPT-2 small densemap, native, window 262144; peak RSS with 1x and "
+           "4x the tokens\n");
     printf("%-22s %10s %10s %9s\n", "tokens (prompt+decode)", "commands", "seconds", "RSS MiB");
     const char *tok[2][2] = {{"run.prompt_tokens=128", "run.decode_tokens=32"},
                              {"run.prompt_tokens=512", "run.decode_tokens=128"}};
@@ -123,7 +127,8 @@ int main(int argc, char **argv)
     double rss[2] = {0, 0};
     for (int i = 0; i < 2; i++) {
         const char *args[] = {"configs/experiments/gpt2-small-densemap.ini", "--set",
-                              "run.kernel=native", "--set", tok[i][0], "--set", tok[i][1], NULL};
+                              "run.kernel=native", "--set", "run.window_cmds=262144", "--set",
+                              tok[i][0], "--set", tok[i][1], NULL};
         struct result r = run(prog, dir, args);
         rss[i] = r.rss_mib;
         printf("%-22s %10.0f %10.2f %9.1f%s\n", label[i], r.commands, r.seconds, r.rss_mib,
