@@ -322,12 +322,15 @@ mapper_act *mb_act(mapper_ctx *mb, mapper_stage *st, uint32_t array)
     return a;
 }
 
-int mb_act_rows(mapper_act *a, uint32_t lo, uint32_t n, uint32_t in_off)
+/* Appends [lo, lo + n) with stage offset off to set s (offsets in offs),
+ * extending the last range when both the cells and the stage elements
+ * continue it; cpw cells make one element.  -1 when the set is full. */
+static int set_append(cmd_set *s, uint32_t *offs, uint32_t lo, uint32_t n, uint32_t off,
+                      uint32_t cpw)
 {
-    cmd_set *s = &a->rows;
     if (s->nranges) {
         uint32_t k = s->nranges - 1u;
-        if (s->r[k].lo + s->r[k].n == lo && a->in_off[k] + s->r[k].n == in_off) {
+        if (s->r[k].lo + s->r[k].n == lo && offs[k] + s->r[k].n / cpw == off) {
             s->r[k].n += n;
             return 0;
         }
@@ -336,26 +339,18 @@ int mb_act_rows(mapper_act *a, uint32_t lo, uint32_t n, uint32_t in_off)
         return -1;
     s->r[s->nranges].lo = lo;
     s->r[s->nranges].n = n;
-    a->in_off[s->nranges++] = in_off;
+    offs[s->nranges++] = off;
     return 0;
+}
+
+int mb_act_rows(mapper_act *a, uint32_t lo, uint32_t n, uint32_t in_off)
+{
+    return set_append(&a->rows, a->in_off, lo, n, in_off, 1);
 }
 
 int mb_act_cols(mapper_act *a, uint32_t lo, uint32_t n, uint32_t out_off, uint32_t cpw)
 {
-    cmd_set *s = &a->cols;
-    if (s->nranges) {
-        uint32_t k = s->nranges - 1u;
-        if (s->r[k].lo + s->r[k].n == lo && a->out_off[k] + s->r[k].n / cpw == out_off) {
-            s->r[k].n += n;
-            return 0;
-        }
-    }
-    if (s->nranges == CMD_MAX_RANGES)
-        return -1;
-    s->r[s->nranges].lo = lo;
-    s->r[s->nranges].n = n;
-    a->out_off[s->nranges++] = out_off;
-    return 0;
+    return set_append(&a->cols, a->out_off, lo, n, out_off, cpw);
 }
 
 int mb_analog(const mapper_ctx *mb, uint32_t p)
