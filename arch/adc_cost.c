@@ -159,17 +159,17 @@ const char *adc_area_model_name(enum adc_area_model m)
 
 void adc_params_init(adc_params *p, const config *c)
 {
-    p->kind = (enum adc_kind)c->adc_kind;
-    p->model = (enum adc_model)c->adc_model;
-    p->area_model = (enum adc_area_model)c->adc_area_model;
-    p->clock_ghz = c->adc_clock_ghz;
-    p->sar_extra_cyc = (unsigned)c->adc_sar_extra_cyc;
-    p->t_lsb_ps = c->adc_t_lsb_ps;
-    p->fom_s_db = c->adc_fom_s_db;
-    p->tech_nm = c->adc_tech_nm;
-    p->zigzag_vdd_v = c->adc_zigzag_vdd_v;
-    p->e_fixed_pj = c->adc_e_fixed_pj;
-    p->area_fixed_um2 = c->adc_area_fixed_um2;
+    p->kind = (enum adc_kind)c->adc.kind;
+    p->model = (enum adc_model)c->adc.model;
+    p->area_model = (enum adc_area_model)c->adc.area_model;
+    p->clock_ghz = c->adc.clock_ghz;
+    p->sar_extra_cyc = (unsigned)c->adc.sar_extra_cyc;
+    p->t_lsb_ps = c->adc.t_lsb_ps;
+    p->fom_s_db = c->adc.fom_s_db;
+    p->tech_nm = c->adc.tech_nm;
+    p->zigzag_vdd_v = c->adc.zigzag_vdd_v;
+    p->e_fixed_pj = c->adc.e_fixed_pj;
+    p->area_fixed_um2 = c->adc.area_fixed_um2;
 }
 
 uint64_t adc_conv_ps(const adc_params *p, unsigned bits)
@@ -206,14 +206,14 @@ unsigned adc_bits_for_rows(uint32_t rows, unsigned min, unsigned max)
 
 unsigned adc_bits_for(const config *c, uint32_t rows)
 {
-    if (c->adc_derive_bits)
-        return adc_bits_for_rows(rows, (unsigned)c->adc_bits_min, (unsigned)c->adc_bits_max);
-    return (unsigned)c->adc_bits;
+    if (c->adc.derive_bits)
+        return adc_bits_for_rows(rows, (unsigned)c->adc.bits_min, (unsigned)c->adc.bits_max);
+    return (unsigned)c->adc.bits;
 }
 
 unsigned adc_design_bits(const config *c)
 {
-    return (unsigned)(c->adc_derive_bits ? c->adc_bits_max : c->adc_bits);
+    return (unsigned)(c->adc.derive_bits ? c->adc.bits_max : c->adc.bits);
 }
 
 uint32_t adc_rounds(uint32_t a, uint32_t n)

@@ -157,8 +157,8 @@ static void register_stats(chip *c, stats *st, int per_unit)
 chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err,
                   size_t errlen)
 {
-    uint32_t tiles = cfg->chip_tiles > 0 ? (uint32_t)cfg->chip_tiles : tiles_needed;
-    if (cfg->chip_tiles > 0 && tiles_needed > tiles && !cfg->chip_reprogram) {
+    uint32_t tiles = cfg->chip.tiles > 0 ? (uint32_t)cfg->chip.tiles : tiles_needed;
+    if (cfg->chip.tiles > 0 && tiles_needed > tiles && !cfg->chip.reprogram) {
         config_fail(cfg, PARAM_chip_tiles, err, errlen,
                     "mapping needs %u arrays, chip has %u (set [chip] reprogram = true "
                     "to reprogram arrays)", tiles_needed, tiles);
@@ -171,15 +171,15 @@ chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err
     noc_params_init(&c->np, cfg);
     mem_sram_params_init(&c->sp, cfg);
     mem_dram_params_init(&c->dp, cfg);
-    c->adc_leak_mw = cfg->adc_p_leak_mw;
+    c->adc_leak_mw = cfg->adc.p_leak_mw;
     c->tiles_needed = tiles_needed;
-    c->reprogram = cfg->chip_reprogram;
+    c->reprogram = cfg->chip.reprogram;
     c->n[UNIT_TILE] = tiles;
-    c->n[UNIT_CLUSTER] = (uint32_t)cfg->cluster_count;
-    c->n[UNIT_SRAM] = (uint32_t)cfg->sram_banks;
-    c->n[UNIT_DRAM] = (uint32_t)cfg->dram_channels;
-    c->tiles_per_router = (uint32_t)cfg->chip_tiles_per_router;
-    c->share_tiles = (uint32_t)cfg->adc_share_tiles;
+    c->n[UNIT_CLUSTER] = (uint32_t)cfg->cluster.count;
+    c->n[UNIT_SRAM] = (uint32_t)cfg->sram.banks;
+    c->n[UNIT_DRAM] = (uint32_t)cfg->dram.channels;
+    c->tiles_per_router = (uint32_t)cfg->chip.tiles_per_router;
+    c->share_tiles = (uint32_t)cfg->adc.share_tiles;
     c->nbanks = (uint32_t)ceil_div_u64(tiles, c->share_tiles);
     c->tile_nodes = (uint32_t)ceil_div_u64(tiles, c->tiles_per_router);
 
@@ -210,7 +210,7 @@ chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err
         chip_free(c);
         return NULL;
     }
-    chip_place(c, (enum chip_placement)cfg->chip_placement);
+    chip_place(c, (enum chip_placement)cfg->chip.placement);
     c->nlinks = noc_link_count(c->np.width, c->np.height);
     c->mesh = noc_create(&c->np);
 
@@ -238,7 +238,7 @@ chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err
     c->st_mesh_h = c->np.height;
     c->st_sram_capacity = chip_sram_capacity_bytes(c);
     if (st)
-        register_stats(c, st, cfg->chip_per_unit_stats);
+        register_stats(c, st, cfg->chip.per_unit_stats);
     return c;
 }
 
@@ -486,7 +486,7 @@ int chip_print_area_per_tile(const config *cfg, FILE *f, char *err, size_t errle
 {
     config one;
     config_copy(&one, cfg);
-    one.chip_tiles = 0;
+    one.chip.tiles = 0;
     chip *c = chip_create(&one, 1, NULL, err, errlen);
     config_free(&one);
     if (!c)

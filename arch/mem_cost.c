@@ -11,25 +11,25 @@
 
 void mem_sram_params_init(mem_sram_params *p, const config *c)
 {
-    p->banks = (uint32_t)c->sram_banks;
-    p->bank_bytes = (uint64_t)c->sram_bank_bytes;
-    p->width_bytes = (uint64_t)c->sram_width_bytes;
-    p->t_access_ps = units_ns_to_ps(c->sram_t_access_ns);
-    p->t_cycle_ps = units_ns_to_ps(c->sram_t_cycle_ns);
-    p->e_access_pj = c->sram_e_access_pj;
-    p->bank_area_um2 = c->sram_bank_area_um2;
-    p->p_leak_mw = c->sram_p_leak_mw;
+    p->banks = (uint32_t)c->sram.banks;
+    p->bank_bytes = (uint64_t)c->sram.bank_bytes;
+    p->width_bytes = (uint64_t)c->sram.width_bytes;
+    p->t_access_ps = units_ns_to_ps(c->sram.t_access_ns);
+    p->t_cycle_ps = units_ns_to_ps(c->sram.t_cycle_ns);
+    p->e_access_pj = c->sram.e_access_pj;
+    p->bank_area_um2 = c->sram.bank_area_um2;
+    p->p_leak_mw = c->sram.p_leak_mw;
 }
 
 void mem_dram_params_init(mem_dram_params *p, const config *c)
 {
-    p->channels = (uint32_t)c->dram_channels;
-    p->bandwidth_gb_s = c->dram_bandwidth_gb_s;
-    p->t_access_ps = units_ns_to_ps(c->dram_t_access_ns);
-    p->e_access_pj = c->dram_e_access_pj;
-    p->access_bytes = (uint64_t)c->dram_access_bytes;
-    p->e_bit_pj = c->dram_e_bit_pj;
-    p->p_static_mw = c->dram_p_static_mw;
+    p->channels = (uint32_t)c->dram.channels;
+    p->bandwidth_gb_s = c->dram.bandwidth_gb_s;
+    p->t_access_ps = units_ns_to_ps(c->dram.t_access_ns);
+    p->e_access_pj = c->dram.e_access_pj;
+    p->access_bytes = (uint64_t)c->dram.access_bytes;
+    p->e_bit_pj = c->dram.e_bit_pj;
+    p->p_static_mw = c->dram.p_static_mw;
 }
 
 uint64_t mem_sram_words(const mem_sram_params *p, uint64_t bytes)

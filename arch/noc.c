@@ -47,16 +47,16 @@ void noc_link_name(const noc *n, uint32_t link, char *buf, size_t len)
 
 void noc_params_init(noc_params *p, const config *c)
 {
-    p->width = (uint32_t)c->noc_width;
-    p->height = (uint32_t)c->noc_height;
-    p->link_bytes = (uint64_t)c->noc_link_bytes;
-    p->cycle_ps = units_ghz_to_period_ps(c->noc_clock_ghz);
-    p->router_ps = (uint64_t)c->noc_router_cyc * p->cycle_ps;
-    p->link_ps = (uint64_t)c->noc_link_cyc * p->cycle_ps;
-    p->e_router_bit_fj = c->noc_e_router_bit_fj;
-    p->e_link_bit_fj = c->noc_e_link_bit_fj;
-    p->router_area_um2 = c->noc_router_area_um2;
-    p->p_router_leak_mw = c->noc_p_router_leak_mw;
+    p->width = (uint32_t)c->noc.width;
+    p->height = (uint32_t)c->noc.height;
+    p->link_bytes = (uint64_t)c->noc.link_bytes;
+    p->cycle_ps = units_ghz_to_period_ps(c->noc.clock_ghz);
+    p->router_ps = (uint64_t)c->noc.router_cyc * p->cycle_ps;
+    p->link_ps = (uint64_t)c->noc.link_cyc * p->cycle_ps;
+    p->e_router_bit_fj = c->noc.e_router_bit_fj;
+    p->e_link_bit_fj = c->noc.e_link_bit_fj;
+    p->router_area_um2 = c->noc.router_area_um2;
+    p->p_router_leak_mw = c->noc.p_router_leak_mw;
 }
 
 void noc_auto_size(uint32_t nodes, uint32_t *width, uint32_t *height)

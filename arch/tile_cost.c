@@ -13,31 +13,31 @@
 
 void tile_params_init(tile_params *t, const config *c)
 {
-    t->rows = (uint32_t)c->tile_rows;
-    t->cols = (uint32_t)c->tile_cols;
-    t->weight_bits = (unsigned)c->tile_weight_bits;
-    t->cell_bits = (unsigned)c->tile_cell_bits;
-    t->input_bits = (unsigned)c->tile_input_bits;
-    t->dac_bits = (unsigned)c->tile_dac_bits;
-    t->input_mode = (enum tile_input_mode)c->tile_input_mode;
-    t->t_int_ps = units_ns_to_ps(c->tile_t_int_ns);
-    t->t_pre_ps = units_ns_to_ps(c->tile_t_pre_ns);
-    t->t_post_ps = units_ns_to_ps(c->tile_t_post_ns);
-    t->gate_cols = c->tile_gate_cols;
-    t->sample_hold = c->adc_sample_hold;
-    t->nadc = (uint32_t)c->adc_count;
-    t->e_cell_fj = c->tile_e_cell_fj;
-    t->e_dac_pj = c->tile_e_dac_pj;
-    t->e_sa_pj = c->tile_e_sa_pj;
-    t->e_sh_fj = c->tile_e_sh_fj;
-    t->cell_area_um2 = c->tile_cell_area_um2;
-    t->dac_area_um2 = c->tile_dac_area_um2;
-    t->sa_area_um2 = c->tile_sa_area_um2;
-    t->sh_area_um2 = c->tile_sh_area_um2;
-    t->periph_area_um2 = c->tile_periph_area_um2;
-    t->p_leak_mw = c->tile_p_leak_mw;
-    t->t_prog_ps = units_ns_to_ps(c->tile_t_prog_ns);
-    t->e_prog_pj = c->tile_e_prog_pj;
+    t->rows = (uint32_t)c->tile.rows;
+    t->cols = (uint32_t)c->tile.cols;
+    t->weight_bits = (unsigned)c->tile.weight_bits;
+    t->cell_bits = (unsigned)c->tile.cell_bits;
+    t->input_bits = (unsigned)c->tile.input_bits;
+    t->dac_bits = (unsigned)c->tile.dac_bits;
+    t->input_mode = (enum tile_input_mode)c->tile.input_mode;
+    t->t_int_ps = units_ns_to_ps(c->tile.t_int_ns);
+    t->t_pre_ps = units_ns_to_ps(c->tile.t_pre_ns);
+    t->t_post_ps = units_ns_to_ps(c->tile.t_post_ns);
+    t->gate_cols = c->tile.gate_cols;
+    t->sample_hold = c->adc.sample_hold;
+    t->nadc = (uint32_t)c->adc.count;
+    t->e_cell_fj = c->tile.e_cell_fj;
+    t->e_dac_pj = c->tile.e_dac_pj;
+    t->e_sa_pj = c->tile.e_sa_pj;
+    t->e_sh_fj = c->tile.e_sh_fj;
+    t->cell_area_um2 = c->tile.cell_area_um2;
+    t->dac_area_um2 = c->tile.dac_area_um2;
+    t->sa_area_um2 = c->tile.sa_area_um2;
+    t->sh_area_um2 = c->tile.sh_area_um2;
+    t->periph_area_um2 = c->tile.periph_area_um2;
+    t->p_leak_mw = c->tile.p_leak_mw;
+    t->t_prog_ps = units_ns_to_ps(c->tile.t_prog_ns);
+    t->e_prog_pj = c->tile.e_prog_pj;
 }
 
 unsigned tile_columns_per_weight(unsigned weight_bits, unsigned cell_bits)

@@ -21,21 +21,25 @@
 
 static const param_desc params[PARAM_COUNT + 1] = {
 #define P_INT(s, k, d, lo, hi, u, h) \
-    {#s, #k, PT_INT, offsetof(config, s##_##k), d, 0, NULL, lo, hi, u, NULL, h},
+    {#s, #k, PT_INT, offsetof(config, s.k), d, 0, NULL, lo, hi, u, NULL, h},
 #define P_REAL(s, k, d, lo, hi, u, h) \
-    {#s, #k, PT_REAL, offsetof(config, s##_##k), 0, d, NULL, lo, hi, u, NULL, h},
+    {#s, #k, PT_REAL, offsetof(config, s.k), 0, d, NULL, lo, hi, u, NULL, h},
 #define P_BOOL(s, k, d, h) \
-    {#s, #k, PT_BOOL, offsetof(config, s##_##k), d, 0, NULL, 0, 1, "", "true|false", h},
+    {#s, #k, PT_BOOL, offsetof(config, s.k), d, 0, NULL, 0, 1, "", "true|false", h},
 #define P_ENUM(s, k, d, ch, h) \
-    {#s, #k, PT_ENUM, offsetof(config, s##_##k), 0, 0, d, 0, 0, "", ch, h},
+    {#s, #k, PT_ENUM, offsetof(config, s.k), 0, 0, d, 0, 0, "", ch, h},
 #define P_STR(s, k, d, h) \
-    {#s, #k, PT_STR, offsetof(config, s##_##k), 0, 0, d, 0, 0, "", NULL, h},
+    {#s, #k, PT_STR, offsetof(config, s.k), 0, 0, d, 0, 0, "", NULL, h},
+#define P_BEGIN(s)
+#define P_END(s)
 #include "sim/params.def"
 #undef P_INT
 #undef P_REAL
 #undef P_BOOL
 #undef P_ENUM
 #undef P_STR
+#undef P_BEGIN
+#undef P_END
     {NULL, NULL, PT_INT, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL},
 };
 

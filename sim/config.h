@@ -26,12 +26,16 @@ enum param_id {
 #define P_BOOL(s, k, ...) PARAM_##s##_##k,
 #define P_ENUM(s, k, ...) PARAM_##s##_##k,
 #define P_STR(s, k, ...) PARAM_##s##_##k,
+#define P_BEGIN(s)
+#define P_END(s)
 #include "sim/params.def"
 #undef P_INT
 #undef P_REAL
 #undef P_BOOL
 #undef P_ENUM
 #undef P_STR
+#undef P_BEGIN
+#undef P_END
     PARAM_COUNT
 };
 
@@ -49,17 +53,21 @@ typedef struct param_desc {
 } param_desc;
 
 typedef struct config {
-#define P_INT(s, k, ...) int64_t s##_##k;
-#define P_REAL(s, k, ...) double s##_##k;
-#define P_BOOL(s, k, ...) int s##_##k;
-#define P_ENUM(s, k, ...) int s##_##k;
-#define P_STR(s, k, ...) char *s##_##k;
+#define P_INT(s, k, ...) int64_t k;
+#define P_REAL(s, k, ...) double k;
+#define P_BOOL(s, k, ...) int k;
+#define P_ENUM(s, k, ...) int k;
+#define P_STR(s, k, ...) char *k;
+#define P_BEGIN(s) struct cfg_##s {
+#define P_END(s) } s;
 #include "sim/params.def"
 #undef P_INT
 #undef P_REAL
 #undef P_BOOL
 #undef P_ENUM
 #undef P_STR
+#undef P_BEGIN
+#undef P_END
     /* Provenance of each value: the file and line that set it (line 0: the
      * default), or the --set argument that overrode it last. */
     char *path;

@@ -20,7 +20,7 @@ int config_later(const config *c, int a, int b)
 
 int config_check(const config *c, char *err, size_t errlen)
 {
-    if (c->run_prompt_tokens + c->run_decode_tokens == 0)
+    if (c->run.prompt_tokens + c->run.decode_tokens == 0)
         return config_fail(c, config_later(c, PARAM_run_prompt_tokens, PARAM_run_decode_tokens),
                            err, errlen, "nothing to run: prompt_tokens + decode_tokens is 0");
     if (arch_config_check(c, err, errlen) < 0)

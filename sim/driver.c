@@ -133,10 +133,10 @@ static int open_traces(struct sim *s, engine_opts *eo, char *err, size_t errlen)
     /* Gzip when the trace is expected to be large: about 100 bytes per
      * span, three spans per activation and ten per graph node and token. */
     double spans = ((double)s->ms.acts * 3 + (double)s->m.nnodes * 10) *
-                   (double)(c->run_prompt_tokens + c->run_decode_tokens) * (double)c->run_batch;
-    int gz = spans * 100.0 > (double)c->trace_gzip_above_mb * 1048576.0;
+                   (double)(c->run.prompt_tokens + c->run.decode_tokens) * (double)c->run.batch;
+    int gz = spans * 100.0 > (double)c->trace.gzip_above_mb * 1048576.0;
     s->trace_path = join(dir, gz ? "trace.json.gz" : "trace.json");
-    s->chrome = chrome_open(s->trace_path, (uint32_t)c->trace_max_tracks, err, errlen);
+    s->chrome = chrome_open(s->trace_path, (uint32_t)c->trace.max_tracks, err, errlen);
     if (!s->chrome)
         return DRIVER_EFAIL;
     uint32_t n[UNIT_KINDS] = {0}, all = 0;
@@ -175,7 +175,7 @@ static int open_traces(struct sim *s, engine_opts *eo, char *err, size_t errlen)
     eo->chrome = s->chrome;
 
     s->power_path = join(dir, "power.csv");
-    s->power = power_open(s->power_path, c->trace_bin_ns, engine_power_names,
+    s->power = power_open(s->power_path, c->trace.bin_ns, engine_power_names,
                           ENGINE_PW_COMPONENTS, err, errlen);
     if (!s->power)
         return DRIVER_EFAIL;
@@ -358,18 +358,18 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     }
 
     rc = DRIVER_EFAIL;
-    s.k = kernel_create((enum kernel_backend)c->run_kernel, err, errlen);
+    s.k = kernel_create((enum kernel_backend)c->run.kernel, err, errlen);
     if (!s.k)
         goto out;
     engine_opts eo;
     memset(&eo, 0, sizeof eo);
-    eo.window = (uint32_t)c->run_window_cmds;
-    eo.queues = c->run_queues;
+    eo.window = (uint32_t)c->run.window_cmds;
+    eo.queues = c->run.queues;
     eo.tags = tags;
     eo.ntags = ntags;
-    eo.progress = c->run_progress;
+    eo.progress = c->run.progress;
     eo.expect_tokens = sched_tokens_out(s.sc);
-    eo.batch = (uint32_t)c->run_batch;
+    eo.batch = (uint32_t)c->run.batch;
     for (int k = 0; k < UNIT_KINDS; k++)
         eo.chrome_group[k] = -1;
     eo.chrome_adc_group = eo.chrome_noc_group = eo.chrome_link_group = -1;

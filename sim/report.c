@@ -61,14 +61,14 @@ void report_print(FILE *f, const config *c, const model *m, const transform *t,
 {
     char b1[32], b2[32];
     fprintf(f, "aimcsim %s: %s, %s, %s mapping, %lldx%lld arrays, %lld ADCs/tile, kernel %s\n",
-            AIMCSIM_VERSION, config_enum_name(PARAM_model_preset, c->model_preset),
-            config_enum_name(PARAM_transform_kind, c->transform_kind),
-            config_enum_name(PARAM_mapping_strategy, c->mapping_strategy),
-            (long long)c->tile_rows, (long long)c->tile_cols, (long long)c->adc_count,
-            config_enum_name(PARAM_run_kernel, c->run_kernel));
+            AIMCSIM_VERSION, config_enum_name(PARAM_model_preset, c->model.preset),
+            config_enum_name(PARAM_transform_kind, c->transform.kind),
+            config_enum_name(PARAM_mapping_strategy, c->mapping.strategy),
+            (long long)c->tile.rows, (long long)c->tile.cols, (long long)c->adc.count,
+            config_enum_name(PARAM_run_kernel, c->run.kernel));
     fprintf(f, "  %lld prompt + %lld decode tokens, batch %lld; %u layers, d_model %u\n\n",
-            (long long)c->run_prompt_tokens, (long long)c->run_decode_tokens,
-            (long long)c->run_batch, m->layers, m->d_model);
+            (long long)c->run.prompt_tokens, (long long)c->run.decode_tokens,
+            (long long)c->run.batch, m->layers, m->d_model);
 
     fprintf(f, "Latency\n");
     row_time(f, "prefill", g(st, "run.prefill_ps"));
@@ -92,7 +92,7 @@ void report_print(FILE *f, const config *c, const model *m, const transform *t,
         report_energy(b1, sizeof b1, e);
         fprintf(f, "  %-26s %14s %6.1f%%\n", parts[i], b1, total > 0 ? 100 * e / total : 0);
     }
-    double tokens = g(st, "run.tokens") * (double)c->run_batch;
+    double tokens = g(st, "run.tokens") * (double)c->run.batch;
     if (tokens > 0) {
         report_energy(b1, sizeof b1, total / tokens);
         fprintf(f, "  %-26s %14s\n", "per output token", b1);

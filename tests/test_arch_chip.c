@@ -102,7 +102,7 @@ Test(arch_chip, act_matches_pure_latency)
                 adc_params_init(&ap, &r.cfg);
                 unsigned slices = tile_input_slices(&tp);
                 uint64_t want = tile_act_latency_ps(
-                    &tp, slices, adc_rounds(cols[i], (uint32_t)r.cfg.adc_count),
+                    &tp, slices, adc_rounds(cols[i], (uint32_t)r.cfg.adc.count),
                     adc_conv_ps(&ap, bits));
                 chip_timing o = act(&r, 0, 256, cols[i], slices, bits, 1000);
                 cr_expect_eq(o.start_ps, 1000);
@@ -471,7 +471,7 @@ Test(arch_chip, counts_and_capacity)
 /* Nodes of all units: distinct (tile groups share one), within the mesh. */
 static void check_placement(struct rig *r)
 {
-    uint32_t w, h, tpr = (uint32_t)r->cfg.chip_tiles_per_router;
+    uint32_t w, h, tpr = (uint32_t)r->cfg.chip.tiles_per_router;
     chip_mesh_size(r->c, &w, &h);
     char seen[4096] = {0};
     for (int k = 0; k < UNIT_NONE; k++)

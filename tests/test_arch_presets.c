@@ -64,7 +64,7 @@ Test(arch_presets, every_config_loads)
         cr_expect(!strncmp(text, want, strlen(want)), "%s: header does not start with '%s'",
                   g.gl_pathv[i], want);
         free(text);
-        uint32_t need = c.chip_tiles > 0 ? (uint32_t)c.chip_tiles : 16;
+        uint32_t need = c.chip.tiles > 0 ? (uint32_t)c.chip.tiles : 16;
         stats *st = stats_create();
         chip *ch = chip_create(&c, need, st, err, sizeof err);
         cr_expect_not_null(ch, "%s: %s", g.gl_pathv[i], err);
@@ -111,7 +111,7 @@ static struct mvm_run run_mvms(config *c, int n)
     cr_assert_not_null(ch, "%s", err);
     tile_params tp;
     tile_params_init(&tp, c);
-    uint32_t rows = (uint32_t)c->tile_rows, cols = (uint32_t)c->tile_cols;
+    uint32_t rows = (uint32_t)c->tile.rows, cols = (uint32_t)c->tile.cols;
     cmd_set rs = {.nranges = 1}, cs = {.nranges = 1};
     rs.r[0].n = rows;
     cs.r[0].n = cols;
@@ -132,7 +132,7 @@ static struct mvm_run run_mvms(config *c, int n)
     r.interval_ps = (double)(last_end - first_end) / (n - 1);
     r.e_per_mvm_pj = stats_get(st, "energy.total_pj", NULL) / n;
     r.ops_per_mvm = 2.0 * rows * (double)cols / tile_columns_per_weight(
-                        (unsigned)c->tile_weight_bits, (unsigned)c->tile_cell_bits);
+                        (unsigned)c->tile.weight_bits, (unsigned)c->tile.cell_bits);
     r.tile_area_mm2 = units_um2_to_mm2(stats_get(st, "area.total_um2", NULL));
     chip_free(ch);
     stats_free(st);

@@ -48,11 +48,11 @@ Test(config, parses_each_type)
                           "# comment\n[run]\nkernel = native\nprogress = false\n"
                           "[trace]\nbin_ns = 2.5\n"),
                  0, "%s", err);
-    cr_expect_eq(c.adc_count, 32);
-    cr_expect_eq(c.adc_bits, 5);
-    cr_expect_eq(c.run_kernel, 1);
-    cr_expect_eq(c.run_progress, 0);
-    cr_expect_float_eq(c.trace_bin_ns, 2.5, 1e-12);
+    cr_expect_eq(c.adc.count, 32);
+    cr_expect_eq(c.adc.bits, 5);
+    cr_expect_eq(c.run.kernel, 1);
+    cr_expect_eq(c.run.progress, 0);
+    cr_expect_float_eq(c.trace.bin_ns, 2.5, 1e-12);
     cr_expect_eq(c.line[PARAM_adc_bits], 3);
     config_free(&c);
 }
@@ -128,7 +128,7 @@ Test(config, set_overrides_and_errors)
     config c;
     config_defaults(&c);
     cr_assert_eq(config_set(&c, "adc.count=16", err, sizeof err), 0, "%s", err);
-    cr_expect_eq(c.adc_count, 16);
+    cr_expect_eq(c.adc.count, 16);
     cr_assert_eq(config_set(&c, "adc.count=x", err, sizeof err), -1);
     cr_expect_str_eq(err, "--set adc.count=x: [adc] count = x: not an integer");
     cr_assert_eq(config_set(&c, "adc.cnt=4", err, sizeof err), -1);
@@ -137,7 +137,7 @@ Test(config, set_overrides_and_errors)
     cr_expect(strncmp(err, "--set nosuch.key=1: [nosuch]: unknown section", 45) == 0, "%s", err);
     cr_assert_eq(config_set(&c, "adccount", err, sizeof err), -1);
     cr_expect_str_eq(err, "--set adccount: expected section.key=value");
-    cr_expect_eq(c.adc_count, 16, "a failed --set must not change the value");
+    cr_expect_eq(c.adc.count, 16, "a failed --set must not change the value");
     config_free(&c);
 }
 
@@ -164,8 +164,8 @@ Test(config, dump_reloads_identically)
     fclose(m);
     cr_assert_eq(load(&b, buf), 0, "%s", err);
     cr_expect_eq(config_hash(&a), config_hash(&b));
-    cr_expect_float_eq(b.trace_bin_ns, 0.1, 0);
-    cr_expect_eq(b.adc_count, 8);
+    cr_expect_float_eq(b.trace.bin_ns, 0.1, 0);
+    cr_expect_eq(b.adc.count, 8);
     config_set(&b, "adc.count=9", err, sizeof err);
     cr_expect_neq(config_hash(&a), config_hash(&b));
     free(buf);
@@ -180,7 +180,7 @@ Test(config, copy_is_deep)
     config_set(&a, "adc.count=4", err, sizeof err);
     config_copy(&b, &a);
     config_free(&a);
-    cr_expect_eq(b.adc_count, 4);
+    cr_expect_eq(b.adc.count, 4);
     cr_expect_str_eq(b.set_arg[PARAM_adc_count], "adc.count=4");
     config_free(&b);
 }

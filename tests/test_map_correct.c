@@ -289,7 +289,7 @@ static void check_mapping(const char *ini)
         }
     }
     cr_expect_eq(mp.total.nnz, nnz);
-    if (cfg.mapping_strategy == MAPPER_LINEAR)
+    if (cfg.mapping.strategy == MAPPER_LINEAR)
         cr_expect_eq(placed, stage_cells, "linear places every cell of each stage matrix");
     else
         cr_expect_eq(placed, nnz, "block mappings place exactly the non-zeros");

@@ -17,7 +17,7 @@ int cli_area(int argc, char **argv)
     int rc = cli_load(argc, argv, "area", "set", 0, &o);
     if (rc)
         return rc;
-    if (o.cfg.chip_tiles > 0) {
+    if (o.cfg.chip.tiles > 0) {
         chip *c = chip_create(&o.cfg, 0, NULL, err, sizeof err);
         if (!c) {
             fprintf(stderr, "%s\n", err);

@@ -220,7 +220,7 @@ static void run_variants(const config *cfg, const model *m, variant *v)
         snprintf(set[1], sizeof set[1], "mapping.strategy=%s",
                  mapper_get((size_t)spec[i][1])->name);
         snprintf(set[2], sizeof set[2], "mapping.densemap_share=%s",
-                 mapper_share_name(spec[i][2] >= 0 ? spec[i][2] : cfg->mapping_densemap_share));
+                 mapper_share_name(spec[i][2] >= 0 ? spec[i][2] : cfg->mapping.densemap_share));
         int bad = 0;
         for (int k = 0; k < 3 && !bad; k++)
             if (k < 2 || spec[i][2] >= 0)
@@ -241,8 +241,8 @@ static void run_variants(const config *cfg, const model *m, variant *v)
 
 static int is_configured(const config *c, const variant *v)
 {
-    return v->kind == c->transform_kind && v->strategy == c->mapping_strategy &&
-           (v->share < 0 || v->share == c->mapping_densemap_share);
+    return v->kind == c->transform.kind && v->strategy == c->mapping.strategy &&
+           (v->share < 0 || v->share == c->mapping.densemap_share);
 }
 
 static const char *share_name(int share)
@@ -257,7 +257,7 @@ static void print_compare(const config *cfg, const variant *v, FILE *f)
     static const char *const h[VN] = {
         "transform", "mapping", "share", "arrays", "util%", "Mparams", "MFLOP/tok",
         "acts/tok", "convs/tok", "ADC bits", "red.adds", "permuted", "fits chip"};
-    int fit = cfg->chip_tiles > 0;
+    int fit = cfg->chip.tiles > 0;
     table t = {fit ? VN : VN - 1, 0, 0, 3, NULL};
     t_row(&t, h);
     for (int i = 0; i < NVAR; i++) {
@@ -280,7 +280,7 @@ static void print_compare(const config *cfg, const variant *v, FILE *f)
             fmt_bits(c[V_BITS], s);
             fmt_u(c[V_RED], s->reduce_adds);
             fmt_u(c[V_PERM], s->perm_elems);
-            snprintf(c[V_FIT], TCELL, "%s", s->arrays <= (uint64_t)cfg->chip_tiles ? "yes" : "no");
+            snprintf(c[V_FIT], TCELL, "%s", s->arrays <= (uint64_t)cfg->chip.tiles ? "yes" : "no");
         }
         for (int k = 0; k < VN; k++)
             r[k] = c[k];
@@ -398,7 +398,7 @@ static void write_json(ofile *o, const config *cfg, const mapper *mp, const vari
     ofile_printf(o, ", \"nblocks\": %u, \"block\": %u, \"strategy\": ", t->nb, t->b);
     json_str(o, mp->ops->name);
     ofile_puts(o, ", \"densemap_share\": ");
-    json_str(o, mapper_share_name(cfg->mapping_densemap_share));
+    json_str(o, mapper_share_name(cfg->mapping.densemap_share));
     ofile_printf(o, ", \"rows\": %u, \"cols\": %u, \"columns_per_weight\": %u}", mp->rows,
                  mp->cols, mp->cpw);
     ofile_puts(o, ",\n  \"projections\": [");
@@ -466,15 +466,15 @@ static void print_header(const config *c, const mapper *mp, FILE *f)
     else
         fprintf(f, "transform  dense\n");
     fprintf(f, "mapping    %s", mp->ops->name);
-    if (c->mapping_strategy == MAPPER_DENSEMAP)
+    if (c->mapping.strategy == MAPPER_DENSEMAP)
         fprintf(f, " (share %s, %u rows per activation)",
-                mapper_share_name(c->mapping_densemap_share),
-                c->mapping_densemap_rows ? (unsigned)c->mapping_densemap_rows : t->b);
+                mapper_share_name(c->mapping.densemap_share),
+                c->mapping.densemap_rows ? (unsigned)c->mapping.densemap_rows : t->b);
     fprintf(f, " on %u x %u arrays, %u column%s per weight; ADC bits %s\n", mp->rows, mp->cols,
             mp->cpw, mp->cpw == 1 ? "" : "s",
-            c->adc_derive_bits ? "derived from the rows summed" : "fixed");
-    if (c->lora_rank)
-        fprintf(f, "lora       rank %lld on %s\n", (long long)c->lora_rank, c->lora_targets);
+            c->adc.derive_bits ? "derived from the rows summed" : "fixed");
+    if (c->lora.rank)
+        fprintf(f, "lora       rank %lld on %s\n", (long long)c->lora.rank, c->lora.targets);
     fprintf(f, "arrays     %u (cell utilisation %.1f%%)\n\n", mp->narrays, 100.0 * mp->total.util);
 }
 
@@ -517,12 +517,12 @@ int cli_map(int argc, char **argv)
         return 2;
     }
     rc = 0;
-    if (c->chip_tiles > 0 && mp.narrays > (uint64_t)c->chip_tiles && !c->chip_reprogram) {
+    if (c->chip.tiles > 0 && mp.narrays > (uint64_t)c->chip.tiles && !c->chip.reprogram) {
         config_fail(c, PARAM_chip_tiles, err, sizeof err,
                     "the mapping needs %u arrays (%s, %s), the chip has %lld (raise it, set "
                     "it to 0 for as many as needed, or set [chip] reprogram = true)",
                     mp.narrays, mp.ops->name, model_preset_name(m.preset),
-                    (long long)c->chip_tiles);
+                    (long long)c->chip.tiles);
         fprintf(stderr, "%s\n", err);
         rc = 2;
     }
@@ -531,9 +531,9 @@ int cli_map(int argc, char **argv)
         run_variants(c, &m, v);
         if (!compare) {
             print_header(c, &mp, stdout);
-            if (c->chip_tiles > 0 && mp.narrays > (uint64_t)c->chip_tiles)
+            if (c->chip.tiles > 0 && mp.narrays > (uint64_t)c->chip.tiles)
                 printf("note: %u arrays on %lld tiles: arrays are reprogrammed ([chip] "
-                       "reprogram)\n\n", mp.narrays, (long long)c->chip_tiles);
+                       "reprogram)\n\n", mp.narrays, (long long)c->chip.tiles);
             print_mapping(&mp, per_proj, stdout);
             printf("\n");
             /* The chip this mapping needs: its area without simulating. */

@@ -65,31 +65,31 @@ int mapper_check_config(const config *c, const model *m, const transform *t, cha
                         size_t errlen)
 {
     (void)m;
-    uint32_t cpw = tile_columns_per_weight((unsigned)c->tile_weight_bits,
-                                           (unsigned)c->tile_cell_bits);
-    if ((uint64_t)c->tile_cols < cpw)
+    uint32_t cpw = tile_columns_per_weight((unsigned)c->tile.weight_bits,
+                                           (unsigned)c->tile.cell_bits);
+    if ((uint64_t)c->tile.cols < cpw)
         return config_fail(c, PARAM_tile_cols, err, errlen,
                            "narrower than one weight (%u columns: weight_bits %lld / "
-                           "cell_bits %lld)", cpw, (long long)c->tile_weight_bits,
-                           (long long)c->tile_cell_bits);
-    uint32_t Cw = (uint32_t)c->tile_cols / cpw, b = t->b;
-    const mapper_ops *ops = mapper_get((size_t)c->mapping_strategy);
+                           "cell_bits %lld)", cpw, (long long)c->tile.weight_bits,
+                           (long long)c->tile.cell_bits);
+    uint32_t Cw = (uint32_t)c->tile.cols / cpw, b = t->b;
+    const mapper_ops *ops = mapper_get((size_t)c->mapping.strategy);
     const char *strategy = ops ? ops->name : "?";
-    int blocks = c->mapping_strategy != MAPPER_LINEAR;  /* the others place whole blocks */
+    int blocks = c->mapping.strategy != MAPPER_LINEAR;  /* the others place whole blocks */
     if (blocks && t->kind != TRANSFORM_MONARCH)
         return config_fail(c, config_later(c, PARAM_mapping_strategy, PARAM_transform_kind),
                            err, errlen,
                            "needs [transform] kind = monarch (%s places the blocks of "
                            "block-diagonal factors)", strategy);
-    if (blocks && (b > c->tile_rows || b > Cw)) {
-        int at = c->transform_block ? PARAM_transform_block
-               : c->transform_nblocks ? PARAM_transform_nblocks : PARAM_mapping_strategy;
+    if (blocks && (b > c->tile.rows || b > Cw)) {
+        int at = c->transform.block ? PARAM_transform_block
+               : c->transform.nblocks ? PARAM_transform_nblocks : PARAM_mapping_strategy;
         return config_fail(c, config_later(c, at, PARAM_mapping_strategy), err, errlen,
                            "block size b = %u does not fit a %lld x %u array (%s places whole "
                            "blocks; use more blocks, larger arrays, or linear)",
-                           b, (long long)c->tile_rows, Cw, strategy);
+                           b, (long long)c->tile.rows, Cw, strategy);
     }
-    if (c->mapping_densemap_rows > b)
+    if (c->mapping.densemap_rows > b)
         return config_fail(c, PARAM_mapping_densemap_rows, err, errlen,
                            "exceeds the block size b = %u (a column would sum rows of two "
                            "blocks)", b);
@@ -121,7 +121,7 @@ static int next_item(const char **p, char *buf, size_t n, int *empty)
 
 char *mapper_profile_path(const config *c)
 {
-    const char *v = c->mapping_digital_profile;
+    const char *v = c->mapping.digital_profile;
     if (!v || !*v)
         return NULL;
     if (v[0] == '/' || c->set_arg[PARAM_mapping_digital_profile] || !c->path ||
@@ -212,7 +212,7 @@ int mapper_digital_select(const model *m, const config *c, uint8_t *digital, cha
         if (m->proj[i].kind == MODEL_PROJ_LM_HEAD && m->lm_head == MODEL_LM_DIGITAL)
             digital[i] = 1;
     uint8_t *listed = xcalloc(m->nproj ? m->nproj : 1, 1);
-    for (const char *p = c->mapping_digital; next_item(&p, item, sizeof item, &empty);) {
+    for (const char *p = c->mapping.digital; next_item(&p, item, sizeof item, &empty);) {
         int i = empty ? -2 : model_find_proj(m, item);
         int rc = 0;
         if (i == -2)
@@ -231,7 +231,7 @@ int mapper_digital_select(const model *m, const config *c, uint8_t *digital, cha
         listed[i] = digital[i] = 1;
     }
     free(listed);
-    int has_prof = c->mapping_digital_profile && *c->mapping_digital_profile;
+    int has_prof = c->mapping.digital_profile && *c->mapping.digital_profile;
     if (!has_prof && is_set(c, PARAM_mapping_digital_threshold))
         return config_fail(c, PARAM_mapping_digital_threshold, err, errlen,
                            "needs [mapping] digital_profile");
@@ -255,7 +255,7 @@ int mapper_digital_select(const model *m, const config *c, uint8_t *digital, cha
     int rc = mapper_profile_load(m, path, val, err, errlen);
     if (rc == 0)
         for (uint32_t i = 0; i < m->nproj; i++)
-            if (!isnan(val[i]) && val[i] > c->mapping_digital_threshold)
+            if (!isnan(val[i]) && val[i] > c->mapping.digital_threshold)
                 digital[i] = 1;
     free(val);
     free(path);
@@ -268,7 +268,7 @@ int mapper_lora_targets(const config *c, uint8_t kind[MODEL_PROJ_KINDS], char *e
     char item[64];
     int empty;
     memset(kind, 0, MODEL_PROJ_KINDS);
-    for (const char *p = c->lora_targets; next_item(&p, item, sizeof item, &empty);) {
+    for (const char *p = c->lora.targets; next_item(&p, item, sizeof item, &empty);) {
         if (!strcmp(item, "all")) {
             memset(kind, 1, MODEL_PROJ_KINDS);
             continue;
@@ -512,7 +512,7 @@ int mapper_build(mapper *mp, const model *m, const transform *t, const config *c
     memset(mp, 0, sizeof *mp);
     char sname[64];
     snprintf(sname, sizeof sname, "%s",
-             config_enum_name(PARAM_mapping_strategy, c->mapping_strategy));
+             config_enum_name(PARAM_mapping_strategy, c->mapping.strategy));
     const mapper_ops *ops = mapper_lookup(sname, err, errlen);
     if (!ops || mapper_check_config(c, m, t, err, errlen) < 0)
         return -1;
@@ -527,9 +527,9 @@ int mapper_build(mapper *mp, const model *m, const transform *t, const config *c
     mp->ops = ops;
     mp->model = m;
     mp->tr = t;
-    mp->rows = (uint32_t)c->tile_rows;
-    mp->cols = (uint32_t)c->tile_cols;
-    mp->cpw = tile_columns_per_weight((unsigned)c->tile_weight_bits, (unsigned)c->tile_cell_bits);
+    mp->rows = (uint32_t)c->tile.rows;
+    mp->cols = (uint32_t)c->tile.cols;
+    mp->cpw = tile_columns_per_weight((unsigned)c->tile.weight_bits, (unsigned)c->tile.cell_bits);
     mp->nproj = m->nproj;
     mp->proj = xcalloc(m->nproj ? m->nproj : 1, sizeof *mp->proj);
     for (uint32_t p = 0; p < m->nproj; p++) {
@@ -546,9 +546,9 @@ int mapper_build(mapper *mp, const model *m, const transform *t, const config *c
         sum->perm_elems = tp->perm_n;
         sum->nnz = mpj->exec == MAPPER_ANALOG ? tp->params : 0;
         sum->digital_macs = mpj->exec == MAPPER_DIGITAL ? tp->macs : 0;
-        if (c->lora_rank && lora_kind[pj->kind]) {
+        if (c->lora.rank && lora_kind[pj->kind]) {
             mpj->lora = 1;
-            sum->lora_params = (uint64_t)c->lora_rank * (pj->in + pj->out);
+            sum->lora_params = (uint64_t)c->lora.rank * (pj->in + pj->out);
             sum->lora_macs = sum->lora_params;
         }
         sum->params_dense = tp->params_dense;
@@ -566,8 +566,8 @@ int mapper_build(mapper *mp, const model *m, const transform *t, const config *c
     mb.C = mp->cols;
     mb.cpw = mp->cpw;
     mb.Cw = mp->cols / mp->cpw;
-    mb.rho = c->mapping_densemap_rows ? (uint32_t)c->mapping_densemap_rows : t->b;
-    mb.share = c->mapping_densemap_share;
+    mb.rho = c->mapping.densemap_rows ? (uint32_t)c->mapping.densemap_rows : t->b;
+    mb.share = c->mapping.densemap_share;
     int rc = ops->map(&mb, err, errlen);
     free(mb.steps);
     if (rc == 0)

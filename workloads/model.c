@@ -78,7 +78,7 @@ static const int dim_params[] = {
 
 static int load_dims(model *m, const config *c, char *err, size_t errlen)
 {
-    m->preset = c->model_preset;
+    m->preset = c->model.preset;
     if (m->preset != MODEL_CUSTOM) {
         for (size_t i = 0; i < NDIM; i++)
             if (is_set(c, dim_params[i]))
@@ -95,8 +95,8 @@ static int load_dims(model *m, const config *c, char *err, size_t errlen)
         m->causal = p->causal;
         m->tied_lm_head = p->tied;
         m->post_ln = p->post_ln;
-        m->lm_head = p->has_lm_head ? c->model_lm_head : MODEL_LM_NONE;
-        if (!p->has_lm_head && c->model_lm_head != MODEL_LM_NONE && is_set(c, PARAM_model_lm_head))
+        m->lm_head = p->has_lm_head ? c->model.lm_head : MODEL_LM_NONE;
+        if (!p->has_lm_head && c->model.lm_head != MODEL_LM_NONE && is_set(c, PARAM_model_lm_head))
             return config_fail(c, PARAM_model_lm_head, err, errlen,
                                "%s has no LM head (encoder); use none",
                                model_preset_name(m->preset));
@@ -104,30 +104,30 @@ static int load_dims(model *m, const config *c, char *err, size_t errlen)
         static const int need[] = {PARAM_model_layers, PARAM_model_d_model, PARAM_model_heads,
                                    PARAM_model_d_ff, PARAM_model_vocab,
                                    PARAM_model_context_tokens};
-        const int64_t val[] = {c->model_layers, c->model_d_model, c->model_heads,
-                               c->model_d_ff, c->model_vocab, c->model_context_tokens};
+        const int64_t val[] = {c->model.layers, c->model.d_model, c->model.heads,
+                               c->model.d_ff, c->model.vocab, c->model.context_tokens};
         for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
             if (val[i] == 0)
                 return config_fail(c, PARAM_model_preset, err, errlen,
                                    "needs [model] %s > 0", config_params()[need[i]].key);
-        m->layers = (uint32_t)c->model_layers;
-        m->d_model = (uint32_t)c->model_d_model;
-        m->heads = (uint32_t)c->model_heads;
-        m->d_ff = (uint32_t)c->model_d_ff;
-        m->vocab = (uint32_t)c->model_vocab;
-        m->context_tokens = (uint32_t)c->model_context_tokens;
-        m->causal = c->model_causal;
-        m->tied_lm_head = c->model_tied_lm_head;
+        m->layers = (uint32_t)c->model.layers;
+        m->d_model = (uint32_t)c->model.d_model;
+        m->heads = (uint32_t)c->model.heads;
+        m->d_ff = (uint32_t)c->model.d_ff;
+        m->vocab = (uint32_t)c->model.vocab;
+        m->context_tokens = (uint32_t)c->model.context_tokens;
+        m->causal = c->model.causal;
+        m->tied_lm_head = c->model.tied_lm_head;
         m->post_ln = 0;
-        m->lm_head = c->model_lm_head;
+        m->lm_head = c->model.lm_head;
         if (m->d_model % m->heads)
             return config_fail(c, config_later(c, PARAM_model_d_model, PARAM_model_heads), err,
                                errlen, "d_model = %u is not a multiple of heads = %u",
                                m->d_model, m->heads);
     }
     m->d_head = m->d_model / m->heads;
-    m->weight_bits = (uint32_t)c->tile_weight_bits;
-    m->act_bits = (uint32_t)c->tile_input_bits;
+    m->weight_bits = (uint32_t)c->tile.weight_bits;
+    m->act_bits = (uint32_t)c->tile.input_bits;
     return 0;
 }
 

@@ -337,7 +337,7 @@ static uint64_t proj(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, uint64_t 
                                             : proj_analog(s, pi, cl, tag, x);
     if (mp->lora) {
         const model_proj *pj = &s->m->proj[pi];
-        uint32_t r = (uint32_t)s->cfg->lora_rank;
+        uint32_t r = (uint32_t)s->cfg->lora.rank;
         uint64_t a = dig(s, cl, tag, DIG_GEMM, 1, r, pj->in, x, NONE);
         uint64_t b = dig(s, cl, tag, DIG_GEMM, 1, pj->out, r, a, NONE);
         y = dig(s, cl, tag, DIG_ADD, 1, pj->out, 0, y, b);
@@ -652,16 +652,16 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
              c->path ? c->path : "config");
         return NULL;
     }
-    if (mp->narrays > chip->units[UNIT_TILE] && (!c->chip_reprogram || !chip->units[UNIT_TILE])) {
+    if (mp->narrays > chip->units[UNIT_TILE] && (!c->chip.reprogram || !chip->units[UNIT_TILE])) {
         config_fail(c, PARAM_chip_tiles, err, errlen,
                     "mapping needs %u arrays, chip has %u (set [chip] reprogram = true to "
                     "reprogram arrays)", mp->narrays, chip->units[UNIT_TILE]);
         return NULL;
     }
-    if (!m->causal && c->run_decode_tokens > 0) {
+    if (!m->causal && c->run.decode_tokens > 0) {
         config_fail(c, PARAM_run_decode_tokens, err, errlen,
                     "a bidirectional model (%s) has no decode phase",
-                    config_enum_name(PARAM_model_preset, c->model_preset));
+                    config_enum_name(PARAM_model_preset, c->model.preset));
         return NULL;
     }
     sched *s = xcalloc(1, sizeof *s);
@@ -670,15 +670,15 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
     s->t = t;
     s->mp = mp;
     s->chip = *chip;
-    s->P = (uint32_t)c->run_prompt_tokens;
-    s->D = (uint32_t)c->run_decode_tokens;
-    s->B = (uint32_t)c->run_batch;
+    s->P = (uint32_t)c->run.prompt_tokens;
+    s->D = (uint32_t)c->run.decode_tokens;
+    s->B = (uint32_t)c->run.batch;
     s->npos = s->P + s->D;
     s->token_major = m->causal;
     s->pslots = s->token_major ? 1 : s->npos;
     s->act_bytes = (uint32_t)ceil_div_u64(m->act_bits, 8);
     s->w_bytes = (uint32_t)ceil_div_u64(m->weight_bits, 8);
-    s->psum_bytes = (uint32_t)ceil_div_u64((uint64_t)c->run_psum_bits, 8);
+    s->psum_bytes = (uint32_t)ceil_div_u64((uint64_t)c->run.psum_bits, 8);
     tile_params tp;
     tile_params_init(&tp, c);
     s->slices = tile_input_slices(&tp);

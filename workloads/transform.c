@@ -41,29 +41,29 @@ uint32_t transform_nblocks(const config *c, uint32_t n, char *err, size_t errlen
 {
     char hint[64];
     near_divisors(n, hint, sizeof hint);
-    if (c->transform_nblocks && c->transform_block) {
+    if (c->transform.nblocks && c->transform.block) {
         config_fail(c, config_later(c, PARAM_transform_nblocks, PARAM_transform_block), err,
                     errlen, "give nblocks or block, not both (nblocks = %lld, block = %lld)",
-                    (long long)c->transform_nblocks, (long long)c->transform_block);
+                    (long long)c->transform.nblocks, (long long)c->transform.block);
         return 0;
     }
-    if (c->transform_nblocks) {
-        if ((uint64_t)c->transform_nblocks > n || n % (uint64_t)c->transform_nblocks) {
+    if (c->transform.nblocks) {
+        if ((uint64_t)c->transform.nblocks > n || n % (uint64_t)c->transform.nblocks) {
             config_fail(c, PARAM_transform_nblocks, err, errlen,
                         "does not divide d_model = %u (a Monarch factor is d_model x d_model "
                         "in nblocks blocks of d_model / nblocks; %s)", n, hint);
             return 0;
         }
-        return (uint32_t)c->transform_nblocks;
+        return (uint32_t)c->transform.nblocks;
     }
-    if (c->transform_block) {
-        if ((uint64_t)c->transform_block > n || n % (uint64_t)c->transform_block) {
+    if (c->transform.block) {
+        if ((uint64_t)c->transform.block > n || n % (uint64_t)c->transform.block) {
             config_fail(c, PARAM_transform_block, err, errlen,
                         "does not divide d_model = %u (a Monarch factor is d_model x d_model "
                         "in blocks of b x b; %s)", n, hint);
             return 0;
         }
-        return n / (uint32_t)c->transform_block;
+        return n / (uint32_t)c->transform.block;
     }
     return transform_default_nblocks(n);
 }
@@ -131,7 +131,7 @@ int transform_init(transform *t, const model *m, const config *c, char *err, siz
     uint32_t nb = transform_nblocks(c, n, err, errlen);
     if (!nb)
         return -1;
-    t->kind = (uint8_t)c->transform_kind;
+    t->kind = (uint8_t)c->transform.kind;
     t->n = n;
     t->nb = nb;
     t->b = n / nb;
