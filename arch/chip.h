@@ -32,7 +32,7 @@
 
 #include "sim/config.h"
 #include "sim/stats.h"
-#include "traces/cmd.h"
+#include "sim/cmd.h"
 
 typedef struct chip chip;
 

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "sim/config.h"
-#include "traces/cmd.h"
+#include "sim/cmd.h"
 
 typedef struct cluster_params {
     uint32_t cores, simd_width, me_fma, slots, elem_bytes, exp_ops;

@@ -36,7 +36,7 @@
 #include "arch/chip.h"
 #include "sim/kernel.h"
 #include "sim/stats.h"
-#include "traces/cmd.h"
+#include "sim/cmd.h"
 
 typedef struct engine engine;
 struct chrome_trace;

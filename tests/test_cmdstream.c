@@ -447,9 +447,9 @@ Test(cmdstream_errors, operation_and_unit)
     expect_error(HDR "0 mem cluster0 read addr=0 bytes=1 tag=0 deps=\n", L1,
                  "mem on cluster0 (expected an sram or a dram)");
     expect_error(HDR "0 xfer - dst=sram0 bytes=1 tag=0 deps=\n", L1,
-                 "xfer from - (expected a tile, cluster, sram or dram)");
+                 "xfer from - (expected a tile, a cluster, an sram or a dram)");
     expect_error(HDR "0 xfer tile0 dst=- bytes=1 tag=0 deps=\n", L1,
-                 "xfer to - (expected a tile, cluster, sram or dram)");
+                 "xfer: dst=- (expected a tile, a cluster, an sram or a dram)");
     expect_error(HDR "0 sync tile1 tag=0 deps=\n", L1, "sync on tile1 (expected -)");
     expect_error("aimcsim-cmd 1\nunits tile=0 cluster=1 sram=1 dram=1\n"
                  "0 act tile0 rows=0:1 cols=0:1 slices=1 bits=8 tag=0 deps=\n",
@@ -697,7 +697,7 @@ Test(cmdstream_writer, rejects_invalid_commands)
     c.op = CMD_MEM;
     c.unit = UNIT(UNIT_SRAM, 0);
     c.u.mem.write = 2;
-    expect_write_error(&c, "mem: write flag 2 (expected 0 for read, 1 for write)");
+    expect_write_error(&c, "mem: unknown direction 2 (expected 0..1)");
 }
 
 Test(cmdstream_writer, rejects_bad_header)

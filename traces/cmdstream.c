@@ -50,19 +50,20 @@ static int check_unit(const cmdstream_header *h, unit_id u, char *err, size_t er
                 cmd_unit_kind_name((int)k), h->units[k] - 1);
 }
 
-static int check_set(const char *what, const cmd_set *s, char *err, size_t errlen)
+static int check_set(const char *op, const char *what, const cmd_set *s, char *err,
+                     size_t errlen)
 {
     if (s->nranges < 1 || s->nranges > CMD_MAX_RANGES)
-        return errf(err, errlen, "act: %s has %d ranges (expected 1..%d)", what, s->nranges,
+        return errf(err, errlen, "%s: %s has %d ranges (expected 1..%d)", op, what, s->nranges,
                     CMD_MAX_RANGES);
     for (int i = 0; i < s->nranges; i++) {
         if (!s->r[i].n)
-            return errf(err, errlen, "act: %s range %" PRIu32 ":0 is empty (expected LO:N with N >= 1)",
-                        what, s->r[i].lo);
+            return errf(err, errlen, "%s: %s range %" PRIu32 ":0 is empty (expected LO:N with N >= 1)",
+                        op, what, s->r[i].lo);
         if ((uint64_t)s->r[i].lo + s->r[i].n > UINT32_MAX)
             return errf(err, errlen,
-                        "act: %s range %" PRIu32 ":%" PRIu32 " ends past 4294967295 (expected LO+N <= 4294967295)",
-                        what, s->r[i].lo, s->r[i].n);
+                        "%s: %s range %" PRIu32 ":%" PRIu32 " ends past 4294967295 (expected LO+N <= 4294967295)",
+                        op, what, s->r[i].lo, s->r[i].n);
     }
     return 0;
 }
@@ -76,41 +77,20 @@ int cmdstream_check_cmd(const cmdstream_header *h, uint64_t expect_id, const cmd
     if (c->id > expect_id)
         return errf(err, errlen, "id %" PRIu64 " out of sequence (expected %" PRIu64 ": ids are consecutive from 0)",
                     c->id, expect_id);
-    if (c->op >= CMD_OPS)
-        return errf(err, errlen, "unknown operation %d (expected act, xfer, mem, dig, sync, mark or prog)",
-                    c->op);
-    const char *op = cmd_op_name(c->op);
-    unsigned k = UNIT_KIND(c->unit);
+    const cmd_op_desc *d = cmd_op(c->op);
+    char list[160];
+    if (!d) {
+        cmd_op_list(list, sizeof list);
+        return errf(err, errlen, "unknown operation %d (expected %s)", c->op, list);
+    }
     char us[CMD_UNIT_STRLEN];
-    switch (c->op) {
-    case CMD_ACT:
-    case CMD_PROG:
-        if (k != UNIT_TILE && cmd_unit_str(c->unit, us))
-            return errf(err, errlen, "%s on %s (expected a tile)", op, us);
-        break;
-    case CMD_DIG:
-        if (k != UNIT_CLUSTER && cmd_unit_str(c->unit, us))
-            return errf(err, errlen, "dig on %s (expected a cluster)", us);
-        break;
-    case CMD_MEM:
-        if (k != UNIT_SRAM && k != UNIT_DRAM && cmd_unit_str(c->unit, us))
-            return errf(err, errlen, "mem on %s (expected an sram or a dram)", us);
-        break;
-    case CMD_XFER:
-        if (k >= UNIT_NONE && cmd_unit_str(c->unit, us))
-            return errf(err, errlen, "xfer from %s (expected a tile, cluster, sram or dram)", us);
-        if (UNIT_KIND(c->u.xfer.dst) >= UNIT_NONE) {
-            cmd_unit_str(c->u.xfer.dst, us);
-            return errf(err, errlen, "xfer to %s (expected a tile, cluster, sram or dram)", us);
-        }
-        break;
-    default:
-        if (k != UNIT_NONE && cmd_unit_str(c->unit, us))
-            return errf(err, errlen, "%s on %s (expected -)", op, us);
+    unsigned kind = UNIT_KIND(c->unit);
+    if (kind >= UNIT_KINDS || !(d->units & CMD_UNITS(kind))) {
+        cmd_unit_str(c->unit, us);
+        cmd_units_list(d->units, list, sizeof list);
+        return errf(err, errlen, "%s %s %s (expected %s)", d->name, d->unit_role, us, list);
     }
     if (check_unit(h, c->unit, err, errlen))
-        return -1;
-    if (c->op == CMD_XFER && check_unit(h, c->u.xfer.dst, err, errlen))
         return -1;
     if (c->tag >= h->ntags) {
         if (!h->ntags)
@@ -118,46 +98,47 @@ int cmdstream_check_cmd(const cmdstream_header *h, uint64_t expect_id, const cmd
         return errf(err, errlen, "unknown tag %" PRIu32 " (the stream declares %" PRIu32 " tags: 0..%" PRIu32 ")",
                     c->tag, h->ntags, h->ntags - 1);
     }
-    switch (c->op) {
-    case CMD_ACT:
-        if (check_set("rows", &c->u.act.rows, err, errlen) ||
-            check_set("cols", &c->u.act.cols, err, errlen))
-            return -1;
-        if (!c->u.act.slices)
-            return errf(err, errlen, "act: slices=0 (expected 1..255)");
-        if (!c->u.act.bits)
-            return errf(err, errlen, "act: bits=0 (expected 1..255)");
-        break;
-    case CMD_MEM:
-        if (c->u.mem.write > 1)
-            return errf(err, errlen, "mem: write flag %d (expected 0 for read, 1 for write)",
-                        c->u.mem.write);
-        break;
-    case CMD_DIG:
-        if (c->u.dig.kind >= DIG_KINDS)
-            return errf(err, errlen, "dig: unknown kind %d (expected 0..%d)", c->u.dig.kind,
-                        DIG_KINDS - 1);
-        break;
-    case CMD_MARK:
-        if (c->u.mark.kind >= MARK_KINDS)
-            return errf(err, errlen, "mark: unknown kind %d (expected 0..%d)", c->u.mark.kind,
-                        MARK_KINDS - 1);
-        break;
+    for (uint8_t i = 0; i < d->nfields; i++) {
+        const cmd_field *f = &d->fields[i];
+        if (f->type == CF_SET) {
+            if (check_set(d->name, f->key, cmd_field_set_of(c, f), err, errlen))
+                return -1;
+            continue;
+        }
+        uint64_t v = cmd_field_get(c, f);
+        if (f->type == CF_UNIT) {
+            if (UNIT_KIND((unit_id)v) >= UNIT_NONE) {
+                cmd_unit_str((unit_id)v, us);
+                cmd_units_list(CMD_UNITS(UNIT_TILE) | CMD_UNITS(UNIT_CLUSTER) |
+                                   CMD_UNITS(UNIT_SRAM) | CMD_UNITS(UNIT_DRAM),
+                               list, sizeof list);
+                return errf(err, errlen, "%s: %s=%s (expected %s)", d->name, f->key, us, list);
+            }
+            if (check_unit(h, (unit_id)v, err, errlen))
+                return -1;
+        } else if (f->type == CF_WORD) {
+            if (v >= f->nwords)
+                return errf(err, errlen, "%s: unknown %s %" PRIu64 " (expected 0..%d)", d->name,
+                            f->key, v, f->nwords - 1);
+        } else if (v < f->min || v > f->max) {
+            return errf(err, errlen, "%s: %s=%" PRIu64 " (expected %" PRIu64 "..%" PRIu64 ")",
+                        d->name, f->key, v, f->min, f->max);
+        }
     }
     for (uint32_t i = 0; i < c->ndeps; i++) {
-        uint64_t d = c->deps[i];
-        if (d == c->id)
+        uint64_t dep = c->deps[i];
+        if (dep == c->id)
             return errf(err, errlen, "dependency on itself (%" PRIu64 "): a cycle (expected ids < %" PRIu64 ")",
-                        d, c->id);
-        if (d > c->id)
+                        dep, c->id);
+        if (dep > c->id)
             return errf(err, errlen,
                         "forward dependency on %" PRIu64 " (expected ids < %" PRIu64 ": a command depends only on earlier ones)",
-                        d, c->id);
-        if (i && d == c->deps[i - 1])
-            return errf(err, errlen, "duplicate dependency %" PRIu64 " (expected each id once)", d);
-        if (i && d < c->deps[i - 1])
+                        dep, c->id);
+        if (i && dep == c->deps[i - 1])
+            return errf(err, errlen, "duplicate dependency %" PRIu64 " (expected each id once)", dep);
+        if (i && dep < c->deps[i - 1])
             return errf(err, errlen, "dependencies out of order (%" PRIu64 " after %" PRIu64 ") (expected increasing ids)",
-                        d, c->deps[i - 1]);
+                        dep, c->deps[i - 1]);
     }
     return 0;
 }
@@ -304,9 +285,8 @@ static char *put_str(char *p, const char *s)
     return p + n;
 }
 
-static char *put_set(char *p, const char *key, const cmd_set *s)
+static char *put_set(char *p, const cmd_set *s)
 {
-    p = put_str(p, key);
     for (int i = 0; i < s->nranges; i++) {
         if (i)
             *p++ = ',';
@@ -368,47 +348,22 @@ int cmdw_write(cmdw *w, const cmd *c0)
     p = put_str(p, cmd_op_name(c.op));
     *p++ = ' ';
     p += cmd_unit_str(c.unit, p);
-    switch (c.op) {
-    case CMD_ACT:
-        p = put_set(p, " rows=", &c.u.act.rows);
-        p = put_set(p, " cols=", &c.u.act.cols);
-        p = put_str(p, " slices=");
-        p = put_u64(p, c.u.act.slices);
-        p = put_str(p, " bits=");
-        p = put_u64(p, c.u.act.bits);
-        break;
-    case CMD_XFER:
-        p = put_str(p, " dst=");
-        p += cmd_unit_str(c.u.xfer.dst, p);
-        p = put_str(p, " bytes=");
-        p = put_u64(p, c.u.xfer.bytes);
-        break;
-    case CMD_MEM:
-        p = put_str(p, c.u.mem.write ? " write addr=" : " read addr=");
-        p = put_u64(p, c.u.mem.addr);
-        p = put_str(p, " bytes=");
-        p = put_u64(p, c.u.mem.bytes);
-        break;
-    case CMD_DIG:
+    const cmd_op_desc *d = cmd_op(c.op);
+    for (uint8_t i = 0; i < d->nfields; i++) {
+        const cmd_field *f = &d->fields[i];
         *p++ = ' ';
-        p = put_str(p, cmd_dig_name(c.u.dig.kind));
-        p = put_str(p, " m=");
-        p = put_u64(p, c.u.dig.m);
-        p = put_str(p, " n=");
-        p = put_u64(p, c.u.dig.n);
-        p = put_str(p, " k=");
-        p = put_u64(p, c.u.dig.k);
-        break;
-    case CMD_MARK:
-        *p++ = ' ';
-        p = put_str(p, cmd_mark_name(c.u.mark.kind));
-        p = put_str(p, " value=");
-        p = put_u64(p, c.u.mark.value);
-        break;
-    case CMD_PROG:
-        p = put_str(p, " array=");
-        p = put_u64(p, c.u.prog.array);
-        break;
+        if (f->type == CF_WORD) {
+            p = put_str(p, f->words[cmd_field_get(&c, f)]);
+            continue;
+        }
+        p = put_str(p, f->key);
+        *p++ = '=';
+        if (f->type == CF_SET)
+            p = put_set(p, cmd_field_set_of(&c, f));
+        else if (f->type == CF_UNIT)
+            p += cmd_unit_str((unit_id)cmd_field_get(&c, f), p);
+        else
+            p = put_u64(p, cmd_field_get(&c, f));
     }
     p = put_str(p, " tag=");
     p = put_u64(p, c.tag);

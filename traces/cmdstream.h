@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "traces/cmd.h"
+#include "sim/cmd.h"
 
 #define CMDSTREAM_FORMAT "aimcsim-cmd"
 #define CMDSTREAM_VERSION 1

@@ -354,14 +354,13 @@ static int bad(cmdr *r, const char *op, const char *key, const char *v, const ch
 }
 
 #define W_SET "LO:N[,LO:N]... (start:count, at most 8 ranges)"
-#define W_U8 "1..255"
 #define W_U32 "N, a decimal integer < 2^32"
 #define W_U64 "N, a decimal integer < 2^64"
 #define W_UNIT "tileN, clusterN, sramN or dramN"
 
-static int parse_set(cmdr *r, char **pp, const char *key, cmd_set *s)
+static int parse_set(cmdr *r, char **pp, const char *op, const char *key, cmd_set *s)
 {
-    char *v = field(r, pp, "act", key, W_SET);
+    char *v = field(r, pp, op, key, W_SET);
     if (!v)
         return -1;
     const char *p = v;
@@ -370,7 +369,7 @@ static int parse_set(cmdr *r, char **pp, const char *key, cmd_set *s)
         uint64_t lo, n;
         if (s->nranges == CMD_MAX_RANGES || !(p = num(p, UINT32_MAX, &lo)) || *p++ != ':' ||
             !(p = num(p, UINT32_MAX, &n)) || (*p && *p != ','))
-            return bad(r, "act", key, v, W_SET);
+            return bad(r, op, key, v, W_SET);
         s->r[s->nranges].lo = (uint32_t)lo;
         s->r[s->nranges].n = (uint32_t)n;
         s->nranges++;
@@ -408,6 +407,46 @@ static int parse_deps(cmdr *r, char *v, cmd *c)
     return 0;
 }
 
+/* One operand field of op d into c. */
+static int parse_field(cmdr *r, char **pp, const cmd_op_desc *d, const cmd_field *f, cmd *c)
+{
+    char list[160];
+    if (f->type == CF_SET)
+        return parse_set(r, pp, d->name, f->key, cmd_field_set_mut(c, f));
+    if (f->type == CF_WORD) {
+        char *t = tok(pp);
+        for (uint8_t k = 0; k < f->nwords; k++)
+            if (!strcmp(t, f->words[k])) {
+                cmd_field_set(c, f, k);
+                return 0;
+            }
+        cmd_word_list(f, list, sizeof list);
+        return rfail(r, "%s: unknown %s '%.60s' (expected %s)", d->name, f->key, t, list);
+    }
+    if (f->type == CF_UNIT) {
+        char *s = field(r, pp, d->name, f->key, W_UNIT);
+        unit_id u;
+        if (!s)
+            return -1;
+        if (cmd_unit_parse(s, &u))
+            return bad(r, d->name, f->key, s, W_UNIT);
+        cmd_field_set(c, f, u);
+        return 0;
+    }
+    /* CF_UINT: any value of the field's size parses; cmdstream_check_cmd
+     * then checks the range, so that "slices=0" says what it should be. */
+    uint64_t max = f->size == 1 ? UINT8_MAX : f->size == 4 ? UINT32_MAX : UINT64_MAX, v;
+    const char *what = f->size == 4 ? W_U32 : f->size == 8 ? W_U64 : NULL;
+    if (!what) {
+        snprintf(list, sizeof list, "%" PRIu64 "..%" PRIu64, f->min, f->max);
+        what = list;
+    }
+    if (parse_num(r, pp, d->name, f->key, max, what, &v))
+        return -1;
+    cmd_field_set(c, f, v);
+    return 0;
+}
+
 static int parse_cmd(cmdr *r, char *p, cmd *c)
 {
     uint64_t v;
@@ -417,84 +456,25 @@ static int parse_cmd(cmdr *r, char *p, cmd *c)
                      r->next_id, r->next_id);
     t = tok(&p);
     int op = cmd_op_parse(t);
-    if (op < 0)
-        return rfail(r, "unknown operation '%.60s' (expected act, xfer, mem, dig, sync, mark or prog)", t);
+    if (op < 0) {
+        char list[160];
+        cmd_op_list(list, sizeof list);
+        return rfail(r, "unknown operation '%.60s' (expected %s)", t, list);
+    }
     c->op = (uint8_t)op;
-    const char *on = cmd_op_name(op);
+    const cmd_op_desc *d = cmd_op(op);
+    const char *on = d->name;
     t = tok(&p);
     if (cmd_unit_parse(t, &c->unit))
         return rfail(r, "%s: unknown unit '%.60s' (expected tileN, clusterN, sramN, dramN or -)", on, t);
-    switch (op) {
-    case CMD_ACT:
-        if (parse_set(r, &p, "rows", &c->u.act.rows) || parse_set(r, &p, "cols", &c->u.act.cols) ||
-            parse_num(r, &p, on, "slices", 255, W_U8, &v))
+    for (uint8_t i = 0; i < d->nfields; i++)
+        if (parse_field(r, &p, d, &d->fields[i], c))
             return -1;
-        c->u.act.slices = (uint8_t)v;
-        if (parse_num(r, &p, on, "bits", 255, W_U8, &v))
-            return -1;
-        c->u.act.bits = (uint8_t)v;
-        break;
-    case CMD_XFER: {
-        char *d = field(r, &p, on, "dst", W_UNIT);
-        if (!d)
-            return -1;
-        if (cmd_unit_parse(d, &c->u.xfer.dst))
-            return bad(r, on, "dst", d, W_UNIT);
-        if (parse_num(r, &p, on, "bytes", UINT64_MAX, W_U64, &c->u.xfer.bytes))
-            return -1;
-        break;
-    }
-    case CMD_MEM:
-        t = tok(&p);
-        if (!strcmp(t, "read"))
-            c->u.mem.write = 0;
-        else if (!strcmp(t, "write"))
-            c->u.mem.write = 1;
-        else
-            return rfail(r, "mem: unknown direction '%.60s' (expected read or write)", t);
-        if (parse_num(r, &p, on, "addr", UINT64_MAX, W_U64, &c->u.mem.addr) ||
-            parse_num(r, &p, on, "bytes", UINT64_MAX, W_U64, &c->u.mem.bytes))
-            return -1;
-        break;
-    case CMD_DIG: {
-        t = tok(&p);
-        int k = cmd_dig_parse(t);
-        if (k < 0)
-            return rfail(r, "dig: unknown kind '%.60s' (expected layernorm, softmax, gelu, add, gemm, reduce, permute or embed)",
-                         t);
-        c->u.dig.kind = (uint8_t)k;
-        if (parse_num(r, &p, on, "m", UINT32_MAX, W_U32, &v))
-            return -1;
-        c->u.dig.m = (uint32_t)v;
-        if (parse_num(r, &p, on, "n", UINT32_MAX, W_U32, &v))
-            return -1;
-        c->u.dig.n = (uint32_t)v;
-        if (parse_num(r, &p, on, "k", UINT32_MAX, W_U32, &v))
-            return -1;
-        c->u.dig.k = (uint32_t)v;
-        break;
-    }
-    case CMD_MARK: {
-        t = tok(&p);
-        int k = cmd_mark_parse(t);
-        if (k < 0)
-            return rfail(r, "mark: unknown kind '%.60s' (expected token or prefill)", t);
-        c->u.mark.kind = (uint8_t)k;
-        if (parse_num(r, &p, on, "value", UINT64_MAX, W_U64, &c->u.mark.value))
-            return -1;
-        break;
-    }
-    case CMD_PROG:
-        if (parse_num(r, &p, on, "array", UINT32_MAX, W_U32, &v))
-            return -1;
-        c->u.prog.array = (uint32_t)v;
-        break;
-    }
     if (parse_num(r, &p, on, "tag", UINT32_MAX, "N, a declared tag index", &v))
         return -1;
     c->tag = (uint32_t)v;
-    char *d = field(r, &p, on, "deps", "ID[,ID]... (or nothing)");
-    if (!d || parse_deps(r, d, c))
+    char *deps = field(r, &p, on, "deps", "ID[,ID]... (or nothing)");
+    if (!deps || parse_deps(r, deps, c))
         return -1;
     t = tok(&p);
     if (*t)

@@ -64,7 +64,7 @@
 #include <stdint.h>
 
 #include "sim/config.h"
-#include "traces/cmd.h"
+#include "sim/cmd.h"
 #include "workloads/model.h"
 #include "workloads/transform.h"
 

@@ -31,7 +31,7 @@
 
 #include "sim/config.h"
 #include "sim/stats.h"
-#include "traces/cmd.h"
+#include "sim/cmd.h"
 #include "workloads/mapper.h"
 #include "workloads/model.h"
 #include "workloads/transform.h"

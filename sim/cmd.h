@@ -1,5 +1,6 @@
 /*
- * cmd.h -- one command of a command stream, and the source interface through
+ * cmd.h -- the command vocabulary: one command of a command stream, the
+ * table that describes every operation, and the source interface through
  * which the engine pulls commands (from a file, or lazily from the
  * scheduler).
  *
@@ -7,9 +8,17 @@
  * that executes it, its operation and operands, and the ids of the commands
  * it depends on.  Ids are consecutive from 0 in stream order; a command may
  * only depend on commands before it (a dependency on itself or a later id is
- * a cycle and is rejected).  Each unit executes its commands in stream order
- * (a command starts no earlier than the previous command of its unit).
- * The text file format is in docs/command-stream.md (traces/cmdstream.h).
+ * a cycle and is rejected).  The text file format is in
+ * docs/command-stream.md (traces/cmdstream.h).
+ *
+ * The op table (cmd_op_desc) is the one place that knows each operation:
+ * its name, the unit kinds that may execute it, its operand fields (their
+ * text spelling, ranges and where the engine keeps them), whether it takes
+ * its unit's in-order queue, and whether it records a milestone.  The
+ * stream writer, reader and checker, command equality and the engine's
+ * admission all read it.  A new operation is one enum value, one table row
+ * (sim/cmd.c), one executor (a unit, sim/unit.h) and its emission in the
+ * scheduler.
  */
 #ifndef AIMCSIM_CMD_H
 #define AIMCSIM_CMD_H
@@ -101,6 +110,69 @@ typedef struct cmd {
     const uint64_t *deps; /* owned by the source; valid until its next call */
 } cmd;
 
+/* ---- the op table ------------------------------------------------------ */
+
+/* Operand field types, as spelled in a stream line. */
+enum cmd_ftype {
+    CF_SET,   /* KEY=LO:N[,LO:N]...      a cmd_set */
+    CF_UINT,  /* KEY=N                   an unsigned integer of `size` bytes */
+    CF_UNIT,  /* KEY=tileN|clusterN|...  a unit_id */
+    CF_WORD   /* WORD                    an index into `words`, uint8_t */
+};
+
+/* Operands the engine keeps of a command (cmd_work.arg). */
+#define CMD_ARGS 4
+
+typedef struct cmd_field {
+    const char *key;           /* "rows", "bytes"; for CF_WORD what it is ("kind") */
+    uint8_t type;              /* enum cmd_ftype */
+    uint8_t size;              /* CF_UINT: 1, 4 or 8 bytes */
+    uint16_t offset;           /* of the field in struct cmd */
+    uint64_t min, max;         /* CF_UINT: the range a valid command has */
+    const char *const *words;  /* CF_WORD: the words, in enum order */
+    uint8_t nwords;
+    int8_t arg;                /* slot in cmd_work.arg (a set gives its count),
+                                * -1: not kept */
+} cmd_field;
+
+/* Bit of unit kind k in cmd_op_desc.units. */
+#define CMD_UNITS(k) (1u << (k))
+
+typedef struct cmd_op_desc {
+    const char *name;          /* "act" */
+    uint8_t units;             /* CMD_UNITS of the kinds that may execute it */
+    const char *unit_role;     /* how messages name the unit: "on", "from" */
+    uint8_t queued;            /* 1: issues in order on its unit's queue */
+    uint8_t milestone;         /* 1: records a milestone (arg 0 kind, arg 1 value) */
+    uint8_t nfields;
+    const cmd_field *fields;   /* in stream order */
+    const char *args;          /* what cmd_work.arg[0..] hold, for docs and debugging */
+} cmd_op_desc;
+
+/* The table row of op (NULL if op >= CMD_OPS). */
+const cmd_op_desc *cmd_op(int op);
+/* The op names as a list for messages: "act, xfer, ... or prog". */
+void cmd_op_list(char *buf, size_t len);
+/* A CF_WORD field's words as a list for messages: "read or write". */
+void cmd_word_list(const cmd_field *f, char *buf, size_t len);
+/* The unit kinds of a mask as a list for messages: "a tile", "an sram or a
+ * dram", "-". */
+void cmd_units_list(unsigned mask, char *buf, size_t len);
+
+/* What the engine keeps of a command and hands to the unit executing it:
+ * counts instead of row and column sets.  arg[i] is the field whose
+ * cmd_field.arg is i (cmd_op_desc.args names them). */
+typedef struct cmd_work {
+    uint64_t id;
+    uint32_t tag;
+    unit_id unit;
+    uint8_t op;
+    uint64_t arg[CMD_ARGS];
+} cmd_work;
+
+/* Fills w from c through the op table (c->op < CMD_OPS). */
+void cmd_work_of(const cmd *c, cmd_work *w);
+
 /* Number of rows (or columns) in a set. */
 static inline uint32_t cmd_set_count(const cmd_set *s)
 {
@@ -144,8 +216,16 @@ size_t cmd_unit_str(unit_id u, char *buf);
 /* Parses that text form (the whole string); 0 and *u set, or -1. */
 int cmd_unit_parse(const char *s, unit_id *u);
 
+/* Value of an integer or word field of c (CF_UINT, CF_WORD, CF_UNIT). */
+uint64_t cmd_field_get(const cmd *c, const cmd_field *f);
+/* Stores v into that field of c (v must fit its size). */
+void cmd_field_set(cmd *c, const cmd_field *f, uint64_t v);
+/* The set of a CF_SET field of c. */
+const cmd_set *cmd_field_set_of(const cmd *c, const cmd_field *f);
+cmd_set *cmd_field_set_mut(cmd *c, const cmd_field *f);
+
 /* 1 if a and b are the same command: id, op, unit, tag, the operands of
- * their op (other union members are ignored) and the dependency list. */
+ * their op (as the op table lists them) and the dependency list. */
 int cmd_equal(const cmd *a, const cmd *b);
 
 #endif
