@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tools/driver.h"
 #include "sim/ofile.h"
 #include "sim/util.h"
 #include "tools/cli.h"
@@ -29,96 +30,7 @@
 /* Bounds that keep a mistyped sweep from filling the disk. */
 #define SWEEP_MAX_POINTS 1000000L
 #define SWEEP_MAX_JOBS 4096
-/* Longest point folder name (NAME_MAX is 255 on the usual file systems). */
-#define SWEEP_NAME_MAX 120
 
-/* ---- points ----------------------------------------------------------- */
-
-/* Index along axis a of point p: mixed radix, the first axis outermost. */
-static long axis_index(const sweep *sw, long p, int a)
-{
-    long stride = 1;
-    for (int b = sw->naxes - 1; b > a; b--)
-        stride *= sw->axis_len[b];
-    return (p / stride) % sw->axis_len[a];
-}
-
-const char *sweep_value(const sweep *sw, long p, int j)
-{
-    return sw->par[j].vals[axis_index(sw, p, sw->par[j].axis)];
-}
-
-/* Appends to a growing string. */
-static void cat(char **s, size_t *len, size_t *cap, const char *t)
-{
-    size_t n = strlen(t);
-    if (*len + n + 1 > *cap) {
-        *cap = (*len + n + 1) * 2;
-        *s = xrealloc(*s, *cap);
-    }
-    memcpy(*s + *len, t, n + 1);
-    *len += n;
-}
-
-void sweep_point_make(const sweep *sw, long p, sweep_point *pt)
-{
-    int width = 4;
-    for (long n = sw->npoints - 1; n >= 10000; n /= 10)
-        width++;
-    char idx[32];
-    snprintf(idx, sizeof idx, "p%0*ld", width, p);
-    size_t len = 0, cap = 0;
-    char *name = NULL;
-    cat(&name, &len, &cap, idx);
-    /* Readable part: _key=value per parameter; characters outside
-     * [A-Za-z0-9._+=-] become '-', and the whole stays short.  The index
-     * alone makes the name unique. */
-    for (int j = 0; j < sw->npar && len < SWEEP_NAME_MAX; j++) {
-        char *kv = xasprintf("_%s=%s", sw->par[j].key, sweep_value(sw, p, j));
-        for (char *c = kv + 1; *c; c++)
-            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                  (*c >= '0' && *c <= '9') || strchr("._+=-", *c)))
-                *c = '-';
-        cat(&name, &len, &cap, kv);
-        free(kv);
-    }
-    if (len > SWEEP_NAME_MAX)
-        name[SWEEP_NAME_MAX] = 0;
-    pt->index = p;
-    pt->name = name;
-    pt->dir = xasprintf("%s/points/%s", sw->dir, name);
-    pt->nargs = sw->nsets + sw->npar;
-    pt->args = xcalloc((size_t)pt->nargs, sizeof *pt->args);
-    for (int k = 0; k < sw->nsets; k++)
-        pt->args[k] = xstrdup(sw->sets[k]);
-    for (int j = 0; j < sw->npar; j++)
-        pt->args[sw->nsets + j] = xasprintf("%s=%s", sw->par[j].key, sweep_value(sw, p, j));
-    /* point.args: what resume compares, byte for byte. */
-    len = cap = 0;
-    char *t = NULL, head[160];
-    snprintf(head, sizeof head,
-             "# aimcsim sweep point: resumed only while this file is unchanged\n"
-             "config_hash=%016llx\ntrace=%d\n",
-             (unsigned long long)sw->hash[p], sw->trace);
-    cat(&t, &len, &cap, head);
-    for (int k = 0; k < pt->nargs; k++) {
-        cat(&t, &len, &cap, "--set ");
-        cat(&t, &len, &cap, pt->args[k]);
-        cat(&t, &len, &cap, "\n");
-    }
-    pt->args_text = t;
-}
-
-void sweep_point_free(sweep_point *pt)
-{
-    for (int k = 0; k < pt->nargs; k++)
-        free(pt->args[k]);
-    free(pt->args);
-    free(pt->name);
-    free(pt->dir);
-    free(pt->args_text);
-    memset(pt, 0, sizeof *pt);
-}
 
 /* ---- arguments -------------------------------------------------------- */
 
@@ -329,7 +241,7 @@ static int check_point(sweep *sw, const config *base, long p, char *err, size_t 
     }
     sw->hash[p] = config_hash(&c);
     if (rc == 0)
-        rc = config_check(&c, err, errlen);
+        rc = driver_config_check(&c, err, errlen);
     config_free(&c);
     return rc;
 }
@@ -475,7 +387,7 @@ static int sweep_build(const sweep_args *a, sweep *sw)
             long first = -1;
             int any = 0;
             for (long p = 0; p < sw->npoints && !any; p++)
-                if (axis_index(sw, p, sw->par[j].axis) == k) {
+                if (sweep_axis_index(sw, p, sw->par[j].axis) == k) {
                     any = ok[p];
                     if (first < 0)
                         first = p;

@@ -1,10 +1,14 @@
 /*
  * sweep_int.h -- internals of `aimcsim sweep` (tools/cli_sweep*.c), shared
- * by its three files and included from nowhere else:
- *   cli_sweep.c       arguments, up-front validation, the point set;
- *   cli_sweep_run.c   running points locally (fork/exec, N at a time) and
- *                     writing the job list for GNU parallel or Slurm;
- *   cli_sweep_csv.c   the state of a point's folder, and sweep.csv.
+ * by its four files and included from nowhere else:
+ *   cli_sweep.c        arguments, up-front validation, the point set;
+ *   cli_sweep_point.c  the points: values, folder names, arguments, the
+ *                      state of a point's folder;
+ *   cli_sweep_run.c    running points locally (fork/exec, N at a time) and
+ *                      writing the job list for GNU parallel or Slurm;
+ *   cli_sweep_csv.c    sweep.csv.
+ * cli_sweep.c uses the other three; cli_sweep_run.c and cli_sweep_csv.c
+ * use cli_sweep_point.c only.
  *
  * A sweep is a set of points, numbered 0..npoints-1 in a stable order: the
  * cross product of its axes, the first axis outermost.  An axis is one
@@ -68,15 +72,15 @@ typedef struct sweep_counts {
     long ok, failed, missing, skipped;   /* skipped: ok before this run */
 } sweep_counts;
 
-/* ---- cli_sweep.c ---------------------------------------------------- */
+/* ---- cli_sweep_point.c ---------------------------------------------- */
 
+/* Index along axis a of point p: mixed radix, the first axis outermost. */
+long sweep_axis_index(const sweep *sw, long p, int a);
 /* The value parameter j takes at point p. */
 const char *sweep_value(const sweep *sw, long p, int j);
 /* Fills pt for point p (caller frees with sweep_point_free). */
 void sweep_point_make(const sweep *sw, long p, sweep_point *pt);
 void sweep_point_free(sweep_point *pt);
-
-/* ---- cli_sweep_csv.c ------------------------------------------------ */
 
 /* A whole file, NUL-terminated (caller frees); NULL if unreadable. */
 char *sweep_slurp(const char *path, size_t *len);
@@ -91,6 +95,9 @@ enum sweep_state sweep_point_state(const sweep_point *pt, char **stats_csv, char
  * 1 when the point is already done (nothing touched), 0 when ready, -1
  * with a message. */
 int sweep_point_prepare(const sweep_point *pt, int force, char *err, size_t errlen);
+
+/* ---- cli_sweep_csv.c ------------------------------------------------ */
+
 /* Writes sw->dir/sweep.csv from the points' folders (docs/outputs.md,
  * "Sweeps"); counts the states in *n (skipped left alone).  With report,
  * prints one stderr line per failed or missing point.  0, or -1 with a
