@@ -43,18 +43,9 @@ enum adc_area_model {
     ADC_A_MODELS
 };
 
+/* The ADC model's parameters: [adc] as configured. */
 typedef struct adc_params {
-    enum adc_kind kind;
-    enum adc_model model;
-    enum adc_area_model area_model;
-    double clock_ghz;       /* SAR clock */
-    unsigned sar_extra_cyc; /* SAR cycles beyond one per bit */
-    double t_lsb_ps;        /* ramp/CCO time per LSB */
-    double fom_s_db;        /* murmann: Schreier FOM bound */
-    double tech_nm;         /* murmann area: node */
-    double zigzag_vdd_v;    /* zigzag: supply */
-    double e_fixed_pj;      /* fixed: energy per conversion */
-    double area_fixed_um2;  /* fixed: area per ADC */
+    struct cfg_adc adc;
 } adc_params;
 
 /* The ADC parameters of a configuration. */

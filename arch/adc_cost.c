@@ -71,7 +71,7 @@ static double e_puma(const adc_params *p, unsigned bits)
 static double e_murmann(const adc_params *p, unsigned bits)
 {
     double sndr_db = 6.02 * bits + 1.76;
-    return units_j_to_pj(1.0 / (2.0 * pow(10.0, (p->fom_s_db - sndr_db) / 10.0)));
+    return units_j_to_pj(1.0 / (2.0 * pow(10.0, (p->adc.fom_s_db - sndr_db) / 10.0)));
 }
 
 static double e_neurosim(const adc_params *p, unsigned bits)
@@ -85,13 +85,13 @@ static double e_neurosim(const adc_params *p, unsigned bits)
 static double e_zigzag(const adc_params *p, unsigned bits)
 {
     double c_ff = 100.0 * bits + 0.001 * pow(4.0, bits);
-    return units_fj_to_pj(c_ff * p->zigzag_vdd_v * p->zigzag_vdd_v);
+    return units_fj_to_pj(c_ff * p->adc.zigzag_vdd_v * p->adc.zigzag_vdd_v);
 }
 
 static double e_fixed(const adc_params *p, unsigned bits)
 {
     (void)bits;
-    return p->e_fixed_pj;
+    return p->adc.e_fixed_pj;
 }
 
 static double a_isaac(const adc_params *p, unsigned bits)
@@ -106,8 +106,8 @@ static double a_isaac(const adc_params *p, unsigned bits)
 static double a_murmann(const adc_params *p, unsigned bits)
 {
     static const struct curve cv = CURVE(murmann_a_bits, murmann_a_um2);
-    double f_gsps = 1e3 / (double)adc_conv_ps(p, bits);
-    return curve_at(&cv, bits) * pow(p->tech_nm / 32.0, 0.993) * pow(f_gsps, 0.181);
+    double f_gsps = units_period_ps_to_ghz((double)adc_conv_ps(p, bits));
+    return curve_at(&cv, bits) * pow(p->adc.tech_nm / 32.0, 0.993) * pow(f_gsps, 0.181);
 }
 
 /* 1e-6 10^(-0.0369 B + 1.206) 2^B mm^2 = 10^(-0.0369 B + 1.206) 2^B um^2. */
@@ -120,7 +120,7 @@ static double a_zigzag(const adc_params *p, unsigned bits)
 static double a_fixed(const adc_params *p, unsigned bits)
 {
     (void)bits;
-    return p->area_fixed_um2;
+    return p->adc.area_fixed_um2;
 }
 
 /* The registries: one entry per enum value, in the order of the INI
@@ -157,39 +157,23 @@ const char *adc_area_model_name(enum adc_area_model m)
     return (unsigned)m < ADC_A_MODELS ? amodels[m].name : "?";
 }
 
-void adc_params_init(adc_params *p, const config *c)
-{
-    p->kind = (enum adc_kind)c->adc.kind;
-    p->model = (enum adc_model)c->adc.model;
-    p->area_model = (enum adc_area_model)c->adc.area_model;
-    p->clock_ghz = c->adc.clock_ghz;
-    p->sar_extra_cyc = (unsigned)c->adc.sar_extra_cyc;
-    p->t_lsb_ps = c->adc.t_lsb_ps;
-    p->fom_s_db = c->adc.fom_s_db;
-    p->tech_nm = c->adc.tech_nm;
-    p->zigzag_vdd_v = c->adc.zigzag_vdd_v;
-    p->e_fixed_pj = c->adc.e_fixed_pj;
-    p->area_fixed_um2 = c->adc.area_fixed_um2;
-}
+void adc_params_init(adc_params *p, const config *c) { p->adc = c->adc; }
 
 uint64_t adc_conv_ps(const adc_params *p, unsigned bits)
 {
-    double t_ps;
-    if (p->kind == ADC_SAR)
-        t_ps = (double)(bits + p->sar_extra_cyc) * 1e3 / p->clock_ghz;
-    else
-        t_ps = ldexp(p->t_lsb_ps, (int)bits);
-    return (uint64_t)llround(t_ps);
+    if (p->adc.kind == ADC_SAR)
+        return units_cycles_to_ps(bits + (uint64_t)p->adc.sar_extra_cyc, p->adc.clock_ghz);
+    return (uint64_t)llround(ldexp(p->adc.t_lsb_ps, (int)bits));
 }
 
 double adc_energy_pj(const adc_params *p, unsigned bits)
 {
-    return emodels[p->model].energy_pj(p, bits);
+    return emodels[p->adc.model].energy_pj(p, bits);
 }
 
 double adc_area_um2(const adc_params *p, unsigned bits)
 {
-    return amodels[p->area_model].area_um2(p, bits);
+    return amodels[p->adc.area_model].area_um2(p, bits);
 }
 
 unsigned adc_bits_for_rows(uint32_t rows, unsigned min, unsigned max)

@@ -1,11 +1,10 @@
 /*
  * arch_check.c -- cross-parameter constraints of the hardware parameters
- * ([tile] [adc] [cluster] [noc] [sram] [dram] [chip]); called by
- * config_check.  Each violation is reported at the parameter set last among
- * those involved.  Constraints that depend on the mapping (the tile count
+ * ([tile] [adc] [cluster] [noc] [sram] [dram] [chip]), arch/chip.h.  Each
+ * violation is reported at the parameter set last among those involved.  Constraints that depend on the mapping (the tile count
  * when [chip] tiles = 0, hence the mesh size) are checked by chip_create.
  */
-#include "sim/config.h"
+#include "arch/chip.h"
 #include "sim/util.h"
 
 #define LATER(a, b) config_later(c, PARAM_##a, PARAM_##b)

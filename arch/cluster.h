@@ -22,14 +22,9 @@
 #include "sim/cmd.h"
 
 typedef struct cluster_params {
-    uint32_t cores, simd_width, me_fma, slots, elem_bytes, exp_ops;
-    int matrix_engine;
-    double clock_ghz;
-    uint64_t l1_bytes, dma_bytes_cyc;
-    double eff[DIG_KINDS];          /* fraction of peak, per kind */
-    uint64_t ovh_cyc[DIG_KINDS];    /* fixed cycles, per kind */
-    double e_lane_op_pj, e_me_fma_pj, e_dma_byte_pj;
-    double area_um2, p_static_mw;
+    struct cfg_cluster cluster;     /* [cluster] as configured */
+    double eff[DIG_KINDS];          /* [cluster] eff_<kind>, by kind */
+    uint64_t ovh_cyc[DIG_KINDS];    /* [cluster] ovh_<kind>_cyc, by kind */
 } cluster_params;
 
 void cluster_params_init(cluster_params *p, const config *c);

@@ -14,41 +14,29 @@
 
 #include <math.h>
 
+#include "sim/units.h"
 #include "sim/util.h"
 
 void cluster_params_init(cluster_params *p, const config *c)
 {
-    p->cores = (uint32_t)c->cluster.cores;
-    p->simd_width = (uint32_t)c->cluster.simd_width;
-    p->me_fma = (uint32_t)c->cluster.me_fma;
-    p->slots = (uint32_t)c->cluster.slots;
-    p->elem_bytes = (uint32_t)c->cluster.elem_bytes;
-    p->exp_ops = (uint32_t)c->cluster.exp_ops;
-    p->matrix_engine = c->cluster.matrix_engine;
-    p->clock_ghz = c->cluster.clock_ghz;
-    p->l1_bytes = (uint64_t)c->cluster.l1_bytes;
-    p->dma_bytes_cyc = (uint64_t)c->cluster.dma_bytes_cyc;
-    p->eff[DIG_LAYERNORM] = c->cluster.eff_layernorm;
-    p->eff[DIG_SOFTMAX] = c->cluster.eff_softmax;
-    p->eff[DIG_GELU] = c->cluster.eff_gelu;
-    p->eff[DIG_ADD] = c->cluster.eff_add;
-    p->eff[DIG_GEMM] = c->cluster.eff_gemm;
-    p->eff[DIG_REDUCE] = c->cluster.eff_reduce;
-    p->eff[DIG_PERMUTE] = c->cluster.eff_permute;
-    p->eff[DIG_EMBED] = c->cluster.eff_embed;
-    p->ovh_cyc[DIG_LAYERNORM] = (uint64_t)c->cluster.ovh_layernorm_cyc;
-    p->ovh_cyc[DIG_SOFTMAX] = (uint64_t)c->cluster.ovh_softmax_cyc;
-    p->ovh_cyc[DIG_GELU] = (uint64_t)c->cluster.ovh_gelu_cyc;
-    p->ovh_cyc[DIG_ADD] = (uint64_t)c->cluster.ovh_add_cyc;
-    p->ovh_cyc[DIG_GEMM] = (uint64_t)c->cluster.ovh_gemm_cyc;
-    p->ovh_cyc[DIG_REDUCE] = (uint64_t)c->cluster.ovh_reduce_cyc;
-    p->ovh_cyc[DIG_PERMUTE] = (uint64_t)c->cluster.ovh_permute_cyc;
-    p->ovh_cyc[DIG_EMBED] = (uint64_t)c->cluster.ovh_embed_cyc;
-    p->e_lane_op_pj = c->cluster.e_lane_op_pj;
-    p->e_me_fma_pj = c->cluster.e_me_fma_pj;
-    p->e_dma_byte_pj = c->cluster.e_dma_byte_pj;
-    p->area_um2 = c->cluster.area_um2;
-    p->p_static_mw = c->cluster.p_static_mw;
+    const struct cfg_cluster *k = &c->cluster;
+    p->cluster = *k;
+    p->eff[DIG_LAYERNORM] = k->eff_layernorm;
+    p->eff[DIG_SOFTMAX] = k->eff_softmax;
+    p->eff[DIG_GELU] = k->eff_gelu;
+    p->eff[DIG_ADD] = k->eff_add;
+    p->eff[DIG_GEMM] = k->eff_gemm;
+    p->eff[DIG_REDUCE] = k->eff_reduce;
+    p->eff[DIG_PERMUTE] = k->eff_permute;
+    p->eff[DIG_EMBED] = k->eff_embed;
+    p->ovh_cyc[DIG_LAYERNORM] = (uint64_t)k->ovh_layernorm_cyc;
+    p->ovh_cyc[DIG_SOFTMAX] = (uint64_t)k->ovh_softmax_cyc;
+    p->ovh_cyc[DIG_GELU] = (uint64_t)k->ovh_gelu_cyc;
+    p->ovh_cyc[DIG_ADD] = (uint64_t)k->ovh_add_cyc;
+    p->ovh_cyc[DIG_GEMM] = (uint64_t)k->ovh_gemm_cyc;
+    p->ovh_cyc[DIG_REDUCE] = (uint64_t)k->ovh_reduce_cyc;
+    p->ovh_cyc[DIG_PERMUTE] = (uint64_t)k->ovh_permute_cyc;
+    p->ovh_cyc[DIG_EMBED] = (uint64_t)k->ovh_embed_cyc;
 }
 
 /* ceil(q), except that a q within a relative 1e-9 of an integer is that
@@ -64,11 +52,11 @@ static uint64_t ceil_snap(double q)
 void cluster_op(const cluster_params *p, enum dig_kind kind, uint32_t m,
                 uint32_t n, uint32_t k, cluster_op_cost *out)
 {
-    uint64_t M = m, N = n, K = k, eb = p->elem_bytes;
+    uint64_t M = m, N = n, K = k, eb = p->cluster.elem_bytes;
     uint64_t mn = M * N;
-    double lanes = (double)p->cores * p->simd_width / p->slots;
-    double me = (double)p->me_fma / p->slots;
-    double dma = (double)p->dma_bytes_cyc / p->slots;
+    double lanes = (double)p->cluster.cores * p->cluster.simd_width / p->cluster.slots;
+    double me = (double)p->cluster.me_fma / p->cluster.slots;
+    double dma = (double)p->cluster.dma_bytes_cyc / p->cluster.slots;
     double thr = lanes;    /* work units per cycle of this kind */
     uint64_t work = 0;     /* in units of thr */
     uint64_t dma_fixed = 0; /* bytes the op moves by DMA regardless of L1 */
@@ -76,15 +64,15 @@ void cluster_op(const cluster_params *p, enum dig_kind kind, uint32_t m,
     out->lane_ops = out->me_fmas = out->dma_bytes = 0;
     switch (kind) {
     case DIG_LAYERNORM:
-        work = out->lane_ops = mn * 8 + M * p->exp_ops;
+        work = out->lane_ops = mn * 8 + M * p->cluster.exp_ops;
         out->footprint_bytes = (2 * mn + 2 * N) * eb;
         break;
     case DIG_SOFTMAX:
-        work = out->lane_ops = mn * (4 + p->exp_ops) + M * p->exp_ops;
+        work = out->lane_ops = mn * (4 + p->cluster.exp_ops) + M * p->cluster.exp_ops;
         out->footprint_bytes = 2 * mn * eb;
         break;
     case DIG_GELU:
-        work = out->lane_ops = mn * (6 + p->exp_ops);
+        work = out->lane_ops = mn * (6 + p->cluster.exp_ops);
         out->footprint_bytes = 2 * mn * eb;
         break;
     case DIG_ADD:
@@ -93,7 +81,7 @@ void cluster_op(const cluster_params *p, enum dig_kind kind, uint32_t m,
         break;
     case DIG_GEMM:
         work = mn * K;
-        if (p->matrix_engine) {
+        if (p->cluster.matrix_engine) {
             out->me_fmas = work;
             thr = me;
         } else {
@@ -122,7 +110,7 @@ void cluster_op(const cluster_params *p, enum dig_kind kind, uint32_t m,
     }
     unsigned kd = (unsigned)kind < DIG_KINDS ? (unsigned)kind : 0;
     double eff = p->eff[kd];
-    out->streamed = out->footprint_bytes > p->l1_bytes;
+    out->streamed = out->footprint_bytes > (uint64_t)p->cluster.l1_bytes;
     out->dma_bytes = dma_fixed + (out->streamed ? out->footprint_bytes : 0);
     uint64_t compute = work ? ceil_snap((double)work / (thr * eff)) : 0;
     /* The DMA runs at full bandwidth except for permute, whose efficiency
@@ -134,11 +122,11 @@ void cluster_op(const cluster_params *p, enum dig_kind kind, uint32_t m,
 
 uint64_t cluster_cycles_ps(const cluster_params *p, uint64_t cycles)
 {
-    return (uint64_t)llround((double)cycles * 1e3 / p->clock_ghz);
+    return units_cycles_to_ps(cycles, p->cluster.clock_ghz);
 }
 
 double cluster_op_energy_pj(const cluster_params *p, const cluster_op_cost *c)
 {
-    return (double)c->lane_ops * p->e_lane_op_pj + (double)c->me_fmas * p->e_me_fma_pj +
-           (double)c->dma_bytes * p->e_dma_byte_pj;
+    return (double)c->lane_ops * p->cluster.e_lane_op_pj + (double)c->me_fmas * p->cluster.e_me_fma_pj +
+           (double)c->dma_bytes * p->cluster.e_dma_byte_pj;
 }

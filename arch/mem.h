@@ -18,19 +18,14 @@
 #include "sim/config.h"
 
 typedef struct mem_sram_params {
-    uint32_t banks;
-    uint64_t bank_bytes, width_bytes;
-    uint64_t t_access_ps, t_cycle_ps;
-    double e_access_pj, bank_area_um2, p_leak_mw;
+    struct cfg_sram sram;    /* [sram] as configured */
+    uint64_t t_access_ps;    /* [sram] t_access_ns */
+    uint64_t t_cycle_ps;     /* [sram] t_cycle_ns */
 } mem_sram_params;
 
 typedef struct mem_dram_params {
-    uint32_t channels;
-    double bandwidth_gb_s;  /* 1 GB/s = 1 byte/ns */
-    uint64_t t_access_ps;
-    double e_access_pj;
-    uint64_t access_bytes;
-    double e_bit_pj, p_static_mw;
+    struct cfg_dram dram;    /* [dram] as configured; 1 GB/s = 1 byte/ns */
+    uint64_t t_access_ps;    /* [dram] t_access_ns */
 } mem_dram_params;
 
 void mem_sram_params_init(mem_sram_params *p, const config *c);

@@ -11,30 +11,20 @@
 
 void mem_sram_params_init(mem_sram_params *p, const config *c)
 {
-    p->banks = (uint32_t)c->sram.banks;
-    p->bank_bytes = (uint64_t)c->sram.bank_bytes;
-    p->width_bytes = (uint64_t)c->sram.width_bytes;
+    p->sram = c->sram;
     p->t_access_ps = units_ns_to_ps(c->sram.t_access_ns);
     p->t_cycle_ps = units_ns_to_ps(c->sram.t_cycle_ns);
-    p->e_access_pj = c->sram.e_access_pj;
-    p->bank_area_um2 = c->sram.bank_area_um2;
-    p->p_leak_mw = c->sram.p_leak_mw;
 }
 
 void mem_dram_params_init(mem_dram_params *p, const config *c)
 {
-    p->channels = (uint32_t)c->dram.channels;
-    p->bandwidth_gb_s = c->dram.bandwidth_gb_s;
+    p->dram = c->dram;
     p->t_access_ps = units_ns_to_ps(c->dram.t_access_ns);
-    p->e_access_pj = c->dram.e_access_pj;
-    p->access_bytes = (uint64_t)c->dram.access_bytes;
-    p->e_bit_pj = c->dram.e_bit_pj;
-    p->p_static_mw = c->dram.p_static_mw;
 }
 
 uint64_t mem_sram_words(const mem_sram_params *p, uint64_t bytes)
 {
-    return ceil_div_u64(bytes, p->width_bytes);
+    return ceil_div_u64(bytes, (uint64_t)p->sram.width_bytes);
 }
 
 uint64_t mem_sram_busy_ps(const mem_sram_params *p, uint64_t bytes)
@@ -50,13 +40,13 @@ uint64_t mem_sram_latency_ps(const mem_sram_params *p, uint64_t bytes)
 
 double mem_sram_energy_pj(const mem_sram_params *p, uint64_t bytes)
 {
-    return (double)mem_sram_words(p, bytes) * p->e_access_pj;
+    return (double)mem_sram_words(p, bytes) * p->sram.e_access_pj;
 }
 
 /* bytes / (GB/s) = ns, since 1 GB/s = 1 byte per ns. */
 uint64_t mem_dram_busy_ps(const mem_dram_params *p, uint64_t bytes)
 {
-    return units_ns_to_ps((double)bytes / p->bandwidth_gb_s);
+    return units_ns_to_ps((double)bytes / p->dram.bandwidth_gb_s);
 }
 
 uint64_t mem_dram_latency_ps(const mem_dram_params *p, uint64_t bytes)
@@ -66,11 +56,11 @@ uint64_t mem_dram_latency_ps(const mem_dram_params *p, uint64_t bytes)
 
 uint64_t mem_dram_accesses(const mem_dram_params *p, uint64_t bytes)
 {
-    return ceil_div_u64(bytes, p->access_bytes);
+    return ceil_div_u64(bytes, (uint64_t)p->dram.access_bytes);
 }
 
 double mem_dram_energy_pj(const mem_dram_params *p, uint64_t bytes)
 {
-    return (double)mem_dram_accesses(p, bytes) * p->e_access_pj +
-           8.0 * (double)bytes * p->e_bit_pj;
+    return (double)mem_dram_accesses(p, bytes) * p->dram.e_access_pj +
+           8.0 * (double)bytes * p->dram.e_bit_pj;
 }

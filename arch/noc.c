@@ -47,16 +47,11 @@ void noc_link_name(const noc *n, uint32_t link, char *buf, size_t len)
 
 void noc_params_init(noc_params *p, const config *c)
 {
+    p->noc = c->noc;
     p->width = (uint32_t)c->noc.width;
     p->height = (uint32_t)c->noc.height;
-    p->link_bytes = (uint64_t)c->noc.link_bytes;
-    p->cycle_ps = units_ghz_to_period_ps(c->noc.clock_ghz);
-    p->router_ps = (uint64_t)c->noc.router_cyc * p->cycle_ps;
-    p->link_ps = (uint64_t)c->noc.link_cyc * p->cycle_ps;
-    p->e_router_bit_fj = c->noc.e_router_bit_fj;
-    p->e_link_bit_fj = c->noc.e_link_bit_fj;
-    p->router_area_um2 = c->noc.router_area_um2;
-    p->p_router_leak_mw = c->noc.p_router_leak_mw;
+    p->router_ps = units_cycles_to_ps((uint64_t)c->noc.router_cyc, c->noc.clock_ghz);
+    p->link_ps = units_cycles_to_ps((uint64_t)c->noc.link_cyc, c->noc.clock_ghz);
 }
 
 void noc_auto_size(uint32_t nodes, uint32_t *width, uint32_t *height)
@@ -76,20 +71,26 @@ uint32_t noc_hops(uint32_t width, uint32_t a, uint32_t b)
 
 uint64_t noc_flits(const noc_params *p, uint64_t bytes)
 {
-    uint64_t f = ceil_div_u64(bytes, p->link_bytes);
+    uint64_t f = ceil_div_u64(bytes, (uint64_t)p->noc.link_bytes);
     return f ? f : 1;
+}
+
+uint64_t noc_ser_ps(const noc_params *p, uint64_t flits)
+{
+    return units_cycles_to_ps(flits, p->noc.clock_ghz);
 }
 
 uint64_t noc_latency_ps(const noc_params *p, uint32_t hops, uint64_t flits)
 {
     return (uint64_t)(hops + 1) * p->router_ps + (uint64_t)hops * p->link_ps +
-           flits * p->cycle_ps;
+           noc_ser_ps(p, flits);
 }
 
 double noc_energy_pj(const noc_params *p, uint32_t hops, uint64_t bytes)
 {
     double bits = 8.0 * (double)bytes;
-    return units_fj_to_pj(bits * ((hops + 1) * p->e_router_bit_fj + hops * p->e_link_bit_fj));
+    return units_fj_to_pj(bits *
+                          ((hops + 1) * p->noc.e_router_bit_fj + hops * p->noc.e_link_bit_fj));
 }
 
 uint64_t noc_link_count(uint32_t width, uint32_t height)
@@ -119,7 +120,7 @@ void noc_send(noc *n, uint32_t src, uint32_t dst, uint64_t bytes, uint64_t t_ps,
     const noc_params *p = &n->p;
     uint32_t w = p->width;
     uint32_t x = src % w, y = src / w, dx = dst % w, dy = dst / w;
-    uint64_t flits = noc_flits(p, bytes), ser = flits * p->cycle_ps;
+    uint64_t flits = noc_flits(p, bytes), ser = noc_ser_ps(p, flits);
     uint64_t t = t_ps + p->router_ps, wait = 0;
     uint32_t hops = 0;
     while (x != dx || y != dy) {

@@ -30,13 +30,10 @@
 #include "sim/config.h"
 
 typedef struct noc_params {
-    uint32_t width, height;  /* routers; set by the chip when [noc] says 0 */
-    uint64_t link_bytes;     /* bytes per flit */
-    uint64_t cycle_ps;       /* one flit per link per cycle */
-    uint64_t router_ps;      /* router latency per traversal */
-    uint64_t link_ps;        /* link latency per hop */
-    double e_router_bit_fj, e_link_bit_fj;
-    double router_area_um2, p_router_leak_mw;
+    struct cfg_noc noc;      /* [noc] as configured */
+    uint32_t width, height;  /* the mesh: [noc] width x height, or set by the chip when 0 */
+    uint64_t router_ps;      /* router latency per traversal: router_cyc cycles */
+    uint64_t link_ps;        /* link latency per hop: link_cyc cycles */
 } noc_params;
 
 /* Parameters of [noc]; width and height as configured (0: automatic). */
@@ -50,7 +47,9 @@ void noc_auto_size(uint32_t nodes, uint32_t *width, uint32_t *height);
 uint32_t noc_hops(uint32_t width, uint32_t a, uint32_t b);
 /* Flits of a packet: max(1, ceil(bytes / link_bytes)). */
 uint64_t noc_flits(const noc_params *p, uint64_t bytes);
-/* Uncontended latency: (hops + 1) router + hops link + flits cycle. */
+/* Serialisation of `flits` flits on one link: flits cycles. */
+uint64_t noc_ser_ps(const noc_params *p, uint64_t flits);
+/* Uncontended latency: (hops + 1) router + hops link + serialisation. */
 uint64_t noc_latency_ps(const noc_params *p, uint32_t hops, uint64_t flits);
 /* Energy: 8 bytes ((hops + 1) e_router_bit + hops e_link_bit), pJ. */
 double noc_energy_pj(const noc_params *p, uint32_t hops, uint64_t bytes);

@@ -23,20 +23,12 @@
 enum tile_input_mode { TILE_PWM, TILE_BITSERIAL };
 
 typedef struct tile_params {
-    uint32_t rows, cols;
-    unsigned weight_bits, cell_bits, input_bits, dac_bits;
-    enum tile_input_mode input_mode;
-    uint64_t t_int_ps;      /* integration per slice */
-    uint64_t t_pre_ps;      /* other array time per slice */
-    uint64_t t_post_ps;     /* after the last conversion */
-    int gate_cols;          /* unconverted columns draw no current */
-    int sample_hold;        /* [adc] sample_hold */
-    uint32_t nadc;          /* [adc] count: ADCs of the bank */
-    double e_cell_fj, e_dac_pj, e_sa_pj, e_sh_fj;
-    double cell_area_um2, dac_area_um2, sa_area_um2, sh_area_um2, periph_area_um2;
-    double p_leak_mw;       /* per array, ADCs excluded */
-    uint64_t t_prog_ps;     /* programming one array */
-    double e_prog_pj;
+    struct cfg_tile tile;   /* [tile] as configured */
+    struct cfg_adc adc;     /* [adc]: count (ADCs of the bank), sample_hold */
+    uint64_t t_int_ps;      /* [tile] t_int_ns: integration per slice */
+    uint64_t t_pre_ps;      /* [tile] t_pre_ns: other array time per slice */
+    uint64_t t_post_ps;     /* [tile] t_post_ns: after the last conversion */
+    uint64_t t_prog_ps;     /* [tile] t_prog_ns: programming one array */
 } tile_params;
 
 void tile_params_init(tile_params *t, const config *c);

@@ -13,31 +13,12 @@
 
 void tile_params_init(tile_params *t, const config *c)
 {
-    t->rows = (uint32_t)c->tile.rows;
-    t->cols = (uint32_t)c->tile.cols;
-    t->weight_bits = (unsigned)c->tile.weight_bits;
-    t->cell_bits = (unsigned)c->tile.cell_bits;
-    t->input_bits = (unsigned)c->tile.input_bits;
-    t->dac_bits = (unsigned)c->tile.dac_bits;
-    t->input_mode = (enum tile_input_mode)c->tile.input_mode;
+    t->tile = c->tile;
+    t->adc = c->adc;
     t->t_int_ps = units_ns_to_ps(c->tile.t_int_ns);
     t->t_pre_ps = units_ns_to_ps(c->tile.t_pre_ns);
     t->t_post_ps = units_ns_to_ps(c->tile.t_post_ns);
-    t->gate_cols = c->tile.gate_cols;
-    t->sample_hold = c->adc.sample_hold;
-    t->nadc = (uint32_t)c->adc.count;
-    t->e_cell_fj = c->tile.e_cell_fj;
-    t->e_dac_pj = c->tile.e_dac_pj;
-    t->e_sa_pj = c->tile.e_sa_pj;
-    t->e_sh_fj = c->tile.e_sh_fj;
-    t->cell_area_um2 = c->tile.cell_area_um2;
-    t->dac_area_um2 = c->tile.dac_area_um2;
-    t->sa_area_um2 = c->tile.sa_area_um2;
-    t->sh_area_um2 = c->tile.sh_area_um2;
-    t->periph_area_um2 = c->tile.periph_area_um2;
-    t->p_leak_mw = c->tile.p_leak_mw;
     t->t_prog_ps = units_ns_to_ps(c->tile.t_prog_ns);
-    t->e_prog_pj = c->tile.e_prog_pj;
 }
 
 unsigned tile_columns_per_weight(unsigned weight_bits, unsigned cell_bits)
@@ -47,9 +28,9 @@ unsigned tile_columns_per_weight(unsigned weight_bits, unsigned cell_bits)
 
 unsigned tile_input_slices(const tile_params *t)
 {
-    if (t->input_mode == TILE_PWM)
+    if (t->tile.input_mode == TILE_PWM)
         return 1;
-    return (unsigned)ceil_div_u64(t->input_bits, t->dac_bits);
+    return (unsigned)ceil_div_u64((uint64_t)t->tile.input_bits, (uint64_t)t->tile.dac_bits);
 }
 
 uint64_t tile_act_latency_ps(const tile_params *t, unsigned slices,
@@ -58,7 +39,7 @@ uint64_t tile_act_latency_ps(const tile_params *t, unsigned slices,
     uint64_t T = t->t_pre_ps + t->t_int_ps, C = (uint64_t)rounds * t_conv_ps;
     if (slices == 0)
         return 0;
-    if (!t->sample_hold)
+    if (!t->adc.sample_hold)
         return slices * (T + C) + t->t_post_ps;
     return T + (uint64_t)(slices - 1) * (T > C ? T : C) + C + t->t_post_ps;
 }
@@ -67,7 +48,7 @@ uint64_t tile_act_interval_ps(const tile_params *t, unsigned slices,
                               uint32_t rounds, uint64_t t_conv_ps)
 {
     uint64_t T = t->t_pre_ps + t->t_int_ps, C = (uint64_t)rounds * t_conv_ps;
-    if (!t->sample_hold)
+    if (!t->adc.sample_hold)
         return slices * (T + C);
     return slices * (T > C ? T : C);
 }
@@ -75,35 +56,35 @@ uint64_t tile_act_interval_ps(const tile_params *t, unsigned slices,
 void tile_act_count(const tile_params *t, uint32_t rows, uint32_t cols,
                     unsigned slices, tile_act_counts *out)
 {
-    uint64_t cells_cols = t->gate_cols ? cols : t->cols;
+    uint64_t cells_cols = t->tile.gate_cols ? cols : t->tile.cols;
     out->row_drives = (uint64_t)rows * slices;
     out->cell_reads = (uint64_t)rows * cells_cols * slices;
     out->conversions = (uint64_t)cols * slices;
-    out->sh_samples = t->sample_hold ? out->conversions : 0;
+    out->sh_samples = t->adc.sample_hold ? out->conversions : 0;
     out->sa_ops = out->conversions;
 }
 
 void tile_act_energy_of(const tile_params *t, const tile_act_counts *n,
                         double e_conv_pj, tile_act_energy *out)
 {
-    out->array_pj = (double)n->cell_reads * units_fj_to_pj(t->e_cell_fj);
-    out->dac_pj = (double)n->row_drives * t->e_dac_pj;
+    out->array_pj = (double)n->cell_reads * units_fj_to_pj(t->tile.e_cell_fj);
+    out->dac_pj = (double)n->row_drives * t->tile.e_dac_pj;
     out->adc_pj = (double)n->conversions * e_conv_pj;
-    out->periph_pj = (double)n->sa_ops * t->e_sa_pj +
-                     (double)n->sh_samples * units_fj_to_pj(t->e_sh_fj);
+    out->periph_pj = (double)n->sa_ops * t->tile.e_sa_pj +
+                     (double)n->sh_samples * units_fj_to_pj(t->tile.e_sh_fj);
 }
 
 double tile_array_area_um2(const tile_params *t)
 {
-    return (double)t->rows * t->cols * t->cell_area_um2;
+    return (double)t->tile.rows * t->tile.cols * t->tile.cell_area_um2;
 }
 
 double tile_dac_area_um2(const tile_params *t)
 {
-    return (double)t->rows * t->dac_area_um2;
+    return (double)t->tile.rows * t->tile.dac_area_um2;
 }
 
 double tile_periph_area_um2(const tile_params *t)
 {
-    return (t->sample_hold ? (double)t->cols * t->sh_area_um2 : 0.0) + t->periph_area_um2;
+    return (t->adc.sample_hold ? (double)t->tile.cols * t->tile.sh_area_um2 : 0.0) + t->tile.periph_area_um2;
 }

@@ -21,6 +21,9 @@ static const char *const mark_names[] = {"token", "prefill"};
 static const char *const mem_names[] = {"read", "write"};
 static const char *const unit_names[] = {"tile", "cluster", "sram", "dram", "none"};
 
+const char *const power_comp_names[PW_COMPONENTS] = {"tiles", "adc", "noc", "memory",
+                                                     "digital", "static"};
+
 _Static_assert(sizeof dig_names / sizeof *dig_names == DIG_KINDS, "dig_names");
 _Static_assert(sizeof mark_names / sizeof *mark_names == MARK_KINDS, "mark_names");
 _Static_assert(sizeof unit_names / sizeof *unit_names == UNIT_KINDS, "unit_names");
@@ -68,14 +71,18 @@ static const cmd_field prog_f[] = {
              CMD_UNITS(UNIT_DRAM))
 
 static const cmd_op_desc ops[] = {
-    [CMD_ACT] = {"act", TILE, "on", 1, 0, ROW(act_f), "rows, cols (counts), slices, bits"},
-    [CMD_XFER] = {"xfer", ANY, "from", 1, 0, ROW(xfer_f), "dst, bytes"},
-    [CMD_MEM] = {"mem", CMD_UNITS(UNIT_SRAM) | CMD_UNITS(UNIT_DRAM), "on", 1, 0, ROW(mem_f),
-                 "write, addr, bytes"},
-    [CMD_DIG] = {"dig", CMD_UNITS(UNIT_CLUSTER), "on", 1, 0, ROW(dig_f), "kind, m, n, k"},
-    [CMD_SYNC] = {"sync", CMD_UNITS(UNIT_NONE), "on", 0, 0, 0, NULL, ""},
-    [CMD_MARK] = {"mark", CMD_UNITS(UNIT_NONE), "on", 0, 1, ROW(mark_f), "kind, value"},
-    [CMD_PROG] = {"prog", TILE, "on", 1, 0, ROW(prog_f), "array"},
+    /*            name    units  role  queued milestone power  by-source fields */
+    [CMD_ACT] = {"act", TILE, "on", 1, 0, PW_TILES, 0, ROW(act_f),
+                 "rows, cols (counts), slices, bits"},
+    [CMD_XFER] = {"xfer", ANY, "from", 1, 0, PW_NOC, 1, ROW(xfer_f), "dst, bytes"},
+    [CMD_MEM] = {"mem", CMD_UNITS(UNIT_SRAM) | CMD_UNITS(UNIT_DRAM), "on", 1, 0, PW_MEMORY, 0,
+                 ROW(mem_f), "write, addr, bytes"},
+    [CMD_DIG] = {"dig", CMD_UNITS(UNIT_CLUSTER), "on", 1, 0, PW_DIGITAL, 0, ROW(dig_f),
+                 "kind, m, n, k"},
+    [CMD_SYNC] = {"sync", CMD_UNITS(UNIT_NONE), "on", 0, 0, PW_STATIC, 0, 0, NULL, ""},
+    [CMD_MARK] = {"mark", CMD_UNITS(UNIT_NONE), "on", 0, 1, PW_STATIC, 0, ROW(mark_f),
+                  "kind, value"},
+    [CMD_PROG] = {"prog", TILE, "on", 1, 0, PW_TILES, 0, ROW(prog_f), "array"},
 };
 _Static_assert(sizeof ops / sizeof *ops == CMD_OPS, "one op table row per enum cmd_op");
 

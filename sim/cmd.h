@@ -110,6 +110,18 @@ typedef struct cmd {
     const uint64_t *deps; /* owned by the source; valid until its next call */
 } cmd;
 
+/* Components of the power trace (power.csv columns, in this order). */
+enum power_comp {
+    PW_TILES,    /* activations but their conversions: cells, DACs, periphery; programming */
+    PW_ADC,      /* conversions */
+    PW_NOC,      /* transfers */
+    PW_MEMORY,   /* SRAM and DRAM accesses */
+    PW_DIGITAL,  /* cluster operations */
+    PW_STATIC,   /* static power (added at commit) */
+    PW_COMPONENTS
+};
+extern const char *const power_comp_names[PW_COMPONENTS];
+
 /* ---- the op table ------------------------------------------------------ */
 
 /* Operand field types, as spelled in a stream line. */
@@ -144,6 +156,9 @@ typedef struct cmd_op_desc {
     const char *unit_role;     /* how messages name the unit: "on", "from" */
     uint8_t queued;            /* 1: issues in order on its unit's queue */
     uint8_t milestone;         /* 1: records a milestone (arg 0 kind, arg 1 value) */
+    uint8_t power;             /* enum power_comp of its energy */
+    uint8_t span_by_source;    /* 1: its span shows on the transfers-by-source
+                                * track, 0: on its unit's own track */
     uint8_t nfields;
     const cmd_field *fields;   /* in stream order */
     const char *args;          /* what cmd_work.arg[0..] hold, for docs and debugging */

@@ -32,7 +32,7 @@ static const param_desc params[PARAM_COUNT + 1] = {
     {#s, #k, PT_STR, offsetof(config, s.k), 0, 0, d, 0, 0, "", NULL, h},
 #define P_BEGIN(s)
 #define P_END(s)
-#include "sim/params.def"
+#include "params.def"
 #undef P_INT
 #undef P_REAL
 #undef P_BOOL
@@ -411,6 +411,23 @@ int config_set(config *c, const char *arg, char *err, size_t errlen)
         return -1;
     free(c->set_arg[i]);
     c->set_arg[i] = xstrdup(arg);
+    return 0;
+}
+
+int config_later(const config *c, int a, int b)
+{
+    if (c->set_arg[b] && !c->set_arg[a])
+        return b;
+    if (c->set_arg[a] && !c->set_arg[b])
+        return a;
+    return c->line[b] > c->line[a] ? b : a;
+}
+
+int config_check_run(const config *c, char *err, size_t errlen)
+{
+    if (c->run.prompt_tokens + c->run.decode_tokens == 0)
+        return config_fail(c, config_later(c, PARAM_run_prompt_tokens, PARAM_run_decode_tokens),
+                           err, errlen, "nothing to run: prompt_tokens + decode_tokens is 0");
     return 0;
 }
 

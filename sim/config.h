@@ -1,8 +1,11 @@
 /*
  * config.h -- the configuration of one design point.
  *
- * Every parameter is declared once in sim/params.def (which includes the
- * per-module tables); that declaration yields the struct fields below, the
+ * Every parameter is declared once, in the table of the floor it belongs
+ * to (workloads/params.def, arch/params.def, sim/params_run.def); the build
+ * concatenates them, in that order, into params.def (Makefile: build/gen/,
+ * on the include path), the one place where every floor's parameters meet.
+ * That table yields the struct fields below, the
  * defaults, INI parsing (inih), range and type checks, --set overrides,
  * `aimcsim params` and the effective-config dump.
  *
@@ -28,7 +31,7 @@ enum param_id {
 #define P_STR(s, k, ...) PARAM_##s##_##k,
 #define P_BEGIN(s)
 #define P_END(s)
-#include "sim/params.def"
+#include "params.def"
 #undef P_INT
 #undef P_REAL
 #undef P_BOOL
@@ -60,7 +63,7 @@ typedef struct config {
 #define P_STR(s, k, ...) char *k;
 #define P_BEGIN(s) struct cfg_##s {
 #define P_END(s) } s;
-#include "sim/params.def"
+#include "params.def"
 #undef P_INT
 #undef P_REAL
 #undef P_BOOL
@@ -91,14 +94,12 @@ int config_load_string(config *c, const char *name, const char *text,
                        char *err, size_t errlen);
 /* Applies "section.key=value"; errors name the argument. */
 int config_set(config *c, const char *arg, char *err, size_t errlen);
-/* Cross-parameter constraints; always run before a config is used.
- * config_check (sim/config_check.c) runs the run-level checks, then each
- * module's: arch_config_check (arch/arch_check.c) and
- * workloads_config_check (workloads/wl_check.c).  Each returns -1 at the
- * first violation, located with config_fail / config_later. */
-int config_check(const config *c, char *err, size_t errlen);
-int arch_config_check(const config *c, char *err, size_t errlen);
-int workloads_config_check(const config *c, char *err, size_t errlen);
+/* The cross-parameter checks of [run] and [trace]: 0, or -1 with a
+ * message located by config_fail.  Every configuration passes these, the
+ * hardware checks (arch/chip.h arch_config_check) and the workload checks
+ * (workloads/workloads.h workloads_config_check) before it is used; the
+ * composer runs all three (tools/driver.h driver_config_check). */
+int config_check_run(const config *c, char *err, size_t errlen);
 /* Of parameters a and b, the one set last (to blame for a conflict). */
 int config_later(const config *c, int a, int b);
 /* Deep copy: dst is overwritten; free it with config_free. */

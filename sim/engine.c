@@ -23,31 +23,25 @@
 
 #include "sim/units.h"
 #include "sim/util.h"
-#include "traces/chrome.h"
-#include "traces/power.h"
 
 #define NONE UINT64_MAX
 
+/* Initial slots of the queue map: a GPT-2 small run with per-node queues
+ * uses about 2000 queues, so most runs never rehash. */
+#define QMAP_SLOTS 4096
+/* Fibonacci hashing: 2^64 / golden ratio spreads consecutive keys (unit
+ * ids times queues per unit) over the map's top bits. */
+#define QMAP_MULT 0x9e3779b97f4a7c15ULL
+/* The progress line is considered every 2^16 retired commands (a clock
+ * read costs ~20 ns; at ~5 M commands/s that is ~75 checks a second). */
+#define PROGRESS_EVERY 0xffff
+
 enum { S_FREE, S_WAIT, S_ISSUED, S_DONE };
 
-/* What the engine keeps of a command: the chip needs only the counts of an
- * activation's row and column sets, so a slot is a third of a cmd. */
-struct ecmd {
-    uint64_t id;
-    uint8_t op;
-    unit_id unit;
-    uint32_t tag;
-    union {
-        struct { uint32_t nrows, ncols; uint8_t slices, bits; } act;
-        struct { unit_id dst; uint64_t bytes; } xfer;
-        struct { uint8_t write; uint64_t addr, bytes; } mem;
-        struct { uint8_t kind; uint32_t m, n, k; } dig;
-        struct { uint8_t kind; uint64_t value; } mark;
-    } u;
-};
-
+/* A command in the window: what the units need of it (counts, not sets)
+ * and its progress. */
 struct slot {
-    struct ecmd c;
+    cmd_work c;
     uint64_t t_avail;    /* entered the window, or its unit predecessor issued */
     uint64_t t_deps;     /* last dependency completed (t_avail if none) */
     uint64_t unit_next;  /* next id in the unit's queue, NONE at the tail */
@@ -69,7 +63,7 @@ struct unitq {
 
 struct engine {
     kernel *k;
-    chip *chip;
+    const unit_table *units;
     stats *st;
     engine_opts o;
 
@@ -88,30 +82,22 @@ struct engine {
     uint64_t *qkey;      /* open-addressing map: key + 1 (0 empty) ... */
     uint32_t *qval;      /* ... to its index in uq */
     uint32_t qmask;      /* map slots - 1 (a power of two, kept <= half full) */
-    uint32_t base[UNIT_KINDS], nunits;
     uint32_t nq;         /* queues per unit: 1, one per block (+1 for layer -1),
                           * or one per tag */
 
     /* statistics */
     uint64_t n_cmd[CMD_OPS], n_done, window_peak;
-    uint64_t stall_ps[STALL_CAUSES];
+    uint64_t stall_dep_ps;
     uint64_t t_end, t_prefill, t_ttft, t_last_token, tokens, last_token_index;
     int have_prefill, have_ttft;
     double e_dyn_pj;
     engine_tag_stats *tag;
     uint64_t events;
 
-    /* the command being issued, for the link observer */
-    uint64_t cur_id;
-    const char *cur_tag;
-
     /* progress */
     struct timespec t_wall0, t_wall_last;
     int progress_shown;
 };
-
-const char *const engine_power_names[ENGINE_PW_COMPONENTS] = {
-    "tiles", "adc", "noc", "memory", "digital", "static"};
 
 /* ---- dependency edges ------------------------------------------------ */
 
@@ -147,7 +133,7 @@ static void on_done(kernel *k, void *ctx, uint64_t id);
  * hundreds of nodes need not have the product. */
 static uint32_t queue_index(engine *e, uint64_t key)
 {
-    uint64_t h = (key + 1) * 0x9e3779b97f4a7c15ULL;
+    uint64_t h = (key + 1) * QMAP_MULT;
     for (uint32_t i = (uint32_t)(h >> 32) & e->qmask;; i = (i + 1) & e->qmask) {
         if (e->qkey[i] == key + 1)
             return e->qval[i];
@@ -169,7 +155,7 @@ static uint32_t queue_index(engine *e, uint64_t key)
                 for (uint32_t j = 0; j < old; j++) {
                     if (!k[j])
                         continue;
-                    uint64_t hj = k[j] * 0x9e3779b97f4a7c15ULL;
+                    uint64_t hj = k[j] * QMAP_MULT;
                     uint32_t t = (uint32_t)(hj >> 32) & e->qmask;
                     while (e->qkey[t])
                         t = (t + 1) & e->qmask;
@@ -188,11 +174,11 @@ static uint32_t queue_index(engine *e, uint64_t key)
 /* The in-order queue of a command: its unit's; with per-block queues its
  * unit's queue for its tag's block (layer -1 and unknown tags share queue
  * 0); with per-node queues its unit's queue for its tag. */
-static uint32_t unit_queue_of(engine *e, const struct ecmd *c)
+static uint32_t unit_queue_of(engine *e, const cmd_work *c)
 {
-    if (c->op == CMD_SYNC || c->op == CMD_MARK)
+    if (!cmd_op(c->op)->queued)
         return UINT32_MAX;
-    uint64_t u = e->base[UNIT_KIND(c->unit)] + UNIT_INDEX(c->unit), q = 0;
+    uint64_t u = c->unit, q = 0;
     if (e->o.queues == ENGINE_QUEUE_NODE)
         q = c->tag < e->o.ntags ? c->tag : 0;
     else if (e->o.queues == ENGINE_QUEUE_BLOCK && c->tag < e->o.ntags &&
@@ -210,105 +196,51 @@ static void fail(engine *e, const char *msg)
     kernel_stop(e->k);
 }
 
-static void trace_cmd(engine *e, const struct ecmd *c, const chip_timing *t)
+/* The command's own span and the energy its unit did not trace itself. */
+static void trace_cmd(engine *e, const cmd_work *c, const cmd_op_desc *d, const unit_timing *t)
 {
-    if (e->o.chrome) {
-        const char *tag = c->tag < e->o.ntags ? e->o.tags[c->tag].name : NULL;
-        const char *op = cmd_op_name(c->op);
-        uint64_t end = t->end_ps;
-        int g = e->o.chrome_group[UNIT_KIND(c->unit)];
-        uint32_t unit = UNIT_INDEX(c->unit);
-        if (c->op == CMD_ACT && t->adc_end_ps > t->adc_start_ps) {
-            /* The array's part ends where conversion begins; the ADC bank
-             * has its own track. */
-            if (t->adc_start_ps > t->start_ps)
-                end = t->adc_start_ps;
-            if (e->o.chrome_adc_group >= 0)
-                chrome_span(e->o.chrome, e->o.chrome_adc_group, unit, "convert",
-                            t->adc_start_ps, t->adc_end_ps, (int64_t)c->id, tag);
-        }
-        if (c->op == CMD_XFER) {
-            g = e->o.chrome_noc_group;  /* link spans come from on_link */
-            unit = e->base[UNIT_KIND(c->unit)] + unit;
-        }
-        if (g >= 0 && end > t->start_ps)
-            chrome_span(e->o.chrome, g, unit, op, t->start_ps, end, (int64_t)c->id, tag);
+    const trace_sink *k = e->o.sink;
+    if (k->span && t->span_end_ps > t->start_ps) {
+        if (d->span_by_source)
+            k->span(k->ctx, TRACK_XFER, c->unit, d->name, t->start_ps, t->span_end_ps, c->id,
+                    c->tag);
+        else
+            k->span(k->ctx, UNIT_KIND(c->unit), UNIT_INDEX(c->unit), d->name, t->start_ps,
+                    t->span_end_ps, c->id, c->tag);
     }
-    if (e->o.power && t->e_pj > 0) {
-        static const int comp[CMD_OPS] = {
-            [CMD_ACT] = ENGINE_PW_TILES, [CMD_XFER] = ENGINE_PW_NOC, [CMD_MEM] = ENGINE_PW_MEMORY,
-            [CMD_DIG] = ENGINE_PW_DIGITAL, [CMD_PROG] = ENGINE_PW_TILES};
-        double rest = t->e_pj;
-        if (c->op == CMD_ACT && t->adc_end_ps > t->adc_start_ps && t->e_adc_pj > 0) {
-            /* The conversions' energy over the ADC bank's interval. */
-            power_add(e->o.power, ENGINE_PW_ADC, t->adc_start_ps, t->adc_end_ps, t->e_adc_pj);
-            rest -= t->e_adc_pj;
-        } else if (c->op == CMD_ACT) {
-            power_add(e->o.power, ENGINE_PW_ADC, t->start_ps, t->end_ps, t->e_adc_pj);
-            rest -= t->e_adc_pj;
-        }
-        if (rest > 0)
-            power_add(e->o.power, comp[c->op], t->start_ps, t->end_ps, rest);
-    }
+    double rest = t->e_pj - t->e_traced_pj;
+    if (k->energy && t->e_pj > 0 && rest > 0)
+        k->energy(k->ctx, d->power, t->start_ps, t->end_ps, rest);
 }
 
-/* The chip's link observer: one span per link a transfer crosses. */
-static void on_link(void *ctx, uint32_t link, uint64_t start_ps, uint64_t end_ps)
-{
-    engine *e = ctx;
-    chrome_span(e->o.chrome, e->o.chrome_link_group, link, "flits", start_ps, end_ps,
-                (int64_t)e->cur_id, e->cur_tag);
-}
-
-/* Issues command id at the current time: reserves its resources on the chip
- * and schedules its completion. */
+/* Issues command id at the current time: hands it to the unit that
+ * executes its op and schedules its completion. */
 static void issue(engine *e, uint64_t id)
 {
     struct slot *s = &e->slots[id & e->mask];
     uint64_t now = kernel_now(e->k);
-    chip_timing t;
-    memset(&t, 0, sizeof t);
-    t.start_ps = t.end_ps = now;
     if (s->t_deps > s->t_avail)
-        e->stall_ps[STALL_DEP] += s->t_deps - s->t_avail;
-    const struct ecmd *c = &s->c;
-    switch (c->op) {
-    case CMD_ACT: {
-        cmd_set rows = {1, {{0, c->u.act.nrows}}}, cols = {1, {{0, c->u.act.ncols}}};
-        chip_act(e->chip, UNIT_INDEX(c->unit), &rows, &cols, c->u.act.slices, c->u.act.bits,
-                 now, &t);
-        break;
+        e->stall_dep_ps += s->t_deps - s->t_avail;
+    const cmd_work *c = &s->c;
+    const unit *u = &e->units->exec[c->op][UNIT_KIND(c->unit)];
+    unit_timing t;
+    if (u->ops) {
+        u->ops->exec(u->self, c, now, &t);
+        if (c->tag < e->o.ntags) {
+            engine_tag_stats *ts = &e->tag[c->tag];
+            ts->commands++;
+            ts->acts += c->op == CMD_ACT;
+            ts->busy_ps += t.end_ps - t.start_ps;
+            ts->e_pj += t.e_pj;
+        }
+        e->e_dyn_pj += t.e_pj;
+        if (e->o.sink)
+            trace_cmd(e, c, cmd_op(c->op), &t);
+    } else {
+        t.end_ps = now;
+        if (c->tag < e->o.ntags)
+            e->tag[c->tag].commands++;
     }
-    case CMD_XFER:
-        e->cur_id = c->id;
-        e->cur_tag = c->tag < e->o.ntags ? e->o.tags[c->tag].name : NULL;
-        chip_xfer(e->chip, c->unit, c->u.xfer.dst, c->u.xfer.bytes, now, &t);
-        break;
-    case CMD_MEM:
-        chip_mem(e->chip, c->unit, c->u.mem.write, c->u.mem.addr, c->u.mem.bytes, now, &t);
-        break;
-    case CMD_DIG:
-        chip_dig(e->chip, UNIT_INDEX(c->unit), (enum dig_kind)c->u.dig.kind, c->u.dig.m,
-                 c->u.dig.n, c->u.dig.k, now, &t);
-        break;
-    case CMD_PROG:
-        chip_program(e->chip, UNIT_INDEX(c->unit), now, &t);
-        break;
-    default:
-        break;
-    }
-    for (int i = STALL_ARRAY; i < STALL_CAUSES; i++)
-        e->stall_ps[i] += t.wait_ps[i];
-    e->e_dyn_pj += t.e_pj;
-    if (c->tag < e->o.ntags) {
-        engine_tag_stats *ts = &e->tag[c->tag];
-        ts->commands++;
-        ts->acts += c->op == CMD_ACT;
-        ts->busy_ps += t.end_ps - t.start_ps;
-        ts->e_pj += t.e_pj;
-    }
-    if (c->op != CMD_SYNC && c->op != CMD_MARK)
-        trace_cmd(e, c, &t);
     s->state = S_ISSUED;
     kernel_schedule_at(e->k, t.end_ps < now ? now : t.end_ps, on_done, e, id);
 }
@@ -377,17 +309,17 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
     s->state = S_DONE;
     e->n_done++;
     e->t_end = now;
-    if (s->c.op == CMD_MARK) {
-        if (s->c.u.mark.kind == MARK_PREFILL && !e->have_prefill) {
+    if (cmd_op(s->c.op)->milestone) {
+        if (s->c.arg[0] == MARK_PREFILL && !e->have_prefill) {
             e->have_prefill = 1;
             e->t_prefill = now;
-        } else if (s->c.u.mark.kind == MARK_TOKEN) {
+        } else if (s->c.arg[0] == MARK_TOKEN) {
             if (!e->have_ttft) {
                 e->have_ttft = 1;
                 e->t_ttft = now;
             }
             e->t_last_token = now;
-            e->last_token_index = s->c.u.mark.value;
+            e->last_token_index = s->c.arg[1];
             e->tokens++;
         }
     }
@@ -409,8 +341,16 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
         }
         refill(e);
     }
-    if (e->o.progress && (e->n_done & 0xffff) == 0)
+    if (e->o.progress && (e->n_done & PROGRESS_EVERY) == 0)
         progress(e, 0);
+}
+
+/* 1 if u is of a kind in mask and exists on the chip (UNIT_NONE: none). */
+static int unit_exists(const engine *e, unit_id u, unsigned mask)
+{
+    unsigned k = UNIT_KIND(u);
+    return k < UNIT_KINDS && (mask & CMD_UNITS(k)) &&
+           (k == UNIT_NONE || UNIT_INDEX(u) < e->units->count[k]);
 }
 
 /* Takes one command from the source into the window. */
@@ -423,9 +363,13 @@ static int admit(engine *e, const cmd *c)
         fail(e, msg);
         return -1;
     }
-    if (c->op >= CMD_OPS ||
-        (c->op != CMD_SYNC && c->op != CMD_MARK && !chip_unit_valid(e->chip, c->unit)) ||
-        (c->op == CMD_XFER && !chip_unit_valid(e->chip, c->u.xfer.dst))) {
+    const cmd_op_desc *od = cmd_op(c->op);
+    int bad = !od || !unit_exists(e, c->unit, od->units);
+    for (uint8_t i = 0; !bad && i < od->nfields; i++)
+        if (od->fields[i].type == CF_UNIT)
+            bad = !unit_exists(e, (unit_id)cmd_field_get(c, &od->fields[i]),
+                               ~(unsigned)CMD_UNITS(UNIT_NONE));
+    if (bad) {
         snprintf(msg, sizeof msg, "command %llu: unit does not exist on this chip",
                  (unsigned long long)c->id);
         fail(e, msg);
@@ -433,40 +377,7 @@ static int admit(engine *e, const cmd *c)
     }
     uint64_t now = kernel_now(e->k);
     struct slot *s = &e->slots[c->id & e->mask];
-    struct ecmd *ec = &s->c;
-    ec->id = c->id;
-    ec->op = c->op;
-    ec->unit = c->unit;
-    ec->tag = c->tag;
-    switch (c->op) {
-    case CMD_ACT:
-        ec->u.act.nrows = cmd_set_count(&c->u.act.rows);
-        ec->u.act.ncols = cmd_set_count(&c->u.act.cols);
-        ec->u.act.slices = c->u.act.slices;
-        ec->u.act.bits = c->u.act.bits;
-        break;
-    case CMD_XFER:
-        ec->u.xfer.dst = c->u.xfer.dst;
-        ec->u.xfer.bytes = c->u.xfer.bytes;
-        break;
-    case CMD_MEM:
-        ec->u.mem.write = c->u.mem.write;
-        ec->u.mem.addr = c->u.mem.addr;
-        ec->u.mem.bytes = c->u.mem.bytes;
-        break;
-    case CMD_DIG:
-        ec->u.dig.kind = c->u.dig.kind;
-        ec->u.dig.m = c->u.dig.m;
-        ec->u.dig.n = c->u.dig.n;
-        ec->u.dig.k = c->u.dig.k;
-        break;
-    case CMD_MARK:
-        ec->u.mark.kind = c->u.mark.kind;
-        ec->u.mark.value = c->u.mark.value;
-        break;
-    default:
-        break;
-    }
+    cmd_work_of(c, &s->c);
     s->state = S_WAIT;
     s->t_avail = s->t_deps = now;
     s->waiters = 0;
@@ -488,7 +399,7 @@ static int admit(engine *e, const cmd *c)
         ds->waiters = edge_new(e, c->id, ds->waiters);
         s->ndeps_left++;
     }
-    s->uq = unit_queue_of(e, ec);
+    s->uq = unit_queue_of(e, &s->c);
     if (s->uq != UINT32_MAX) {
         struct unitq *q = &e->uq[s->uq];
         if (q->tail == NONE) {
@@ -545,11 +456,11 @@ static double f_tokens_per_s(const void *ctx)
     return (double)(e->tokens * (e->o.batch ? e->o.batch : 1)) / units_ps_to_s(e->t_end);
 }
 
-engine *engine_create(kernel *k, chip *c, stats *st, const engine_opts *o)
+engine *engine_create(kernel *k, const unit_table *units, stats *st, const engine_opts *o)
 {
     engine *e = xcalloc(1, sizeof *e);
     e->k = k;
-    e->chip = c;
+    e->units = units;
     e->st = st;
     e->o = *o;
     uint64_t cap = 16;
@@ -557,13 +468,6 @@ engine *engine_create(kernel *k, chip *c, stats *st, const engine_opts *o)
         cap <<= 1;
     e->slots = xcalloc(cap, sizeof *e->slots);
     e->mask = cap - 1;
-    uint32_t n = 0;
-    for (int kd = 0; kd < UNIT_KINDS; kd++) {
-        e->base[kd] = n;
-        if (kd != UNIT_NONE)
-            n += chip_count(c, (enum unit_kind)kd);
-    }
-    e->nunits = n;
     e->nq = 1;
     if (o->queues == ENGINE_QUEUE_NODE && o->ntags)
         e->nq = o->ntags;
@@ -571,12 +475,11 @@ engine *engine_create(kernel *k, chip *c, stats *st, const engine_opts *o)
         for (uint32_t i = 0; i < o->ntags; i++)
             if (o->tags[i].layer >= 0 && (uint32_t)o->tags[i].layer + 2 > e->nq)
                 e->nq = (uint32_t)o->tags[i].layer + 2;
-    e->qmask = 4095;
+    /* The queue map starts with QMAP_SLOTS slots and doubles at half full. */
+    e->qmask = QMAP_SLOTS - 1;
     e->qkey = xcalloc(e->qmask + 1, sizeof *e->qkey);
     e->qval = xmalloc((e->qmask + 1) * sizeof *e->qval);
     e->tag = xcalloc(o->ntags ? o->ntags : 1, sizeof *e->tag);
-    if (o->chrome && o->chrome_link_group >= 0)
-        chip_set_link_observer(c, on_link, e);
 
     stats_counter(st, &e->t_end, "run.total_ps");
     stats_counter(st, &e->t_prefill, "run.prefill_ps");
@@ -584,7 +487,7 @@ engine *engine_create(kernel *k, chip *c, stats *st, const engine_opts *o)
     stats_formula(st, f_tpot, e, "run.tpot_ps");
     stats_formula(st, f_tokens_per_s, e, "run.tokens_per_s");
     stats_counter(st, &e->tokens, "run.tokens");
-    stats_counter(st, &e->stall_ps[STALL_DEP], "stall.dep_ps");
+    stats_counter(st, &e->stall_dep_ps, "stall.%s_ps", stall_cause_names[STALL_DEP]);
     for (int i = 0; i < CMD_OPS; i++)
         stats_counter(st, &e->n_cmd[i], "cmd.%s", cmd_op_name(i));
     stats_counter(st, &e->n_done, "cmd.retired");
@@ -657,8 +560,6 @@ void engine_free(engine *e)
 {
     if (!e)
         return;
-    if (e->o.chrome && e->o.chrome_link_group >= 0)
-        chip_set_link_observer(e->chip, NULL, NULL);
     free(e->slots);
     free(e->edges);
     free(e->uq);

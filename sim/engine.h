@@ -1,31 +1,37 @@
 /*
- * engine.h -- executes a command stream on the chip, through the kernel.
+ * engine.h -- executes a command stream on the hardware units, through the
+ * kernel.
  *
- * Semantics (docs/engine.md):
+ * Semantics (docs/scheduler.md, "The engine"):
  *  - Commands enter a window of at most [run] window_cmds commands, read
  *    ahead of the oldest unfinished one, in stream order.
- *  - A command issues when all its dependencies have completed and every
- *    earlier command of its queue has issued (in-order issue per queue).
- *    A queue is a unit's ([run] queues = unit); a unit's for one
- *    transformer block, the block of the command's tag (queues = block);
- *    or a unit's for one tag, i.e. one graph node (queues = node, the
- *    default: a dataflow pipeline, in which every node of the graph takes
- *    tokens in order and different nodes overlap).  Commands of different
- *    queues on one unit contend only for its resources (FIFO).  At
- *    issue, at kernel time t, the engine asks the chip to reserve the
- *    resources the command needs (chip_act, chip_xfer, chip_mem, chip_dig);
- *    the chip returns when the work starts and ends, the waits inside it by
- *    cause, and its dynamic energy.  The command completes at its end time
- *    (one kernel event), which may release its dependants.
- *  - SYNC and MARK commands do no work and complete at the time they issue
- *    (through a zero-delay event, so in FIFO order with other events).
+ *  - A command issues when all its dependencies have completed and, if its
+ *    op is queued (sim/cmd.h), every earlier command of its queue has
+ *    issued (in-order issue per queue).  A queue is a unit's ([run] queues
+ *    = unit); a unit's for one transformer block, the block of the
+ *    command's tag (queues = block); or a unit's for one tag, i.e. one graph
+ *    node (queues = node, the default: a dataflow pipeline, in which every
+ *    node of the graph takes tokens in order and different nodes overlap).
+ *    Commands of different queues on one unit contend only for its
+ *    resources (FIFO).  At issue, at kernel time t, the engine hands the
+ *    command to the unit that executes its op (sim/unit.h), which reserves
+ *    the resources and returns when the work starts and ends, the waits
+ *    inside it by cause, and its dynamic energy.  The command completes at
+ *    its end time (one kernel event), which may release its dependants.
+ *  - Commands whose op no unit executes (sync, mark) do no work and
+ *    complete at the time they issue (through a zero-delay event, so in
+ *    FIFO order with other events).
  *  - Stall attribution: a command's dependency stall is the time it spent
  *    at the head of its unit's queue waiting for its dependencies (from
  *    when its unit predecessor issued, or it entered the window, to when its
- *    last dependency completed); resource stalls come from the chip.
+ *    last dependency completed); resource stalls come from the units.
+ *  - Traces: for every command a unit executed, the engine sends the sink
+ *    its span on its unit's track (or on the transfers-by-source track) and
+ *    its energy under its op's power component, less what the unit traced
+ *    itself.
  *
- * Ownership: the engine borrows the kernel, chip, stats and trace sinks;
- * the caller frees them after engine_free.
+ * Ownership: the engine borrows the kernel, the unit table, the stats and
+ * the trace sink; the caller frees them after engine_free.
  */
 #ifndef AIMCSIM_ENGINE_H
 #define AIMCSIM_ENGINE_H
@@ -33,30 +39,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arch/chip.h"
+#include "sim/cmd.h"
 #include "sim/kernel.h"
 #include "sim/stats.h"
-#include "sim/cmd.h"
+#include "sim/unit.h"
 
 typedef struct engine engine;
-struct chrome_trace;
-struct power_trace;
 
 /* [run] queues (order of the param choices). */
 enum engine_queues { ENGINE_QUEUE_UNIT, ENGINE_QUEUE_BLOCK, ENGINE_QUEUE_NODE };
-
-/* Components of the power trace (power.csv columns, in this order). */
-enum engine_power {
-    ENGINE_PW_TILES,    /* activations but their conversions: cells, DACs, periphery; programming */
-    ENGINE_PW_ADC,      /* conversions */
-    ENGINE_PW_NOC,      /* transfers */
-    ENGINE_PW_MEMORY,   /* SRAM and DRAM accesses */
-    ENGINE_PW_DIGITAL,  /* cluster operations */
-    ENGINE_PW_STATIC,   /* static power (added at commit) */
-    ENGINE_PW_COMPONENTS
-};
-/* Column names of the components: "tiles", "adc", ... */
-extern const char *const engine_power_names[ENGINE_PW_COMPONENTS];
 
 typedef struct engine_opts {
     uint32_t window;              /* look-ahead in commands ([run] window_cmds) */
@@ -66,20 +57,11 @@ typedef struct engine_opts {
     int progress;                 /* show a progress line on stderr */
     uint64_t expect_tokens;       /* for the progress line: tokens to produce */
     uint32_t batch;               /* sequences: tokens per mark are counted per sequence */
-    struct chrome_trace *chrome;  /* NULL: no timeline trace */
-    int chrome_group[UNIT_KINDS]; /* its group per unit kind (-1: none) */
-    int chrome_adc_group;         /* the ADC banks' group (-1: none) */
-    int chrome_link_group;        /* mesh links, one track per link slot
-                                   * (chip_link_slots; -1: none) */
-    int chrome_noc_group;         /* transfers, one track per source unit,
-                                   * units numbered tiles, clusters, SRAM
-                                   * banks, DRAM channels (-1: none) */
-    struct power_trace *power;    /* NULL: no power trace; components are
-                                   * enum engine_power */
+    const trace_sink *sink;       /* NULL: no traces */
 } engine_opts;
 
-/* Registers the engine's stats (run.*, stall.dep_ps, cmd.*, per tag). */
-engine *engine_create(kernel *k, chip *c, stats *st, const engine_opts *o);
+/* Registers the engine's stats (run.*, stall.dep_ps, cmd.*, engine.*). */
+engine *engine_create(kernel *k, const unit_table *units, stats *st, const engine_opts *o);
 /* Runs the source to its end and the kernel until idle.  Returns 0, or -1
  * with a message (a source error, an invalid unit, a stuck stream). */
 int engine_run(engine *e, cmd_source src, char *err, size_t errlen);

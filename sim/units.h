@@ -25,9 +25,15 @@ static inline double units_ps_to_s(uint64_t ps) { return (double)ps / 1e12; }
 /* A time in ns (parameter value) to integer ps, rounded to nearest. */
 static inline uint64_t units_ns_to_ps(double ns) { return (uint64_t)llround(ns * 1e3); }
 
-/* Period in ps of a clock given in MHz or GHz (rounded to nearest ps). */
-static inline uint64_t units_mhz_to_period_ps(double mhz) { return (uint64_t)llround(1e6 / mhz); }
-static inline uint64_t units_ghz_to_period_ps(double ghz) { return (uint64_t)llround(1e3 / ghz); }
+/* Cycles of a clock of `ghz` GHz as integer ps: the exact time, rounded to
+ * nearest once (every model converts cycles this way, so 9 cycles of an
+ * 11.52 GHz clock are 781 ps, not 9 x 87). */
+static inline uint64_t units_cycles_to_ps(uint64_t cycles, double ghz)
+{
+    return (uint64_t)llround((double)cycles * 1e3 / ghz);
+}
+/* The rate in GHz (events per ns) of one event every period_ps. */
+static inline double units_period_ps_to_ghz(double period_ps) { return 1e3 / period_ps; }
 
 /* Energy of a power in mW held for t ps, in pJ: 1 mW x 1 ps = 1e-3 pJ. */
 static inline double units_static_pj(double p_mw, uint64_t t_ps) { return p_mw * (double)t_ps * 1e-3; }

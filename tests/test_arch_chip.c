@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tests/testutil.h"
+#include "tools/driver.h"
 #include "arch/adc.h"
 #include "arch/chip.h"
 #include "arch/tile.h"
@@ -25,7 +27,7 @@ static void mkcfg(config *c, const char *const *sets)
     config_defaults(c);
     for (int i = 0; sets && sets[i]; i++)
         cr_assert_eq(config_set(c, sets[i], err, sizeof err), 0, "%s", err);
-    cr_assert_eq(config_check(c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(driver_config_check(c, err, sizeof err), 0, "%s", err);
 }
 
 /* A chip of the defaults plus sets, with tiles_needed arrays, and its
@@ -68,12 +70,12 @@ static cmd_set range(uint32_t lo, uint32_t n)
 }
 
 /* Activation of `rows` x `cols` on tile t with `slices` and `bits`. */
-static chip_timing act(struct rig *r, uint32_t t, uint32_t rows, uint32_t cols,
+static tu_timing act(struct rig *r, uint32_t t, uint32_t rows, uint32_t cols,
                        unsigned slices, unsigned bits, uint64_t at)
 {
-    chip_timing o;
+    tu_timing o;
     cmd_set rs = range(0, rows), cs = range(0, cols);
-    chip_act(r->c, t, &rs, &cs, slices, bits, at, &o);
+    tu_act(r->c, t, &rs, &cs, slices, bits, at, &o);
     return o;
 }
 
@@ -104,12 +106,11 @@ Test(arch_chip, act_matches_pure_latency)
                 uint64_t want = tile_act_latency_ps(
                     &tp, slices, adc_rounds(cols[i], (uint32_t)r.cfg.adc.count),
                     adc_conv_ps(&ap, bits));
-                chip_timing o = act(&r, 0, 256, cols[i], slices, bits, 1000);
+                tu_timing o = act(&r, 0, 256, cols[i], slices, bits, 1000);
                 cr_expect_eq(o.start_ps, 1000);
                 cr_expect_eq(o.end_ps - o.start_ps, want, "variant %zu, %u cols, %u bits: %llu != %llu",
                              v, cols[i], bits, (unsigned long long)(o.end_ps - o.start_ps),
                              (unsigned long long)want);
-                cr_expect_eq(chip_act_latency_ps(r.c, cols[i], slices, bits), want);
                 for (int k = 0; k < STALL_CAUSES; k++)
                     cr_expect_eq(o.wait_ps[k], 0);
                 rig_close(&r);
@@ -128,7 +129,7 @@ Test(arch_chip, act_sar_edge_cases)
     for (size_t i = 0; i < 4; i++) {
         struct rig r;
         rig_open(&r, 1, sets);
-        chip_timing o = act(&r, 0, 256, cases[i].a, 1, 8, 0);
+        tu_timing o = act(&r, 0, 256, cases[i].a, 1, 8, 0);
         cr_expect_eq(o.end_ps, cases[i].lat, "a = %u", cases[i].a);
         cr_expect_eq(o.adc_start_ps, 130000);
         cr_expect_eq(o.adc_end_ps, cases[i].lat - 1000);
@@ -148,7 +149,7 @@ Test(arch_chip, boundary_array)
         struct rig r;
         rig_open(&r, 1, sets);
         act(&r, 0, 256, 256, 1, 8, 0);
-        chip_timing o = act(&r, 0, 256, 256, 1, 8, busy - 1 + (uint64_t)d);
+        tu_timing o = act(&r, 0, 256, 256, 1, 8, busy - 1 + (uint64_t)d);
         cr_expect_eq(o.wait_ps[STALL_ARRAY], d ? 0 : 1);
         cr_expect_eq(o.start_ps, busy);
         rig_close(&r);
@@ -165,7 +166,7 @@ Test(arch_chip, boundary_adc_bank)
         struct rig r;
         rig_open(&r, 2, sets);
         act(&r, 0, 256, 256, 1, 8, 0);
-        chip_timing o = act(&r, 1, 256, 256, 1, 8, C - 1 + (uint64_t)d);
+        tu_timing o = act(&r, 1, 256, 256, 1, 8, C - 1 + (uint64_t)d);
         cr_expect_eq(o.wait_ps[STALL_ADC], d ? 0 : 1);
         cr_expect_eq(o.wait_ps[STALL_ARRAY], 0);
         cr_expect_eq(o.adc_start_ps, 130000 + C);
@@ -182,10 +183,10 @@ Test(arch_chip, boundary_link)
     for (int d = 0; d <= 1; d++) {
         struct rig r;
         rig_open(&r, 2, sets);
-        chip_timing a, b;
-        chip_xfer(r.c, UNIT(UNIT_TILE, 0), UNIT(UNIT_TILE, 1), 100, 0, &a);
+        tu_timing a, b;
+        tu_xfer(r.c, UNIT(UNIT_TILE, 0), UNIT(UNIT_TILE, 1), 100, 0, &a);
         cr_expect_eq(a.end_ps, 2000 + 1000 + 2000 + 4000);
-        chip_xfer(r.c, UNIT(UNIT_TILE, 0), UNIT(UNIT_TILE, 1), 100, 4000 - 1 + (uint64_t)d, &b);
+        tu_xfer(r.c, UNIT(UNIT_TILE, 0), UNIT(UNIT_TILE, 1), 100, 4000 - 1 + (uint64_t)d, &b);
         cr_expect_eq(b.wait_ps[STALL_LINK], d ? 0 : 1);
         cr_expect_eq(b.end_ps, 4000 + 9000);
         rig_close(&r);
@@ -197,21 +198,21 @@ Test(arch_chip, boundary_cluster_and_memories)
     for (int d = 0; d <= 1; d++) {
         struct rig r;
         rig_open(&r, 1, NULL);
-        chip_timing a, b;
+        tu_timing a, b;
         /* layernorm 1 x 768: 585 cycles at 1 GHz */
-        chip_dig(r.c, 0, DIG_LAYERNORM, 1, 768, 0, 0, &a);
+        tu_dig(r.c, 0, DIG_LAYERNORM, 1, 768, 0, 0, &a);
         cr_expect_eq(a.end_ps, 585000);
-        chip_dig(r.c, 0, DIG_LAYERNORM, 1, 768, 0, 585000 - 1 + (uint64_t)d, &b);
+        tu_dig(r.c, 0, DIG_LAYERNORM, 1, 768, 0, 585000 - 1 + (uint64_t)d, &b);
         cr_expect_eq(b.wait_ps[STALL_CLUSTER], d ? 0 : 1);
         /* SRAM: 100 B = 4 words, bank busy 4 ns */
-        chip_mem(r.c, UNIT(UNIT_SRAM, 3), 0, 0, 100, 600000, &a);
+        tu_mem(r.c, UNIT(UNIT_SRAM, 3), 0, 0, 100, 600000, &a);
         cr_expect_eq(a.end_ps, 600000 + 5000);
-        chip_mem(r.c, UNIT(UNIT_SRAM, 3), 1, 0, 100, 604000 - 1 + (uint64_t)d, &b);
+        tu_mem(r.c, UNIT(UNIT_SRAM, 3), 1, 0, 100, 604000 - 1 + (uint64_t)d, &b);
         cr_expect_eq(b.wait_ps[STALL_MEM], d ? 0 : 1);
         /* DRAM: 64 B at 25.6 GB/s = 2.5 ns channel time, 50 ns latency */
-        chip_mem(r.c, UNIT(UNIT_DRAM, 0), 0, 0, 64, 700000, &a);
+        tu_mem(r.c, UNIT(UNIT_DRAM, 0), 0, 0, 64, 700000, &a);
         cr_expect_eq(a.end_ps, 700000 + 52500);
-        chip_mem(r.c, UNIT(UNIT_DRAM, 0), 0, 64, 64, 702500 - 1 + (uint64_t)d, &b);
+        tu_mem(r.c, UNIT(UNIT_DRAM, 0), 0, 64, 64, 702500 - 1 + (uint64_t)d, &b);
         cr_expect_eq(b.wait_ps[STALL_MEM], d ? 0 : 1);
         rig_close(&r);
     }
@@ -223,8 +224,8 @@ Test(arch_chip, contention_shared_bank)
 {
     struct rig r;
     rig_open(&r, 2, (const char *[]){"adc.share_tiles=2", NULL});
-    chip_timing a = act(&r, 0, 256, 256, 1, 8, 0);
-    chip_timing b = act(&r, 1, 256, 256, 1, 8, 0);
+    tu_timing a = act(&r, 0, 256, 256, 1, 8, 0);
+    tu_timing b = act(&r, 1, 256, 256, 1, 8, 0);
     cr_expect_eq(a.wait_ps[STALL_ADC], 0);
     cr_expect_eq(b.wait_ps[STALL_ADC], 76800);
     cr_expect_eq(b.wait_ps[STALL_ARRAY], 0);
@@ -244,8 +245,8 @@ Test(arch_chip, contention_own_array_and_sample_hold)
      * converts: it starts when the array is released (130 ns) */
     struct rig r;
     rig_open(&r, 1, NULL);
-    chip_timing a = act(&r, 0, 256, 256, 1, 8, 0);
-    chip_timing b = act(&r, 0, 256, 256, 1, 8, a.start_ps);
+    tu_timing a = act(&r, 0, 256, 256, 1, 8, 0);
+    tu_timing b = act(&r, 0, 256, 256, 1, 8, a.start_ps);
     cr_expect_eq(b.start_ps, 130000);
     cr_expect_eq(b.wait_ps[STALL_ARRAY], 130000);
     cr_expect_eq(b.wait_ps[STALL_ADC], 0);
@@ -277,22 +278,22 @@ Test(arch_chip, contention_link_and_cluster)
 {
     struct rig r;
     rig_open(&r, 4, (const char *[]){"chip.placement=rowmajor", "cluster.slots=2", NULL});
-    chip_timing a, b, c;
-    chip_xfer(r.c, UNIT(UNIT_TILE, 0), UNIT(UNIT_TILE, 3), 320, 0, &a);   /* 10 flits */
-    chip_xfer(r.c, UNIT(UNIT_TILE, 0), UNIT(UNIT_TILE, 3), 320, 0, &b);
+    tu_timing a, b, c;
+    tu_xfer(r.c, UNIT(UNIT_TILE, 0), UNIT(UNIT_TILE, 3), 320, 0, &a);   /* 10 flits */
+    tu_xfer(r.c, UNIT(UNIT_TILE, 0), UNIT(UNIT_TILE, 3), 320, 0, &b);
     cr_expect_eq(a.wait_ps[STALL_LINK], 0);
     cr_expect_eq(b.wait_ps[STALL_LINK], 10000);
     cr_expect_eq(b.end_ps, a.end_ps + 10000);
     /* two slots: two ops run at once, the third waits for the first */
-    chip_dig(r.c, 0, DIG_ADD, 1, 768, 0, 0, &a);
-    chip_dig(r.c, 0, DIG_ADD, 1, 768, 0, 0, &b);
-    chip_dig(r.c, 0, DIG_ADD, 1, 768, 0, 0, &c);
+    tu_dig(r.c, 0, DIG_ADD, 1, 768, 0, 0, &a);
+    tu_dig(r.c, 0, DIG_ADD, 1, 768, 0, 0, &b);
+    tu_dig(r.c, 0, DIG_ADD, 1, 768, 0, 0, &c);
     cr_expect_eq(a.end_ps, b.end_ps);
     cr_expect_eq(b.wait_ps[STALL_CLUSTER], 0);
     cr_expect_eq(c.wait_ps[STALL_CLUSTER], a.end_ps);
     cr_expect_eq(c.start_ps, a.end_ps);
     /* another cluster is free */
-    chip_dig(r.c, 1, DIG_ADD, 1, 768, 0, 0, &c);
+    tu_dig(r.c, 1, DIG_ADD, 1, 768, 0, 0, &c);
     cr_expect_eq(c.wait_ps[STALL_CLUSTER], 0);
     chip_finalize(r.c, 3 * a.end_ps);
     cr_expect_eq(stat(&r, "stall.link_ps"), 10000);
@@ -327,33 +328,33 @@ Test(arch_chip, conservation)
     for (int i = 0; i < 3000; i++) {
         uint64_t x = rng_next(&s);
         t += (x >> 8) % 2000;
-        chip_timing o;
+        tu_timing o;
         cmd_set rows = range(0, 1 + (uint32_t)((x >> 20) % 256)),
                 cols = range(0, 1 + (uint32_t)((x >> 30) % 256));
         switch (x % 6) {
         case 0:
         case 1:
-            chip_act(r.c, (uint32_t)((x >> 40) % ntile), &rows, &cols,
+            tu_act(r.c, (uint32_t)((x >> 40) % ntile), &rows, &cols,
                      1 + (unsigned)((x >> 50) % 3), 1 + (unsigned)((x >> 52) % 8), t, &o);
             break;
         case 2:
-            chip_xfer(r.c, UNIT(UNIT_TILE, (x >> 40) % ntile),
+            tu_xfer(r.c, UNIT(UNIT_TILE, (x >> 40) % ntile),
                       UNIT(UNIT_SRAM, (x >> 50) % nsr), (x >> 20) % 4096, t, &o);
             break;
         case 3:
-            chip_mem(r.c, (x >> 40) % 4 ? UNIT(UNIT_SRAM, (x >> 41) % nsr) : UNIT(UNIT_DRAM, 0),
+            tu_mem(r.c, (x >> 40) % 4 ? UNIT(UNIT_SRAM, (x >> 41) % nsr) : UNIT(UNIT_DRAM, 0),
                      (int)((x >> 45) & 1), 0, (x >> 20) % 8192, t, &o);
             break;
         case 4:
-            chip_dig(r.c, (uint32_t)((x >> 40) % ncl), (enum dig_kind)((x >> 44) % DIG_KINDS),
+            tu_dig(r.c, (uint32_t)((x >> 40) % ncl), (enum dig_kind)((x >> 44) % DIG_KINDS),
                      1 + (uint32_t)((x >> 20) % 64), 1 + (uint32_t)((x >> 28) % 1024),
                      1 + (uint32_t)((x >> 50) % 64), t, &o);
             break;
         default:
             if ((x >> 40) % 50 == 0)
-                chip_program(r.c, (uint32_t)((x >> 44) % ntile), t, &o);
+                tu_program(r.c, (uint32_t)((x >> 44) % ntile), t, &o);
             else
-                chip_xfer(r.c, UNIT(UNIT_CLUSTER, (x >> 40) % ncl),
+                tu_xfer(r.c, UNIT(UNIT_CLUSTER, (x >> 40) % ncl),
                           UNIT(UNIT_TILE, (x >> 44) % ntile), (x >> 20) % 2048, t, &o);
             break;
         }
@@ -460,11 +461,10 @@ Test(arch_chip, counts_and_capacity)
     cr_expect_eq(chip_node(r.c, UNIT(UNIT_TILE, 0)), chip_node(r.c, UNIT(UNIT_TILE, 3)));
     cr_expect_neq(chip_node(r.c, UNIT(UNIT_TILE, 3)), chip_node(r.c, UNIT(UNIT_TILE, 4)));
     cr_expect_eq(chip_node(r.c, UNIT(UNIT_NONE, 0)), -1);
-    uint64_t tp;
-    double ep;
-    chip_program_cost(r.c, &tp, &ep);
-    cr_expect_eq(tp, 3250000);
-    cr_expect_float_eq(ep, 312500.0, 1e-9);
+    tile_params tp;
+    tile_params_init(&tp, &r.cfg);
+    cr_expect_eq(tp.t_prog_ps, 3250000);
+    cr_expect_float_eq(tp.tile.e_prog_pj, 312500.0, 1e-9);
     rig_close(&r);
 }
 
@@ -538,8 +538,8 @@ Test(arch_chip, refuses_too_few_arrays)
     ch = chip_create(&c, 10, NULL, err, sizeof err);
     cr_assert_not_null(ch, "%s", err);
     cr_expect_eq(chip_count(ch, UNIT_TILE), 4);
-    chip_timing o;
-    chip_program(ch, 2, 100, &o);
+    tu_timing o;
+    tu_program(ch, 2, 100, &o);
     cr_expect_eq(o.end_ps, 100 + 3250000);
     cr_expect_float_eq(o.e_pj, 312500.0, 1e-9);
     chip_free(ch);
@@ -590,7 +590,7 @@ Test(arch_chip, config_check_messages)
         config_defaults(&c);
         for (int k = 0; cases[i].sets[k]; k++)
             cr_assert_eq(config_set(&c, cases[i].sets[k], err, sizeof err), 0, "%s", err);
-        cr_expect_eq(config_check(&c, err, sizeof err), -1, "case %zu passed", i);
+        cr_expect_eq(driver_config_check(&c, err, sizeof err), -1, "case %zu passed", i);
         cr_expect_str_eq(err, cases[i].msg);
         config_free(&c);
     }
@@ -600,7 +600,7 @@ Test(arch_chip, invalid_calls_fail_the_check)
 {
     struct rig r;
     rig_open(&r, 4, NULL);
-    chip_timing o;
+    tu_timing o;
     o = act(&r, 99, 256, 256, 1, 8, 10);
     cr_expect_eq(o.end_ps, 10);
     cr_expect_eq(o.e_pj, 0);
@@ -612,7 +612,7 @@ Test(arch_chip, invalid_calls_fail_the_check)
     rig_close(&r);
 
     rig_open(&r, 4, (const char *[]){"sram.bank_bytes=1024", NULL});
-    chip_mem(r.c, UNIT(UNIT_SRAM, 0), 1, 1000, 100, 0, &o);   /* beyond 1024 bytes */
+    tu_mem(r.c, UNIT(UNIT_SRAM, 0), 1, 1000, 100, 0, &o);   /* beyond 1024 bytes */
     chip_finalize(r.c, o.end_ps);
     cr_expect_eq(chip_check(r.c, err, sizeof err), -1);
     cr_expect_str_eq(err, "chip: 1 SRAM accesses beyond the bank capacity of 1024 bytes");

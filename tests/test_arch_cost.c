@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
+#include "tools/driver.h"
 #include "arch/adc.h"
 #include "arch/chip.h"
 #include "arch/cluster.h"
@@ -24,7 +25,7 @@ static void mkcfg(config *c, const char *const *sets)
     config_defaults(c);
     for (int i = 0; sets && sets[i]; i++)
         cr_assert_eq(config_set(c, sets[i], err, sizeof err), 0, "%s", err);
-    cr_assert_eq(config_check(c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(driver_config_check(c, err, sizeof err), 0, "%s", err);
 }
 
 #define REL(a, b, tol) cr_expect(fabs((double)(a) - (double)(b)) <= (tol) * fabs((double)(b)), \
@@ -166,19 +167,19 @@ Test(arch_adc, area_murmann)
     adc_params p = adc_of((const char *[]){"adc.area_model=murmann", "adc.kind=sar",
                                            "adc.clock_ghz=9", NULL});
     REL(adc_area_um2(&p, 8), 2279, 1e-12);
-    p.clock_ghz = 5;
+    p.adc.clock_ghz = 5;
     REL(adc_area_um2(&p, 4), 372, 1e-12);
-    p.clock_ghz = 7;
+    p.adc.clock_ghz = 7;
     REL(adc_area_um2(&p, 6), 921, 1e-12);
-    p.clock_ghz = 6;   /* 5 bits: between the 4- and 6-bit points */
+    p.adc.clock_ghz = 6;   /* 5 bits: between the 4- and 6-bit points */
     REL(adc_area_um2(&p, 5), sqrt(372.0 * 921.0), 1e-12);
     /* tech^0.993 and f^0.181 scaling */
-    p.clock_ghz = 9;
-    p.tech_nm = 16;
+    p.adc.clock_ghz = 9;
+    p.adc.tech_nm = 16;
     REL(adc_area_um2(&p, 8), 2279 * pow(0.5, 0.993), 1e-12);
-    p.tech_nm = 32;
-    p.kind = ADC_CCO;
-    p.t_lsb_ps = 300;  /* 76.8 ns: 13.02 MS/s */
+    p.adc.tech_nm = 32;
+    p.adc.kind = ADC_CCO;
+    p.adc.t_lsb_ps = 300;  /* 76.8 ns: 13.02 MS/s */
     REL(adc_area_um2(&p, 8), 2279 * pow(1e3 / 76800.0, 0.181), 1e-12);
 }
 
@@ -242,7 +243,7 @@ Test(arch_tile, latency_pwm_hermes_like)
     tile_params t = tile_of(NULL);
     cr_expect_eq(tile_act_latency_ps(&t, 1, 1, 76800), 130000 + 76800 + 1000);
     cr_expect_eq(tile_act_interval_ps(&t, 1, 1, 76800), 130000);   /* S&H: max(T, C) */
-    t.sample_hold = 0;
+    t.adc.sample_hold = 0;
     cr_expect_eq(tile_act_latency_ps(&t, 1, 1, 76800), 130000 + 76800 + 1000);
     cr_expect_eq(tile_act_interval_ps(&t, 1, 1, 76800), 206800);
 }
@@ -262,7 +263,7 @@ Test(arch_tile, latency_bitserial_rounds)
     cr_expect_eq(tile_act_latency_ps(&t, 8, r17, tc), 10000 + 7 * 18000 + 18000);
     cr_expect_eq(tile_act_latency_ps(&t, 8, r256, tc), 10000 + 7 * 144000 + 144000);
     /* no sample-and-hold: 8 (T + C) */
-    t.sample_hold = 0;
+    t.adc.sample_hold = 0;
     cr_expect_eq(tile_act_latency_ps(&t, 8, r16, tc), 8 * 19000);
     cr_expect_eq(tile_act_latency_ps(&t, 8, r17, tc), 8 * 28000);
     cr_expect_eq(tile_act_latency_ps(&t, 8, r256, tc), 8 * 154000);
@@ -286,8 +287,8 @@ Test(arch_tile, counts_and_energy)
     REL(e.dac_pj, 200 * 0.5, 1e-12);
     REL(e.adc_pj, 80 * 1.5, 1e-12);
     REL(e.periph_pj, 80 * 0.02 + 80 * 0.002, 1e-12);
-    t.gate_cols = 0;
-    t.sample_hold = 0;
+    t.tile.gate_cols = 0;
+    t.adc.sample_hold = 0;
     tile_act_count(&t, 100, 40, 2, &n);
     cr_expect_eq(n.cell_reads, 100 * 256 * 2);   /* every column of a driven row */
     cr_expect_eq(n.sh_samples, 0);
@@ -333,7 +334,7 @@ Test(arch_cluster, gemm_matrix_engine)
     cr_expect_eq(c.streamed, 1);
     cr_expect_eq(c.dma_bytes, 1182720);
     cr_expect_eq(c.cycles, 200 + 18480);
-    p.l1_bytes = 2 * 1024 * 1024;
+    p.cluster.l1_bytes = 2 * 1024 * 1024;
     cluster_op(&p, DIG_GEMM, 1, 768, 768, &c);
     cr_expect_eq(c.cycles, 200 + 15360);
     cr_expect_eq(cluster_cycles_ps(&p, c.cycles), 15560000);

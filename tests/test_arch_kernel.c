@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/testutil.h"
+#include "tools/driver.h"
 #include "arch/chip.h"
 #include "sim/config.h"
 #include "sim/kernel.h"
@@ -42,7 +44,7 @@ static void issue(kernel *k, void *ctx, uint64_t arg)
     if (d->left[arg]-- <= 0)
         return;
     uint64_t x = next(&d->rng[arg]), now = kernel_now(k);
-    chip_timing o;
+    tu_timing o;
     cmd_set rows = {.nranges = 1}, cols = {.nranges = 2};
     rows.r[0].n = 1 + (uint32_t)((x >> 8) % 256);
     cols.r[0].n = 1 + (uint32_t)((x >> 16) % 100);
@@ -51,20 +53,20 @@ static void issue(kernel *k, void *ctx, uint64_t arg)
     switch (x % 5) {
     case 0:
     case 1:
-        chip_act(d->c, (uint32_t)((x >> 32) % d->ntile), &rows, &cols, 1,
+        tu_act(d->c, (uint32_t)((x >> 32) % d->ntile), &rows, &cols, 1,
                  3 + (unsigned)((x >> 40) % 6), now, &o);
         break;
     case 2:
-        chip_xfer(d->c, UNIT(UNIT_TILE, (x >> 32) % d->ntile),
+        tu_xfer(d->c, UNIT(UNIT_TILE, (x >> 32) % d->ntile),
                   UNIT((x >> 40) & 1 ? UNIT_CLUSTER : UNIT_SRAM, (x >> 41) % 3),
                   (x >> 8) % 3000, now, &o);
         break;
     case 3:
-        chip_mem(d->c, (x >> 32) % 5 ? UNIT(UNIT_SRAM, (x >> 33) % d->nsr) : UNIT(UNIT_DRAM, 0),
+        tu_mem(d->c, (x >> 32) % 5 ? UNIT(UNIT_SRAM, (x >> 33) % d->nsr) : UNIT(UNIT_DRAM, 0),
                  (int)((x >> 40) & 1), 0, (x >> 8) % 4096, now, &o);
         break;
     default:
-        chip_dig(d->c, (uint32_t)((x >> 32) % d->ncl), (enum dig_kind)((x >> 36) % DIG_KINDS),
+        tu_dig(d->c, (uint32_t)((x >> 32) % d->ncl), (enum dig_kind)((x >> 36) % DIG_KINDS),
                  1 + (uint32_t)((x >> 8) % 16), 1 + (uint32_t)((x >> 16) % 512),
                  1 + (uint32_t)((x >> 48) % 32), now, &o);
         break;
@@ -82,7 +84,7 @@ static double *run(enum kernel_backend b, int *n)
                           "cluster.slots=2", "sram.banks=8", "chip.per_unit_stats=true"};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
         cr_assert_eq(config_set(&cfg, sets[i], err, sizeof err), 0, "%s", err);
-    cr_assert_eq(config_check(&cfg, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(driver_config_check(&cfg, err, sizeof err), 0, "%s", err);
     stats *st = stats_create();
     struct drv d = {0};
     d.c = chip_create(&cfg, 12, st, err, sizeof err);

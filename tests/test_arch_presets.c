@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/driver.h"
 #include "arch/adc.h"
 #include "arch/chip.h"
 #include "arch/tile.h"
@@ -30,7 +31,7 @@ static void load(config *c, const char *path, const char *const *sets)
     cr_assert_eq(config_load(c, path, err, sizeof err), 0, "%s", err);
     for (int i = 0; sets && sets[i]; i++)
         cr_assert_eq(config_set(c, sets[i], err, sizeof err), 0, "%s", err);
-    cr_assert_eq(config_check(c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(driver_config_check(c, err, sizeof err), 0, "%s", err);
 }
 
 static int arch_section(const char *s)
@@ -118,8 +119,8 @@ static struct mvm_run run_mvms(config *c, int n)
     unsigned slices = tile_input_slices(&tp), bits = adc_bits_for(c, rows);
     uint64_t t = 0, first_end = 0, last_end = 0;
     for (int i = 0; i < n; i++) {
-        chip_timing o;
-        chip_act(ch, 0, &rs, &cs, slices, bits, t, &o);
+        tu_timing o;
+        tu_act(ch, 0, &rs, &cs, slices, bits, t, &o);
         if (i == 0) {
             first_end = o.end_ps;
             r.lone_ps = o.end_ps - o.start_ps;

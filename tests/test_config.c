@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/driver.h"
 #include "sim/config.h"
 #include "sim/util.h"
 #include "tests/testutil.h"
@@ -37,7 +38,7 @@ Test(config, defaults_in_range)
         }
         cr_expect(strlen(p[i].help) > 0, "%s.%s has no help", p[i].section, p[i].key);
     }
-    cr_assert_eq(config_check(&c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(driver_config_check(&c, err, sizeof err), 0, "%s", err);
     config_free(&c);
 }
 
@@ -145,10 +146,10 @@ Test(config, cross_check_names_the_later_key)
 {
     config c;
     cr_assert_eq(load(&c, "[tile]\ncols = 64\n[adc]\ncount = 128\n"), 0, "%s", err);
-    cr_assert_eq(config_check(&c, err, sizeof err), -1);
+    cr_assert_eq(driver_config_check(&c, err, sizeof err), -1);
     cr_expect_str_eq(err, "t.ini:4: [adc] count = 128: ADCs per tile (128) exceed its columns (64)");
     cr_assert_eq(config_set(&c, "tile.cols=32", err, sizeof err), 0);
-    cr_assert_eq(config_check(&c, err, sizeof err), -1);
+    cr_assert_eq(driver_config_check(&c, err, sizeof err), -1);
     cr_expect_str_eq(err, "--set tile.cols=32: [tile] cols = 32: ADCs per tile (128) exceed its columns (32)");
     config_free(&c);
 }

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/driver.h"
 #include "sim/config.h"
 #include "sim/util.h"
 #include "workloads/mapper.h"
@@ -257,7 +258,7 @@ static void check_mapping(const char *ini)
     config_defaults(&cfg);
     cfg.path = xstrdup("t.ini");
     cr_assert_eq(config_load_string(&cfg, "t.ini", ini, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(config_check(&cfg, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(driver_config_check(&cfg, err, sizeof err), 0, "%s", err);
     model m;
     transform t;
     mapper mp;
@@ -461,7 +462,7 @@ Test(map_correct, paper_resolutions)
         config cfg;
         config_defaults(&cfg);
         cr_assert_eq(config_load_string(&cfg, "t.ini", ini, err, sizeof err), 0, "%s", err);
-        cr_assert_eq(config_check(&cfg, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(driver_config_check(&cfg, err, sizeof err), 0, "%s", err);
         model m;
         transform t;
         mapper mp;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tools/driver.h"
 #include "sim/config.h"
 #include "sim/util.h"
 #include "workloads/mapper.h"
@@ -30,7 +31,7 @@ static void fx_build(fx *f, const char *ini)
     config_defaults(&f->c);
     f->c.path = xstrdup("t.ini");
     cr_assert_eq(config_load_string(&f->c, "t.ini", ini, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(config_check(&f->c, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(driver_config_check(&f->c, err, sizeof err), 0, "%s", err);
     cr_assert_eq(model_init(&f->m, &f->c, err, sizeof err), 0, "%s", err);
     cr_assert_eq(transform_init(&f->t, &f->m, &f->c, err, sizeof err), 0, "%s", err);
     cr_assert_eq(mapper_build(&f->mp, &f->m, &f->t, &f->c, err, sizeof err), 0, "%s", err);

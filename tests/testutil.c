@@ -2,8 +2,10 @@
 #define _DEFAULT_SOURCE
 #include "tests/testutil.h"
 
+#include "arch/chip.h"
 #include "sim/config.h"
 #include "sim/util.h"
+#include "tools/driver.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,5 +104,88 @@ int tu_config(config *c, const char *text, char *err, size_t errlen)
     err[0] = 0;
     if (config_load_string(c, "t.ini", text, err, errlen) < 0)
         return -1;
-    return config_check(c, err, errlen);
+    return driver_config_check(c, err, errlen);
+}
+
+/* ---- commands on a chip ---------------------------------------------------- */
+
+static void capture_span(void *ctx, int track, uint32_t index, const char *name,
+                         uint64_t start_ps, uint64_t end_ps, uint64_t id, uint32_t tag)
+{
+    tu_timing *o = ctx;
+    (void)index, (void)name, (void)id, (void)tag;
+    if (track == TRACK_ADC) {
+        o->adc_start_ps = start_ps;
+        o->adc_end_ps = end_ps;
+    }
+}
+
+static void exec(struct chip *c, cmd_work *w, uint64_t t_ps, tu_timing *out)
+{
+    memset(out, 0, sizeof *out);
+    trace_sink sink = {out, capture_span, NULL};
+    unit_timing u;
+    chip_set_trace_sink(c, &sink);
+    chip_exec(c, w, t_ps, &u);
+    chip_set_trace_sink(c, NULL);
+    out->start_ps = u.start_ps;
+    out->end_ps = u.end_ps;
+    memcpy(out->wait_ps, u.wait_ps, sizeof out->wait_ps);
+    out->e_pj = u.e_pj;
+}
+
+static cmd_work work(int op, unit_id u)
+{
+    cmd_work w;
+    memset(&w, 0, sizeof w);
+    w.op = (uint8_t)op;
+    w.unit = u;
+    return w;
+}
+
+void tu_act(struct chip *c, uint32_t tile, const cmd_set *rows, const cmd_set *cols,
+            unsigned slices, unsigned bits, uint64_t t_ps, tu_timing *out)
+{
+    cmd_work w = work(CMD_ACT, UNIT(UNIT_TILE, tile));
+    w.arg[0] = cmd_set_count(rows);
+    w.arg[1] = cmd_set_count(cols);
+    w.arg[2] = slices;
+    w.arg[3] = bits;
+    exec(c, &w, t_ps, out);
+}
+
+void tu_xfer(struct chip *c, unit_id src, unit_id dst, uint64_t bytes, uint64_t t_ps,
+             tu_timing *out)
+{
+    cmd_work w = work(CMD_XFER, src);
+    w.arg[0] = dst;
+    w.arg[1] = bytes;
+    exec(c, &w, t_ps, out);
+}
+
+void tu_mem(struct chip *c, unit_id mem, int write, uint64_t addr, uint64_t bytes,
+            uint64_t t_ps, tu_timing *out)
+{
+    cmd_work w = work(CMD_MEM, mem);
+    w.arg[0] = (uint64_t)write;
+    w.arg[1] = addr;
+    w.arg[2] = bytes;
+    exec(c, &w, t_ps, out);
+}
+
+void tu_dig(struct chip *c, uint32_t cluster, enum dig_kind kind, uint32_t m, uint32_t n,
+            uint32_t k, uint64_t t_ps, tu_timing *out)
+{
+    cmd_work w = work(CMD_DIG, UNIT(UNIT_CLUSTER, cluster));
+    w.arg[0] = kind;
+    w.arg[1] = m;
+    w.arg[2] = n;
+    w.arg[3] = k;
+    exec(c, &w, t_ps, out);
+}
+
+void tu_program(struct chip *c, uint32_t tile, uint64_t t_ps, tu_timing *out)
+{
+    cmd_work w = work(CMD_PROG, UNIT(UNIT_TILE, tile));
+    exec(c, &w, t_ps, out);
 }

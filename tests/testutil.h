@@ -26,4 +26,25 @@ int tu_config(struct config *c, const char *text, char *err, size_t errlen);
 /* Nonzero when the slow tier is requested (AIMCSIM_SLOW=1 in the env). */
 int tu_slow(void);
 
+/* One command executed on a chip as the engine would (arch/chip.h
+ * chip_exec), and what it reported; for an activation also its ADC bank's
+ * busy interval, as the unit traced it (0, 0 without conversions). */
+#include "sim/unit.h"
+struct chip;
+typedef struct tu_timing {
+    uint64_t start_ps, end_ps;
+    uint64_t wait_ps[STALL_CAUSES];
+    double e_pj;
+    uint64_t adc_start_ps, adc_end_ps;
+} tu_timing;
+void tu_act(struct chip *c, uint32_t tile, const cmd_set *rows, const cmd_set *cols,
+            unsigned slices, unsigned bits, uint64_t t_ps, tu_timing *out);
+void tu_xfer(struct chip *c, unit_id src, unit_id dst, uint64_t bytes, uint64_t t_ps,
+             tu_timing *out);
+void tu_mem(struct chip *c, unit_id mem, int write, uint64_t addr, uint64_t bytes,
+            uint64_t t_ps, tu_timing *out);
+void tu_dig(struct chip *c, uint32_t cluster, enum dig_kind kind, uint32_t m, uint32_t n,
+            uint32_t k, uint64_t t_ps, tu_timing *out);
+void tu_program(struct chip *c, uint32_t tile, uint64_t t_ps, tu_timing *out);
+
 #endif

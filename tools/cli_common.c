@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/driver.h"
 #include "sim/util.h"
 #include "tools/cli.h"
 
@@ -110,7 +111,7 @@ int cli_load(int argc, char **argv, const char *name, const char *allowed,
             return 2;
         }
     free(sets);
-    if (config_check(&o->cfg, err, sizeof err) < 0) {
+    if (driver_config_check(&o->cfg, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         config_free(&o->cfg);
         return 2;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/driver.h"
+#include "tools/driver.h"
 #include "sim/util.h"
 #include "tools/cli.h"
 

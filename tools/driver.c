@@ -6,22 +6,24 @@
  * aborted, and when the run failed only a stats.json marked partial is
  * committed.
  */
-#include "sim/driver.h"
+#include "tools/driver.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "arch/chip.h"
+#include "workloads/workloads.h"
 #include "sim/engine.h"
 #include "sim/json.h"
 #include "sim/kernel.h"
 #include "sim/ofile.h"
-#include "sim/report.h"
+#include "tools/report.h"
 #include "sim/stats.h"
 #include "sim/util.h"
 #include "traces/chrome.h"
 #include "traces/cmdstream.h"
 #include "traces/power.h"
+#include "traces/tsink.h"
 #include "workloads/mapper.h"
 #include "workloads/model.h"
 #include "workloads/sched.h"
@@ -48,6 +50,7 @@ struct sim {
     engine *eng;
     chrome_trace *chrome;
     power_trace *power;
+    tsink tsink;
     struct mapstats ms;
     char *trace_path, *power_path;
 };
@@ -81,6 +84,13 @@ static void register_map_stats(struct sim *s)
     stats_counter(s->st, &ms->digital_proj, "map.digital_projections");
     stats_counter(s->st, &ms->digital_macs, "map.digital_macs_per_token");
     stats_counter(s->st, &ms->lora_macs, "map.lora_macs_per_token");
+}
+
+int driver_config_check(const config *c, char *err, size_t errlen)
+{
+    if (config_check_run(c, err, errlen) < 0 || arch_config_check(c, err, errlen) < 0)
+        return -1;
+    return workloads_config_check(c, err, errlen);
 }
 
 static char *join(const char *dir, const char *name) { return xasprintf("%s/%s", dir, name); }
@@ -126,10 +136,12 @@ static int write_stream(struct sim *s, char *err, size_t errlen)
     return cmdw_commit(w, err, errlen) < 0 ? DRIVER_EFAIL : 0;
 }
 
-static int open_traces(struct sim *s, engine_opts *eo, char *err, size_t errlen)
+/* Opens the timeline and power traces and the sink that feeds them. */
+static int open_traces(struct sim *s, char *err, size_t errlen)
 {
     const config *c = s->o->cfg;
     const char *dir = s->o->out_dir;
+    tsink *ts = &s->tsink;
     /* Gzip when the trace is expected to be large: about 100 bytes per
      * span, three spans per activation and ten per graph node and token. */
     double spans = ((double)s->ms.acts * 3 + (double)s->m.nnodes * 10) *
@@ -142,44 +154,47 @@ static int open_traces(struct sim *s, engine_opts *eo, char *err, size_t errlen)
     uint32_t n[UNIT_KINDS] = {0}, all = 0;
     for (int k = 0; k < UNIT_KINDS; k++) {
         n[k] = k == UNIT_NONE ? 0 : chip_count(s->chip, (enum unit_kind)k);
+        ts->base[k] = all;
         all += n[k];
-        eo->chrome_group[k] = -1;
     }
-    eo->chrome_group[UNIT_TILE] = chrome_group(s->chrome, "tiles (arrays)", "tile", n[UNIT_TILE]);
-    eo->chrome_adc_group = chrome_group(s->chrome, "ADC banks", "adc", n[UNIT_TILE]);
-    eo->chrome_group[UNIT_CLUSTER] = chrome_group(s->chrome, "clusters", "cluster", n[UNIT_CLUSTER]);
+    for (int k = 0; k < TRACKS; k++)
+        ts->group[k] = -1;
+    ts->group[UNIT_TILE] = chrome_group(s->chrome, "tiles (arrays)", "tile", n[UNIT_TILE]);
+    ts->group[TRACK_ADC] = chrome_group(s->chrome, "ADC banks", "adc", n[UNIT_TILE]);
+    ts->group[UNIT_CLUSTER] = chrome_group(s->chrome, "clusters", "cluster", n[UNIT_CLUSTER]);
     if (n[UNIT_SRAM])
-        eo->chrome_group[UNIT_SRAM] = chrome_group(s->chrome, "SRAM banks", "sram", n[UNIT_SRAM]);
+        ts->group[UNIT_SRAM] = chrome_group(s->chrome, "SRAM banks", "sram", n[UNIT_SRAM]);
     if (n[UNIT_DRAM])
-        eo->chrome_group[UNIT_DRAM] = chrome_group(s->chrome, "DRAM channels", "dram", n[UNIT_DRAM]);
+        ts->group[UNIT_DRAM] = chrome_group(s->chrome, "DRAM channels", "dram", n[UNIT_DRAM]);
     uint32_t nlinks = chip_link_slots(s->chip);
-    eo->chrome_link_group = chrome_group(s->chrome, "NoC links", "link", nlinks);
+    ts->group[TRACK_LINK] = chrome_group(s->chrome, "NoC links", "link", nlinks);
     for (uint32_t l = 0; l < nlinks; l++) {
         char name[64];
         chip_link_name(s->chip, l, name, sizeof name);
-        chrome_unit_name(s->chrome, eo->chrome_link_group, l, name);
+        chrome_unit_name(s->chrome, ts->group[TRACK_LINK], l, name);
     }
-    eo->chrome_noc_group = chrome_group(s->chrome, "NoC transfers by source", "src", all);
+    ts->group[TRACK_XFER] = chrome_group(s->chrome, "NoC transfers by source", "src", all);
     /* Source tracks are named after their unit. */
     uint32_t u = 0;
     for (int k = 0; k < UNIT_KINDS; k++)
         for (uint32_t i = 0; i < n[k]; i++, u++) {
             char name[48];
             snprintf(name, sizeof name, "from %s%u", cmd_unit_kind_name(k), i);
-            chrome_unit_name(s->chrome, eo->chrome_noc_group, u, name);
+            chrome_unit_name(s->chrome, ts->group[TRACK_XFER], u, name);
         }
     char hash[32];
     snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(c));
     chrome_meta(s->chrome, "command", s->o->command ? s->o->command : "");
     chrome_meta(s->chrome, "config_hash", hash);
-    eo->chrome = s->chrome;
 
     s->power_path = join(dir, "power.csv");
-    s->power = power_open(s->power_path, c->trace.bin_ns, engine_power_names,
-                          ENGINE_PW_COMPONENTS, err, errlen);
+    s->power = power_open(s->power_path, c->trace.bin_ns, power_comp_names, PW_COMPONENTS, err,
+                          errlen);
     if (!s->power)
         return DRIVER_EFAIL;
-    eo->power = s->power;
+    ts->chrome = s->chrome;
+    ts->power = s->power;
+    tsink_init(ts);
     return 0;
 }
 
@@ -370,14 +385,17 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     eo.progress = c->run.progress;
     eo.expect_tokens = sched_tokens_out(s.sc);
     eo.batch = (uint32_t)c->run.batch;
-    for (int k = 0; k < UNIT_KINDS; k++)
-        eo.chrome_group[k] = -1;
-    eo.chrome_adc_group = eo.chrome_noc_group = eo.chrome_link_group = -1;
     if (o->out_dir && ofile_mkdirs(o->out_dir, err, errlen) < 0)
         goto out;
-    if (o->trace && o->out_dir && open_traces(&s, &eo, err, errlen) != 0)
-        goto out;
-    s.eng = engine_create(s.k, s.chip, s.st, &eo);
+    if (o->trace && o->out_dir) {
+        if (open_traces(&s, err, errlen) != 0)
+            goto out;
+        s.tsink.tags = tags;
+        s.tsink.ntags = ntags;
+        eo.sink = &s.tsink.sink;
+        chip_set_trace_sink(s.chip, eo.sink);
+    }
+    s.eng = engine_create(s.k, chip_units(s.chip), s.st, &eo);
     started = 1;
     if (engine_run(s.eng, src, err, errlen) < 0) {
         /* A stream that turns out malformed is bad input. */
@@ -400,8 +418,8 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
                 goto out;
         }
         if (s.power) {
-            double st_mw[ENGINE_PW_COMPONENTS] = {0};
-            st_mw[ENGINE_PW_STATIC] = stats_get(s.st, "power.static_mw", NULL);
+            double st_mw[PW_COMPONENTS] = {0};
+            st_mw[PW_STATIC] = stats_get(s.st, "power.static_mw", NULL);
             int r = power_commit(s.power, t_end, st_mw, err, errlen);
             s.power = NULL;
             if (r < 0)
@@ -409,8 +427,7 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
         }
     }
     if (o->report)
-        report_print(o->report, c, &s.m, &s.t, &s.mp, s.st, tags, ntags,
-                     engine_tag_totals(s.eng));
+        report_print(o->report, c, &s.m, s.st, tags, ntags, engine_tag_totals(s.eng));
     rc = 0;
 out:
     if (rc != 0 && started && o->out_dir && s.st) {

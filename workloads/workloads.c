@@ -1,16 +1,11 @@
 /*
- * wl_check.c -- cross-parameter constraints of the workload parameters
- * ([model] [transform] [mapping] [lora]); called by config_check.
- *
- * It builds the model and its transform (cheap: no mapping) so that every
- * check that depends on the model's shape -- custom dimensions, Monarch
- * block counts, block size against the array, projection names in
- * [mapping] digital and in the profile file -- fails here, before any
- * subcommand runs, with exit status 2.
+ * workloads.c -- the cross-parameter checks of the workload parameters
+ * (workloads/workloads.h).
  */
+#include "workloads/workloads.h"
+
 #include <stdlib.h>
 
-#include "sim/config.h"
 #include "sim/util.h"
 #include "workloads/mapper.h"
 #include "workloads/model.h"

@@ -2,12 +2,13 @@
  * report.c -- the human report of a run (report.h).  Reads statistics by
  * name; prints nothing that is not in the registry or the mapping.
  */
-#include "sim/report.h"
+#include "tools/report.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/unit.h"
 #include "sim/units.h"
 #include "sim/util.h"
 
@@ -55,9 +56,8 @@ static int by_energy(const void *a, const void *b)
     return x->tag < y->tag ? -1 : x->tag > y->tag;
 }
 
-void report_print(FILE *f, const config *c, const model *m, const transform *t,
-                  const mapper *mp, const stats *st, const cmd_tag *tags, uint32_t ntags,
-                  const engine_tag_stats *ts)
+void report_print(FILE *f, const config *c, const model *m, const stats *st,
+                  const cmd_tag *tags, uint32_t ntags, const engine_tag_stats *ts)
 {
     char b1[32], b2[32];
     fprintf(f, "aimcsim %s: %s, %s, %s mapping, %lldx%lld arrays, %lld ADCs/tile, kernel %s\n",
@@ -77,20 +77,19 @@ void report_print(FILE *f, const config *c, const model *m, const transform *t,
     row_time(f, "total", g(st, "run.total_ps"));
     fprintf(f, "  %-26s %14.4g\n\n", "tokens/s", g(st, "run.tokens_per_s"));
 
-    static const char *const parts[] = {"adc", "dac", "array", "periphery", "digital", "noc",
-                                        "sram", "dram", "program", "static"};
     double total = g(st, "energy.total_pj");
     report_energy(b1, sizeof b1, total);
     fprintf(f, "Energy                       %14s\n", b1);
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+    for (int i = 0; i < E_PARTS; i++) {
         char name[64];
-        snprintf(name, sizeof name, "energy.%s_pj", parts[i]);
+        snprintf(name, sizeof name, "energy.%s_pj", energy_part_names[i]);
         int found;
         double e = stats_get(st, name, &found);
         if (!found)
             continue;
         report_energy(b1, sizeof b1, e);
-        fprintf(f, "  %-26s %14s %6.1f%%\n", parts[i], b1, total > 0 ? 100 * e / total : 0);
+        fprintf(f, "  %-26s %14s %6.1f%%\n", energy_part_names[i], b1,
+                total > 0 ? 100 * e / total : 0);
     }
     double tokens = g(st, "run.tokens") * (double)c->run.batch;
     if (tokens > 0) {
@@ -112,15 +111,15 @@ void report_print(FILE *f, const config *c, const model *m, const transform *t,
     free(tp);
     fprintf(f, "\n");
 
-    static const char *const areas[] = {"arrays", "adc", "dac", "periphery", "cluster", "noc",
-                                        "sram"};
     double atot = g(st, "area.total_um2");
     fprintf(f, "Area                         %11.4g mm2\n", units_um2_to_mm2(atot));
-    for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++) {
+    for (int i = 0; i < AREA_ROWS; i++) {
+        if (i == AREA_DRAM) /* off-chip */
+            continue;
         char name[64];
-        snprintf(name, sizeof name, "area.%s_um2", areas[i]);
+        snprintf(name, sizeof name, "area.%s_um2", area_row_names[i]);
         double a = g(st, name);
-        fprintf(f, "  %-26s %11.4g mm2 %6.1f%%\n", areas[i], units_um2_to_mm2(a),
+        fprintf(f, "  %-26s %11.4g mm2 %6.1f%%\n", area_row_names[i], units_um2_to_mm2(a),
                 atot > 0 ? 100 * a / atot : 0);
     }
     fprintf(f, "  %-26s %11.4g mW\n\n", "static power", g(st, "power.static_mw"));
@@ -140,14 +139,9 @@ void report_print(FILE *f, const config *c, const model *m, const transform *t,
     fprintf(f, "\n");
 
     fprintf(f, "Stalls (summed over commands)\n");
-    static const char *const causes[] = {"dep", "array", "adc", "link", "mem", "cluster"};
-    static const char *const clabel[] = {"dependencies", "array busy", "ADC bank busy",
-                                         "NoC link busy", "memory busy", "cluster busy"};
-    for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++) {
+    for (int i = 0; i < STALL_CAUSES; i++) {
         char name[64];
-        snprintf(name, sizeof name, "stall.%s_ps", causes[i]);
-        row_time(f, clabel[i], g(st, name));
+        snprintf(name, sizeof name, "stall.%s_ps", stall_cause_names[i]);
+        row_time(f, stall_cause_labels[i], g(st, name));
     }
-    (void)t;
-    (void)mp;
 }

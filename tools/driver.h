@@ -1,5 +1,6 @@
 /*
- * driver.h -- one simulation, end to end: configuration -> model ->
+ * driver.h -- the composer: the configuration checks of every floor, and
+ * one simulation end to end: configuration -> model ->
  * transform -> mapping -> chip -> command stream (scheduled in-process, or
  * read from a file) -> engine -> checks -> report and output files.
  *
@@ -27,7 +28,7 @@
 #define DRIVER_EFAIL 1
 
 typedef struct driver_opts {
-    const config *cfg;        /* checked configuration (config_check passed) */
+    const config *cfg;        /* checked configuration (driver_config_check passed) */
     const char *stream_in;    /* exec: the stream to execute; NULL: schedule in-process */
     const char *stream_out;   /* schedule: write the stream here instead of simulating */
     const char *out_dir;      /* NULL: no output files */
@@ -35,6 +36,13 @@ typedef struct driver_opts {
     FILE *report;             /* the human report; NULL: none */
     const char *command;      /* command line, for provenance */
 } driver_opts;
+
+/* Every cross-parameter check of a configuration, in the order of the
+ * floors: [run] and [trace] (config_check_run), the hardware
+ * (arch_config_check), the workload (workloads_config_check).  Always run
+ * before a configuration is used.  0, or -1 with the first violation,
+ * located at its file and line or --set argument. */
+int driver_config_check(const config *c, char *err, size_t errlen);
 
 /* Returns 0, DRIVER_EINPUT or DRIVER_EFAIL (message in err). */
 int driver_run(const driver_opts *o, char *err, size_t errlen);

@@ -13,13 +13,10 @@
 #include "sim/engine.h"
 #include "sim/stats.h"
 #include "sim/cmd.h"
-#include "workloads/mapper.h"
 #include "workloads/model.h"
-#include "workloads/transform.h"
 
-void report_print(FILE *f, const config *c, const model *m, const transform *t,
-                  const mapper *mp, const stats *st, const cmd_tag *tags, uint32_t ntags,
-                  const engine_tag_stats *ts);
+void report_print(FILE *f, const config *c, const model *m, const stats *st,
+                  const cmd_tag *tags, uint32_t ntags, const engine_tag_stats *ts);
 
 /* A time in ps as text with a fitting unit ("12.5 us"). */
 void report_time(char *buf, size_t n, double ps);

@@ -1,0 +1,131 @@
+/*
+ * unit.h -- the contract between the engine and the hardware models, and
+ * the names of what the hardware reports (waits, energy parts, area rows,
+ * power-trace components, trace tracks).
+ *
+ * A unit is one kind of hardware model (the tiles with their ADC banks,
+ * the digital clusters, the SRAM banks, the DRAM channels, the NoC) behind
+ * a const table of operations.  The engine knows units only through a
+ * unit_table that says which unit executes each (op, unit kind) pair; the
+ * composer (arch/chip.h chip_units) fills it.  A unit:
+ *  - exec: executes one command at the kernel time t_ready_ps when it is
+ *    ready (its dependencies done, its queue's earlier commands issued);
+ *    calls come in non-decreasing t_ready_ps.  It reserves the resources
+ *    the command needs (busy-until reservations taken in call order) and
+ *    reports when the work starts and ends, the waits inside it by cause,
+ *    and its dynamic energy.  It never calls the kernel;
+ *  - finalize: once, at the end of the run: its energies (counts x energy
+ *    per event) into the energy parts, and its utilisations;
+ *  - check: its end-of-run invariants (0, or -1 with a message);
+ *  - stats: registers its statistics (aggregates; per-unit ones when
+ *    per_unit is set: the chip calls it twice, to keep the dump order);
+ *  - area: its rows of the area and static-power table for n instances.
+ * A unit that needs none of finalize, check, stats or area leaves it NULL.
+ *
+ * Traces: a unit that has more to show than one span on its own track
+ * (the ADC bank's conversions, the mesh links a packet crosses) emits it
+ * to the trace sink it was given, during exec; the engine emits the
+ * command's own span and the rest of its energy (docs/architecture.md).
+ */
+#ifndef AIMCSIM_UNIT_H
+#define AIMCSIM_UNIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/cmd.h"
+#include "sim/stats.h"
+
+/* Causes of waiting.  DEP is the engine's; units report the others. */
+enum stall_cause {
+    STALL_DEP,      /* a dependency had not completed */
+    STALL_ARRAY,    /* the array was busy */
+    STALL_ADC,      /* the ADC bank (or the tile's sample-and-hold) was busy */
+    STALL_LINK,     /* a NoC link was busy */
+    STALL_MEM,      /* an SRAM bank or DRAM channel was busy */
+    STALL_CLUSTER,  /* every slot of the cluster was busy */
+    STALL_CAUSES
+};
+/* "dep", "array", ...: the statistic of cause i is stall.<name>_ps. */
+extern const char *const stall_cause_names[STALL_CAUSES];
+/* "dependencies", "array busy", ...: the report's labels. */
+extern const char *const stall_cause_labels[STALL_CAUSES];
+
+/* Energy parts: the statistic of part i is energy.<name>_pj. */
+enum energy_part {
+    E_ADC, E_DAC, E_ARRAY, E_PERIPH, E_DIGITAL, E_NOC, E_SRAM, E_DRAM, E_PROGRAM,
+    E_STATIC, E_PARTS
+};
+extern const char *const energy_part_names[E_PARTS];
+
+/* Rows of the area and static-power table: statistic area.<name>_um2
+ * (DRAM is off-chip: static power only, no area statistic). */
+enum area_row {
+    AREA_ARRAYS, AREA_ADC, AREA_DAC, AREA_PERIPH, AREA_CLUSTER, AREA_NOC, AREA_SRAM,
+    AREA_DRAM, AREA_ROWS
+};
+extern const char *const area_row_names[AREA_ROWS];
+/* Row labels of the printed table ("NoC routers"). */
+extern const char *const area_row_labels[AREA_ROWS];
+
+typedef struct area_line {
+    double count, area_um2, static_mw;
+} area_line;
+
+/* Tracks of the timeline trace.  The first UNIT_NONE values are the units
+ * of each kind, one track per unit. */
+enum trace_track {
+    TRACK_ADC = UNIT_NONE, /* a tile's ADC bank: index = the tile */
+    TRACK_LINK,            /* a directed mesh link: index = its link slot */
+    TRACK_XFER,            /* transfers by source: index = the source unit_id */
+    TRACKS
+};
+
+/* Where traces go.  Both callbacks may be NULL. */
+typedef struct trace_sink {
+    void *ctx;
+    /* A span of work on a track: [start_ps, end_ps), named name (an op,
+     * "convert", "flits"), for command id with tag index tag. */
+    void (*span)(void *ctx, int track, uint32_t index, const char *name, uint64_t start_ps,
+                 uint64_t end_ps, uint64_t id, uint32_t tag);
+    /* Dynamic energy of a power-trace component spread over an interval. */
+    void (*energy)(void *ctx, int comp, uint64_t start_ps, uint64_t end_ps, double pj);
+} trace_sink;
+
+/* What exec reports of one command. */
+typedef struct unit_timing {
+    uint64_t start_ps, end_ps;       /* work began (>= t_ready) / completed */
+    uint64_t span_end_ps;            /* the command's own span ends here (its unit
+                                      * is free for others after; <= end_ps) */
+    uint64_t wait_ps[STALL_CAUSES];  /* waits inside this command by cause */
+    double e_pj;                     /* dynamic energy of this command */
+    double e_traced_pj;              /* the part of e_pj the unit has already sent
+                                      * to the trace sink under another component */
+} unit_timing;
+
+typedef struct unit_ops {
+    const char *name;   /* "tile", "cluster", "sram", "dram", "noc" */
+    void (*exec)(void *self, const cmd_work *c, uint64_t t_ready_ps, unit_timing *out);
+    void (*finalize)(void *self, uint64_t t_end_ps, double e_part[E_PARTS]);
+    int (*check)(const void *self, uint64_t t_end_ps, char *err, size_t errlen);
+    void (*stats)(void *self, stats *st, int per_unit);
+    /* Fills its rows for n instances.  Resources shared by several
+     * instances (an ADC bank by [adc] share_tiles arrays) count whole
+     * (rounded up) when `whole` is set, else as the fraction n / sharers
+     * (the share of one array). */
+    void (*area)(const void *self, double n, int whole, area_line rows[AREA_ROWS]);
+} unit_ops;
+
+typedef struct unit {
+    const unit_ops *ops;   /* NULL: nothing executes it */
+    void *self;
+} unit;
+
+/* Which unit executes each op on each unit kind (the command's unit). */
+typedef struct unit_table {
+    unit exec[CMD_OPS][UNIT_KINDS];
+    uint32_t count[UNIT_KINDS];  /* units of each kind (0 for UNIT_NONE) */
+    const trace_sink *sink;    /* where units send their own trace records */
+} unit_table;
+
+#endif
