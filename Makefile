@@ -47,13 +47,14 @@ TESTBIN   := $(B)/aimcsim-tests
 BENCH_SRC := $(sort $(wildcard tools/bench_*.c))
 BENCHBIN  := $(BENCH_SRC:tools/%.c=$(B)/%)
 
-.PHONY: all run test asan bench clean install deps help check-deps
+.PHONY: all run test asan bench clean install deps help check-deps golden
 all: $(PROG)
 
 help:
 	@echo "make            build $(PROG)"
 	@echo "make run        install missing packages (as root), build, run the main experiment"
 	@echo "make test       install missing packages (as root), build, run every test"
+	@echo "make golden     rewrite the golden outputs (tests/golden/) after a deliberate change"
 	@echo "make asan       the tests under AddressSanitizer and UBSan (build-asan/)"
 	@echo "make bench      benchmarks; figures go in docs/performance.md by hand"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
@@ -98,6 +99,13 @@ $(B)/bench_%: $(B)/tools/bench_%.o $(LIB)
 test: deps
 	@$(MAKE) --no-print-directory $(TESTBIN) $(PROG)
 	AIMCSIM=$(PROG) $(TESTBIN) -j2 $(TEST_ARGS)
+	sh tests/floors.sh $(B)
+	sh tests/golden.sh check $(PROG)
+
+# Rewrites the golden outputs (tests/golden/) from the current build: for a
+# change that moves results on purpose; commit the diff with the reason.
+golden: $(PROG)
+	sh tests/golden.sh update $(PROG)
 
 asan:
 	@$(MAKE) --no-print-directory B=build-asan OPT=-O1 \

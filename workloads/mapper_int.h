@@ -1,7 +1,9 @@
 /*
- * mapper_int.h -- internals shared by the mapper driver (mapper.c) and the
- * strategies (mapper_linear.c, mapper_sparse.c, mapper_dense.c).  Not
- * included from outside workloads/mapper*.c.
+ * mapper_int.h -- internals shared by the mapper driver (mapper.c), the
+ * strategies (mapper_linear.c, mapper_sparse.c, mapper_dense.c) and the
+ * builder they place through (mapper_build.c).  Not included from outside
+ * workloads/mapper*.c.  The driver calls the strategies, the strategies
+ * call the builder, and the builder calls neither.
  *
  * A strategy appends placements and activations to the stages of
  * mp->proj[p] for every analog projection p, taking new arrays from
