@@ -101,6 +101,7 @@ test: deps
 	AIMCSIM=$(PROG) $(TESTBIN) -j2 $(TEST_ARGS)
 	sh tests/floors.sh $(B)
 	sh tests/golden.sh check $(PROG)
+	sh tests/docs.sh $(PROG)
 
 # Rewrites the golden outputs (tests/golden/) from the current build: for a
 # change that moves results on purpose; commit the diff with the reason.

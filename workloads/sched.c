@@ -26,6 +26,12 @@
 
 #define NONE UINT64_MAX
 
+/* Which embedding row a position reads: the text is not modelled, so the
+ * token id is a fixed hash of (position, sequence) -- Knuth's
+ * multiplicative hash, 2^32 / golden ratio -- spreading the reads over the
+ * table (its DRAM addresses) rather than hitting one row. */
+#define TOKEN_HASH_MULT 2654435761u
+
 struct pending {
     cmd c;
     size_t dep_off;
@@ -402,7 +408,7 @@ static void emit_node(sched *s, uint32_t n, uint32_t pos, uint32_t seq)
         /* Token and position rows; a decode step needs the sampled token. */
         uint64_t after = pos >= s->P && pos > 0 ? s->sample[seq] : NONE;
         uint64_t row = (uint64_t)s->m->d_model * s->w_bytes;
-        uint64_t tok = ((uint64_t)pos * 2654435761u + seq) % s->m->vocab;
+        uint64_t tok = ((uint64_t)pos * TOKEN_HASH_MULT + seq) % s->m->vocab;
         uint64_t r = mem(s, s->emb, 0, tok * row, 2 * row, tag, after);
         r = xfer(s, s->emb.unit, UNIT(UNIT_CLUSTER, cl), 2 * row, tag, r);
         y = dig(s, cl, tag, DIG_EMBED, mc.m, mc.n, 0, r, NONE);
