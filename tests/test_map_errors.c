@@ -97,6 +97,33 @@ Test(map_errors, parameter_conflicts)
                  "densemap_rows = 33\n",
                  "t.ini:5: [mapping] densemap_rows = 33: exceeds the block size b = 32 (a "
                  "column would sum rows of two blocks)");
+    /* b = 768 / 3 = 256: one block per 256 x 256 array */
+    expect_error("[transform]\nkind = monarch\nnblocks = 3\n[mapping]\nstrategy = densemap\n"
+                 "densemap_pack = input\n",
+                 "t.ini:6: [mapping] densemap_pack = input: a 256 x 256 array holds one block of "
+                 "b = 256 per row (input sharing puts the blocks that read one input side by "
+                 "side in a row; use more blocks, wider arrays, or greedy)");
+    /* b = 96: floor(128 / 96) = 1 row slot, floor(256 / 96) = 2 column slots */
+    expect_error("[tile]\nrows = 128\n[transform]\nkind = monarch\nnblocks = 8\n[mapping]\n"
+                 "strategy = densemap\ndensemap_pack = output\n",
+                 "t.ini:8: [mapping] densemap_pack = output: a 128 x 256 array holds one block "
+                 "of b = 96 per column (output sharing stacks the blocks added into one output "
+                 "in a column; use more blocks, taller arrays, or greedy)");
+    expect_error("[model]\npreset = custom\nlayers = 1\nd_model = 64\nheads = 2\nd_ff = 64\n"
+                 "vocab = 10\ncontext_tokens = 8\n[transform]\nkind = monarch\n[mapping]\n"
+                 "strategy = densemap\ndensemap_pack = output\n",
+                 "t.ini:13: [mapping] densemap_pack = output: no stage of custom adds two blocks "
+                 "into one output (output sharing needs a wide Monarch stack: mlp.c_proj with "
+                 "d_ff >= 2 d_model)");
+    /* ... the same packings are fine where they can apply, and ignored
+     * by the other strategies */
+    config c;
+    cr_expect_eq(load(&c, "[tile]\nrows = 128\n[transform]\nkind = monarch\nnblocks = 8\n"
+                          "[mapping]\nstrategy = densemap\ndensemap_pack = input\n"), 0, "%s", err);
+    config_free(&c);
+    cr_expect_eq(load(&c, "[transform]\nkind = monarch\nnblocks = 3\n[mapping]\n"
+                          "strategy = sparsemap\ndensemap_pack = input\n"), 0, "%s", err);
+    config_free(&c);
     expect_error("[tile]\nweight_bits = 8\ncell_bits = 1\ncols = 4\n[adc]\ncount = 4\n",
                  "t.ini:4: [tile] cols = 4: narrower than one weight (8 columns: weight_bits 8 "
                  "/ cell_bits 1)");

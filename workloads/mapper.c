@@ -96,7 +96,7 @@ static int check_pack(const config *c, const model *m, const transform *t, uint3
                        in ? "no stage of %s has two blocks that read one input (input sharing "
                             "needs a tall Monarch stack such as attn.c_attn)"
                           : "no stage of %s adds two blocks into one output (output sharing "
-                            "needs a wide Monarch stack: d_ff a multiple of d_model above it)",
+                            "needs a wide Monarch stack: mlp.c_proj with d_ff >= 2 d_model)",
                        model_preset_name(m->preset));
 }
 
