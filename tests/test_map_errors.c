@@ -193,6 +193,10 @@ Test(map_errors, cli_per_projection_csv_json)
     cr_expect(strstr(c, "\nh0.attn.c_attn,0,attn.c_attn,768,2304,analog,0,") != NULL);
     cr_expect(strstr(j, "\"compare\": [") != NULL);
     cr_expect(strstr(j, "\"strategy\": \"densemap\"") != NULL);
+    cr_expect(strstr(j, "\"densemap_pack\": \"greedy\"") != NULL);
+    cr_expect(strstr(out, "(share factor, pack greedy, 32 rows per activation)") != NULL, "%s",
+              out);
+    cr_expect_null(strstr(out, "packing "));
     cr_expect(strstr(j, "\"provenance\": {") != NULL);
     free(c);
     free(j);
@@ -212,6 +216,39 @@ Test(map_errors, cli_per_projection_csv_json)
     free(ini);
     free(csv);
     free(json);
+}
+
+/* A packing other than greedy is named and set against greedy (GPT-2
+ * medium without LM head, b = 32, 256 x 256, factor; counts as in
+ * map_counts/densemap_pack_gpt2_medium_stages: per layer, input saves 32
+ * c_fc R and 10 c_attn R activations, output 96 mlp.c_proj L ones). */
+Test(map_errors, cli_pack_against_greedy)
+{
+    char *ini = tu_tmpfile(".ini", "[model]\npreset = gpt2-medium\nlm_head = none\n"
+                                   "[transform]\nkind = monarch\n[mapping]\nstrategy = densemap\n");
+    char args[1024], *out, *e;
+    snprintf(args, sizeof args, "%s --set mapping.densemap_pack=output", ini);
+    cr_assert_eq(run(args, &out, &e), 0, "%s", e);
+    cr_expect(strstr(out, "(share factor, pack output, 32 rows per activation)") != NULL, "%s",
+              out);
+    /* 14400 - 24 x 96 = 12096 activations; 589824 - 24 x 96 x 32 conversions;
+     * 24 x 1024 x 3 = 73728 reduction additions, all saved */
+    cr_expect(strstr(out, "\npacking    output against greedy: acts/tok 12096 (greedy 14400, "
+                          "-16.0%), convs/tok 516096 (greedy 589824, -12.5%), red.adds 0 "
+                          "(greedy 73728, -100.0%), arrays 336 (greedy 336, +0.0%)\n") != NULL,
+              "%s", out);
+    cr_expect(strstr(out, "\ndensemap rows packed with [mapping] densemap_pack = output\n") !=
+              NULL, "%s", out);
+    free(out);
+    free(e);
+    snprintf(args, sizeof args, "%s --set mapping.densemap_pack=input", ini);
+    cr_assert_eq(run(args, &out, &e), 0, "%s", e);
+    cr_expect(strstr(out, "\npacking    input against greedy: acts/tok 13392 (greedy 14400, "
+                          "-7.0%)") != NULL, "%s", out);
+    free(out);
+    free(e);
+    remove(ini);
+    free(ini);
 }
 
 Test(map_errors, cli_bad_input_exit_2)
