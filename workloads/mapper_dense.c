@@ -2,53 +2,44 @@
  * mapper_dense.c -- DenseMap (capacity-optimised).  An array is a grid of
  * slots_r = floor(R / b) by slots_c = floor(Cw / b) cells of b x b (rows and
  * columns beyond the grid are unused when b does not divide the array).
- * The grid is cut into T diagonals of S cells, S x T = slots_r x slots_c;
- * position p of diagonal i is the cell (p, (p + i) mod T) when positions
- * index row slots (S = slots_r, T = slots_c), or ((p + i) mod T, p) when
- * they index column slots (S = slots_c, T = slots_r).  So position p of
- * every diagonal lies in one row slot, or in one column slot:
+ * With S and T the smaller and larger grid dimension, the array has T
+ * diagonals of S cells; position r of diagonal i is the cell (r, (r + i)
+ * mod T), or ((r + i) mod T, r) when slots_r > slots_c:
  *
- *   slots 4:  +--+--+--+--+     digits: the diagonal holding each cell
- *             |0 |1 |2 |3 |     (positions index rows).  A column holds
- *             +--+--+--+--+     blocks of several diagonals, so one
- *             |3 |0 |1 |2 |     activation may not drive two rows of
- *             +--+--+--+--+     blocks that share a converted column
- *             |2 |3 |0 |1 |     (unless both are meant to be added there:
- *             +--+--+--+--+     output packing below).
+ *   slots 4:  +--+--+--+--+     digits: the diagonal holding each cell.
+ *             |0 |1 |2 |3 |     A column holds blocks of several
+ *             +--+--+--+--+     diagonals, so one activation may not
+ *             |3 |0 |1 |2 |     drive two rows of blocks that share a
+ *             +--+--+--+--+     converted column (unless both are meant
+ *             |2 |3 |0 |1 |     to be added there: output packing below).
+ *             +--+--+--+--+
  *             |1 |2 |3 |0 |
  *             +--+--+--+--+
  *
- * Packing ([mapping] densemap_pack).  A stage's blocks fill D = ceil(N / S)
- * consecutive diagonals (N blocks).
+ * Packing ([mapping] densemap_pack).  A stage of N blocks takes D =
+ * ceil(N / S) consecutive diagonals, in the same arrays whatever the
+ * packing; the packing decides which block goes to which of their cells.
  *   - greedy: diagonal j holds blocks j S .. j S + S - 1 in stage order
- *     (piece-major), at positions 0 ..; positions index the smaller grid
- *     dimension (rows when slots_r <= slots_c), so a diagonal meets S
- *     distinct rows and columns.  Blocks that read one input meet in a row
- *     only by accident.
- *   - input: positions index rows.  In a stage where several blocks read
- *     the same input elements (the R stage of a tall stack: the Q, K, V
- *     blocks k of attn.c_attn, the four pieces of mlp.c_fc), the blocks
- *     sorted by input offset (stable: pieces in order) are dealt out
- *     position by position: position p takes sorted blocks p D .. p D +
- *     D - 1, the j-th of them on the stage's diagonal j.  A bundle (the
- *     blocks of one input) is a run at one position, so its blocks lie in
- *     one row slot of an array, and one activation drives that row slot
- *     once and converts all of their columns.  A run split by an array
- *     boundary costs one more activation.
- *   - output: positions index columns, and the stages whose blocks add
- *     into the same output elements (the L stage of a wide stack: block k
- *     of every piece of mlp.c_proj) are dealt out the same way by output
- *     offset, so a bundle lies in one column slot, in distinct row slots.
- *     The activation drives all of their rows (each block's row slot with
- *     its own input) and converts that column once: the analog column adds
- *     the blocks, rows_summed = blocks x rho, and the digital reduction
- *     loses their partial sums.
- *   Stages with nothing to share are placed as under greedy, in stage
- *   order and orientation.  Both orientations cut a square grid into the
- *   same diagonals (row diagonal i is column diagonal -i: a flipped stage
- *   takes -i), so they mix in one array; on other grids they mix only
- *   under share = factor (an array holds one stage), and otherwise every
- *   stage takes the packing's orientation.
+ *     (piece-major) at positions 0, 1, ...  Blocks that read one input
+ *     meet in a row only when their pieces happen to line up.
+ *   - input: a stage where several blocks read the same input elements
+ *     (the R stage of a tall stack: the Q, K, V blocks k of attn.c_attn,
+ *     the four pieces' blocks k of mlp.c_fc) is dealt: its blocks, sorted
+ *     by input offset (stable: pieces in order), go to its cells row slot
+ *     by row slot, each row slot through the stage's arrays in turn, each
+ *     array's part in diagonal order.  The blocks of one input (a bundle)
+ *     are consecutive, so they lie in one row slot of one array, and one
+ *     activation drives that row slot once and converts all of their
+ *     columns; a bundle cut by the end of a row slot's cells in an array
+ *     costs one activation more.
+ *   - output: the same deal by output offset and column slot, for a stage
+ *     whose blocks add into the same output elements (the L stage of a
+ *     wide stack: block k of every piece of mlp.c_proj).  A bundle lies in
+ *     one column slot, in distinct row slots; the activation drives all of
+ *     their rows (each with its own input) and converts the column once:
+ *     the analog column adds the blocks, rows_summed = blocks x rho, and
+ *     the digital reduction loses their partial sums.
+ *   Other stages are placed as under greedy.
  *
  * Sharing ([mapping] densemap_share): the stages' diagonals fill the
  * current array, a new array is opened when it is full and, with factor,
@@ -104,22 +95,24 @@ struct keyed {
     uint32_t key, idx;
 };
 
+/* A cell a dealt stage takes, and where it comes in the deal. */
+struct slot {
+    uint32_t arr, x;        /* index into dstate.arr; row slot x slots_c + column slot */
+    uint32_t line, chunk;   /* its row or column slot; the stage's k-th array */
+    uint32_t seq;           /* order of its diagonal and position */
+};
+
 struct dstate {
     mapper_ctx *mb;
     uint32_t b, slots_r, slots_c;
-    int greedy_col;         /* greedy orientation: positions index columns */
-    int mixed;              /* stages of either orientation may share an array */
-    int pack_col;           /* the orientation of every stage when not mixed */
-    uint32_t S, T;          /* the current stage's positions per diagonal and
-                             * diagonals per array */
-    int pos_col;            /* its orientation: 1 positions index column slots */
-    int flip;               /* its diagonal i is the array's diagonal -i
-                             * (square grid, the other orientation) */
+    uint32_t S, T;          /* positions per diagonal, diagonals per array */
+    int pos_col;            /* 1: positions index column slots, 0: row slots */
     struct darr *arr;
     uint32_t narr, cap;
     uint32_t q;             /* next diagonal of the last array (>= T: full) */
     struct keyed *order;    /* scratch: a stage's blocks in packing order */
     uint32_t order_cap;
+    struct slot *slot;      /* scratch: the cells a dealt stage takes */
     uint8_t *dealt;         /* per projection x 2 + stage: dealt by its shared offset */
 };
 
@@ -172,71 +165,90 @@ static struct darr *open_array(struct dstate *d)
     return a;
 }
 
-/* Sets the orientation of the next stage: a dealt stage takes its
- * packing's (positions index rows for input, columns for output), any
- * other the greedy one, when orientations may mix; else the packing's. */
-static void orient(struct dstate *d, int dealt)
+/* The array cell of position r on diagonal diag, as row slot x slots_c +
+ * column slot. */
+static uint32_t cell_at(const struct dstate *d, uint32_t diag, uint32_t r)
 {
-    int col = d->greedy_col;
-    if (!d->mixed)
-        col = d->pack_col;
-    else if (dealt)
-        col = d->mb->pack == MAPPER_PACK_OUTPUT;
-    d->pos_col = col;
-    d->flip = d->slots_r == d->slots_c && col != d->greedy_col;
-    d->S = col ? d->slots_c : d->slots_r;
-    d->T = col ? d->slots_r : d->slots_c;
+    uint32_t rs = r, cs = (r + diag) % d->T;
+    if (d->pos_col) {
+        rs = (r + diag) % d->T;
+        cs = r;
+    }
+    return rs * d->slots_c + cs;
+}
+
+/* Places block blk of stage s of projection p at cell x of array a. */
+static void put(struct dstate *d, struct darr *a, uint32_t p, uint32_t s,
+                const transform_block *blk, uint32_t x)
+{
+    mapper_ctx *mb = d->mb;
+    uint32_t rs = x / d->slots_c, cs = x % d->slots_c;
+    mb_place(mb, &mb->mp->proj[p].stage[s], a->id, rs * d->b, cs * d->b * mb->cpw, blk->in_off,
+             blk->out_off, d->b, d->b);
+    if (a->ncells == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 64;
+        a->cells = xrealloc(a->cells, a->cap * sizeof *a->cells);
+    }
+    a->grid[x] = (int32_t)a->ncells;
+    a->cells[a->ncells++] = (struct dcell){p, s, blk->in_off, blk->out_off, rs, cs};
+}
+
+static int slot_cmp(const void *a, const void *b)
+{
+    const struct slot *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->chunk != y->chunk)
+        return x->chunk < y->chunk ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* Places the blocks of stage s of projection p on D = ceil(N / S)
- * diagonals: in stage order, or dealt out position by position in the
- * order of the shared offset (file comment). */
+ * diagonals: in stage order, diagonal by diagonal; or, when the packing
+ * deals the stage, in the order of the shared offset, line by line (row
+ * slots for input, column slots for output), each line through the
+ * stage's arrays in turn (file comment). */
 static void pack_stage(struct dstate *d, uint32_t p, uint32_t s)
 {
     mapper_ctx *mb = d->mb;
-    mapper_stage *st = &mb->mp->proj[p].stage[s];
-    const transform_stage *ts = st->ts;
+    const transform_stage *ts = mb->mp->proj[p].stage[s].ts;
     int neg = mb->share == MAPPER_SHARE_FACTOR && ts->factor == TRANSFORM_R;
+    uint32_t N = ts->nblocks, D = (N + d->S - 1) / d->S, nslot = 0, chunk = 0;
     int dealt = 0;
     if (mb->pack != MAPPER_PACK_GREEDY) {
-        if (ts->nblocks > d->order_cap) {
-            d->order_cap = ts->nblocks;
-            d->order = xrealloc(d->order, d->order_cap * sizeof *d->order);
+        if (N > d->order_cap) {
+            d->order_cap = N;
+            d->order = xrealloc(d->order, N * sizeof *d->order);
+            d->slot = xrealloc(d->slot, (size_t)D * d->S * sizeof *d->slot);
         }
         dealt = sort_blocks(ts, mb->pack, d->order);
     }
     d->dealt[2 * p + s] = (uint8_t)dealt;
-    orient(d, dealt);
-    uint32_t N = ts->nblocks, D = (N + d->S - 1) / d->S;
+    int by_row = mb->pack == MAPPER_PACK_INPUT;
     for (uint32_t j = 0; j < D; j++) {
-        struct darr *a = d->q < d->T && d->narr ? &d->arr[d->narr - 1] : open_array(d);
+        if (d->q >= d->T || !d->narr) {
+            open_array(d);
+            chunk += j > 0;
+        }
+        struct darr *a = &d->arr[d->narr - 1];
         uint32_t diag = neg ? (d->T - d->q) % d->T : d->q;
-        if (d->flip)
-            diag = (d->T - diag) % d->T;
         d->q++;
         for (uint32_t r = 0; r < d->S; r++) {
-            uint32_t k = dealt ? r * D + j : j * d->S + r;
-            if (k >= N) {
-                if (dealt)
-                    continue;
-                break;
+            uint32_t x = cell_at(d, diag, r);
+            if (dealt) {
+                uint32_t line = by_row ? x / d->slots_c : x % d->slots_c;
+                d->slot[nslot] = (struct slot){d->narr - 1, x, line, chunk, nslot};
+                nslot++;
+            } else if (j * d->S + r < N) {
+                put(d, a, p, s, &ts->block[j * d->S + r], x);
             }
-            const transform_block *blk = &ts->block[dealt ? d->order[k].idx : k];
-            uint32_t rs = r, cs = (r + diag) % d->T;
-            if (d->pos_col) {
-                rs = (r + diag) % d->T;
-                cs = r;
-            }
-            mb_place(mb, st, a->id, rs * d->b, cs * d->b * mb->cpw, blk->in_off, blk->out_off,
-                     d->b, d->b);
-            if (a->ncells == a->cap) {
-                a->cap = a->cap ? 2 * a->cap : 64;
-                a->cells = xrealloc(a->cells, a->cap * sizeof *a->cells);
-            }
-            a->grid[rs * d->slots_c + cs] = (int32_t)a->ncells;
-            a->cells[a->ncells++] = (struct dcell){p, s, blk->in_off, blk->out_off, rs, cs};
         }
     }
+    if (!dealt)
+        return;
+    qsort(d->slot, nslot, sizeof *d->slot, slot_cmp);
+    for (uint32_t i = 0; i < N; i++)
+        put(d, &d->arr[d->slot[i].arr], p, s, &ts->block[d->order[i].idx], d->slot[i].x);
 }
 
 /* Scratch of the greedy cover of one array. */
@@ -439,13 +451,9 @@ static int dense_map(mapper_ctx *mb, char *err, size_t errlen)
     d.b = mb->t->b;
     d.slots_r = mb->R / d.b;
     d.slots_c = mb->Cw / d.b;
-    d.greedy_col = d.slots_r > d.slots_c;
-    /* Both orientations cut a square grid into the same diagonals (row
-     * diagonal i is column diagonal -i), and an array of one stage has one
-     * orientation anyway. */
-    d.mixed = d.slots_r == d.slots_c || mb->share == MAPPER_SHARE_FACTOR;
-    d.pack_col = mb->pack == MAPPER_PACK_OUTPUT ||
-                 (mb->pack == MAPPER_PACK_GREEDY && d.greedy_col);
+    d.pos_col = d.slots_r > d.slots_c;
+    d.S = d.pos_col ? d.slots_c : d.slots_r;
+    d.T = d.pos_col ? d.slots_r : d.slots_c;
     d.q = UINT32_MAX;
     d.dealt = xcalloc(2 * (size_t)mb->mp->nproj + 1, 1);
     for (uint32_t p = 0; p < mb->mp->nproj; p++) {
@@ -491,6 +499,7 @@ static int dense_map(mapper_ctx *mb, char *err, size_t errlen)
     free(cv.occ);
     free(cv.done);
     free(d.order);
+    free(d.slot);
     free(d.dealt);
     free(d.arr);
     return 0;
