@@ -307,22 +307,28 @@ Test(map_counts, registry_matches_param)
  *   48 + 48 + 16 + 16 + 64 + 64 + 64 + 64 = 384.  mlp.c_proj L adds the 4
  *   pieces' blocks into each of its 32 outputs: 32 x 3 = 96 reduction
  *   additions.  Conversions: one block of 2 columns each, 768.
- * input: c_attn R sorted by input is Q0 K0 V0 Q1 K1 V1 ...; D = 48 / 4 = 12
- *   diagonals, row slot r takes sorted blocks 12 r .. 12 r + 11 (inputs
- *   4r .. 4r + 3); each array gets 4 of them per row: Q K V of 4r and Q of
+ * input: c_attn R sorted by input is Q0 K0 V0 Q1 K1 V1 ...; its D = 48 / 4
+ *   = 12 diagonals are 3 arrays of 4; row slot 0 takes sorted blocks 0 ..
+ *   3 in array 0, 4 .. 7 in array 1, 8 .. 11 in array 2, row slot 1 the
+ *   next 12, ...: row slot r holds inputs 4r .. 4r + 3, 4 blocks of them
+ *   per array: Q K V of 4r and Q of
  *   4r + 1 (array 0), K V of 4r + 1 and Q K of 4r + 2 (array 1), V of
  *   4r + 2 and Q K V of 4r + 3 (array 2): 2 inputs per row, 3 x 4 x 2 = 24
- *   activations instead of 48.  c_fc R: D = 16, row r of array a holds the
+ *   activations instead of 48.  c_fc R: 4 arrays, row r of array a holds the
  *   4 pieces of input 4r + a: 1 activation per row, 4 x 4 = 16 instead of
  *   64.  384 - 24 - 48 = 312; conversions and reductions unchanged.
  * output: mlp.c_proj L sorted by output: the 4 pieces of output k in a
- *   row; D = 16, column slot c of array a holds the 4 pieces of output
- *   4c + a, one per row slot: one activation per column, 4 x 4 = 16
+ *   row; 4 arrays whose column slots hold 4 blocks each: column slot c
+ *   takes outputs 4c, 4c + 1, 4c + 2, 4c + 3 in arrays 0, 1, 2, 3, its 4
+ *   pieces one per row slot: one activation per column, 4 x 4 = 16
  *   instead of 64, each adding 4 blocks of 2 rows (rows_summed 8: 3 bits);
  *   384 - 48 = 336 activations, 768 - 48 x 2 = 672 conversions, and every
  *   output of mlp.c_proj L gets one contribution: 0 reduction additions.
  * With rho = 1 every activation is two steps of one row per block: twice
- * the activations, and 4 rows summed (2 bits) under output. */
+ * the activations, and 4 rows summed (2 bits) under output.
+ * GPT-2 medium at nblocks 16 (b = 64 on 256 x 256: 4 x 4 slots, 16 blocks
+ * per piece, the same pieces) is this layer 24 times: with rho = 8 (8
+ * steps), 24 x 8 x 384, 312, 336 activations. */
 Test(map_counts, densemap_pack_by_hand)
 {
     static const char *const pack[] = {"greedy", "input", "output"};
@@ -363,6 +369,18 @@ Test(map_counts, densemap_pack_by_hand)
                 cr_expect_eq(l->act[0].rows_summed, (rho ? 1 : 2) * (pk == 2 ? 4 : 1));
                 fx_free(&f);
             }
+    for (int pk = 0; pk < 3; pk++) {
+        char ini[512];
+        snprintf(ini, sizeof ini,
+                 "[model]\npreset = gpt2-medium\nlm_head = none\n[transform]\nkind = monarch\n"
+                 "nblocks = 16\n[mapping]\nstrategy = densemap\ndensemap_rows = 8\n"
+                 "densemap_pack = %s\n", pack[pk]);
+        fx f;
+        fx_build(&f, ini);
+        cr_expect_eq(f.mp.narrays, 24 * 24, "%s", pack[pk]);
+        cr_expect_eq(f.mp.total.acts, 24 * 8 * total[pk], "%s", pack[pk]);
+        fx_free(&f);
+    }
 }
 
 /* GPT-2 medium, nblocks 32 (b 32), 256 x 256 (8 x 8 slots), factor, rho =
