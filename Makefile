@@ -102,6 +102,7 @@ test: deps
 	sh tests/floors.sh $(B)
 	sh tests/golden.sh check $(PROG)
 	sh tests/docs.sh $(PROG)
+	sh tests/validation.sh $(PROG)
 
 # Rewrites the golden outputs (tests/golden/) from the current build: for a
 # change that moves results on purpose; commit the diff with the reason.

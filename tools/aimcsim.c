@@ -31,6 +31,8 @@ static const struct subcommand subcommands[] = {
      "schedule and simulate; print the report; write stats, CSV, traces to DIR"},
     {"map", cli_map, "map CONFIG.ini [--set ...] [--per-projection] [--compare] [--csv FILE] [--json FILE]",
      "mapping only: arrays, utilisation, parameters, FLOPs, area"},
+    {"adc", cli_adc, "adc CONFIG.ini [--set ...]",
+     "the ADC model: conversion time, rate, energy and area per resolution"},
     {"area", cli_area, "area CONFIG.ini [--set ...]",
      "the chip's area and static power by component"},
     {"schedule", cli_schedule, "schedule CONFIG.ini [--set ...] -o STREAM[.gz]",

@@ -11,6 +11,7 @@
 int cli_run(int argc, char **argv);
 int cli_map(int argc, char **argv);
 int cli_area(int argc, char **argv);
+int cli_adc(int argc, char **argv);
 int cli_schedule(int argc, char **argv);
 int cli_exec(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
