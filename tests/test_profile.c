@@ -537,6 +537,28 @@ Test(profile, quantisers_by_hand)
               s / 20000, s2 / 20000);
     cr_expect_eq(noise_gauss(noise_mix(1, 2)), noise_gauss(noise_mix(1, 2)));
     cr_expect_neq(noise_gauss(noise_mix(1, 2)), noise_gauss(noise_mix(1, 3)));
+    /* per-cell numbers: the same for a counter whatever the run it is in
+     * (runs starting at odd and even counters), normal moments, and the
+     * quantile: P(z < -1.6449) = 5% */
+    float run[301], one;
+    noise_gauss_fill(77, 1000001, 301, run);
+    for (uint32_t i = 0; i < 301; i += 7) {
+        noise_gauss_fill(77, 1000001 + i, 1, &one);
+        cr_expect_eq(one, run[i], "counter %u", 1000001 + i);
+    }
+    float *many = malloc(200000 * sizeof *many);
+    noise_gauss_fill(5, 0, 200000, many);
+    s = s2 = 0;
+    int below = 0;
+    for (int i = 0; i < 200000; i++) {
+        s += many[i];
+        s2 += (double)many[i] * many[i];
+        below += many[i] < -1.6449f;
+    }
+    cr_expect(fabs(s / 200000) < 0.01 && fabs(s2 / 200000 - 1) < 0.02, "mean %g, var %g",
+              s / 200000, s2 / 200000);
+    cr_expect(fabs(below / 200000.0 - 0.05) < 0.003, "P(z < -1.645) = %g", below / 200000.0);
+    free(many);
 }
 
 static void random_rows(float *x, uint32_t n, uint32_t w, uint64_t *s)

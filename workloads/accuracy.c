@@ -140,7 +140,7 @@ int accuracy_init(accuracy *a, const config *c, const accuracy_opts *o, char *er
         goto fail;
     stage = 9;
     noise_params_init(&a->prm, c);
-    noise_weights_init(&a->nw, &a->m, &a->t, &a->w, err, errlen);
+    noise_weights_init(&a->nw, &a->m, &a->t, &a->w, o->threads, err, errlen);
     a->nc = noise_ctx_new(&a->nw, &a->mp, &a->prm, err, errlen);
     a->nc_all = a->nc ? noise_ctx_new(&a->nw, &a->mp_all, &a->prm, err, errlen) : NULL;
     if (!a->nc_all) {
@@ -339,15 +339,14 @@ static int evaluate(accuracy *a, accuracy_result *r, int mode, char *err, size_t
     fwd_cache cache = {0};
     if (mode == EV_ONE)
         fwd_cache_init(&cache, &a->w, a->chunk);
-    fwd_ws ws;
-    fwd_ws_init(&ws, &a->w, a->chunk);
-    noise_ws *nws = noise_ws_new();
     float *ref = xmalloc((size_t)a->chunk * V * sizeof *ref);
     worker *wk = xcalloc(nth, sizeof *wk);
     for (uint32_t k = 0; k < nth; k++) {
         fwd_ws_init(&wk[k].ws, &a->w, a->chunk);
         wk[k].nws = noise_ws_new();
     }
+    fwd_ws *ws = &wk[0].ws;     /* the clean passes use worker 0's buffers */
+    noise_ws *nws = wk[0].nws;
     thrd_t *th = xcalloc(nth, sizeof *th);
     int rc = 0;
     double nll_clean = 0.0, nll_dense = 0.0;
@@ -357,16 +356,16 @@ static int evaluate(accuracy *a, accuracy_result *r, int mode, char *err, size_t
         const uint16_t *in = a->tok.tok + a->start + c0, *tgt = in + 1;
         double t0 = now_s();
         evalctx e = {a, nc, nws, EV_EXACT, 0, 0, c0};
-        fwd_pass(&ws, NULL, mode == EV_ONE ? &cache : NULL, in, n, 0, eval_proj, &e);
+        fwd_pass(ws, NULL, mode == EV_ONE ? &cache : NULL, in, n, 0, eval_proj, &e);
         r->clean_s += now_s() - t0;
-        fwd_log_softmax(ws.logits, n, V);
-        nll_clean += fwd_nll(ws.logits, tgt, n, V);
-        memcpy(ref, ws.logits, (size_t)n * V * sizeof *ref);
+        fwd_log_softmax(ws->logits, n, V);
+        nll_clean += fwd_nll(ws->logits, tgt, n, V);
+        memcpy(ref, ws->logits, (size_t)n * V * sizeof *ref);
         if (monarch) {
             evalctx ed = {a, nc, nws, EV_DENSE, 0, 0, c0};
-            fwd_pass(&ws, NULL, NULL, in, n, 0, eval_proj, &ed);
-            fwd_log_softmax(ws.logits, n, V);
-            nll_dense += fwd_nll(ws.logits, tgt, n, V);
+            fwd_pass(ws, NULL, NULL, in, n, 0, eval_proj, &ed);
+            fwd_log_softmax(ws->logits, n, V);
+            nll_dense += fwd_nll(ws->logits, tgt, n, V);
         }
         for (uint32_t k = 0; k < nth; k++) {
             worker *w = &wk[k];
@@ -418,8 +417,6 @@ static int evaluate(accuracy *a, accuracy_result *r, int mode, char *err, size_t
     free(wk);
     free(th);
     free(ref);
-    noise_ws_free(nws);
-    fwd_ws_free(&ws);
     if (mode == EV_ONE)
         fwd_cache_free(&cache);
     if (pg.f)

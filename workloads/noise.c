@@ -49,12 +49,77 @@ uint64_t noise_mix(uint64_t a, uint64_t b)
     return z ^ (z >> 31);
 }
 
+/* Acklam's rational approximation of the standard normal quantile
+ * (relative error below 1.2e-9; P. J. Acklam, "An algorithm for computing
+ * the inverse normal cumulative distribution function", 2003): a
+ * polynomial ratio in the centre, one log and one sqrt in the tails
+ * (p < 0.02425 or p > 0.97575). */
+static double normal_quantile(double p)
+{
+    static const double a[6] = {-3.969683028665376e+01, 2.209460984245205e+02,
+                                -2.759285104469687e+02, 1.383577518672690e+02,
+                                -3.066479806614716e+01, 2.506628277459239e+00};
+    static const double b[5] = {-5.447609879822406e+01, 1.615858368580409e+02,
+                                -1.556989798598866e+02, 6.680131188771972e+01,
+                                -1.328068155288572e+01};
+    static const double c[6] = {-7.784894002430293e-03, -3.223964580411365e-01,
+                                -2.400758277161838e+00, -2.549732539343734e+00,
+                                4.374664141464968e+00, 2.938163982698783e+00};
+    static const double d[4] = {7.784695709041462e-03, 3.224671290700398e-01,
+                                2.445134137142996e+00, 3.754408661907416e+00};
+    const double lo = 0.02425;
+    if (p < lo || p > 1.0 - lo) {
+        double q = sqrt(-2.0 * log(p < lo ? p : 1.0 - p));
+        double x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                   ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+        return p < lo ? x : -x;
+    }
+    double q = p - 0.5, r = q * q;
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+           (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+}
+
 double noise_gauss(uint64_t key)
 {
     uint64_t k = noise_mix(key, 0x676175737300ULL);
-    double u1 = ((double)(k >> 32) + 0.5) / 4294967296.0;
-    double u2 = ((double)(k & 0xffffffffULL) + 0.5) / 4294967296.0;
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return normal_quantile(((double)(k >> 11) + 0.5) / 9007199254740992.0);
+}
+
+typedef float v4f __attribute__((vector_size(16)));
+
+void noise_gauss_fill(uint64_t key, uint64_t first, uint32_t n, float *out)
+{
+    /* Uniforms: counter c takes half (c & 1) of mix(key, c >> 1), 32 bits;
+     * q = u - 1/2 exactly from the integer. */
+    uint64_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t c = first + i;
+        if (i == 0 || !(c & 1))
+            m = noise_mix(key, c >> 1);
+        uint32_t h = (uint32_t)(c & 1 ? m >> 32 : m);
+        out[i] = ((float)(int32_t)(h ^ 0x80000000u) + 0.5f) * 0x1p-32f;
+    }
+    /* Acklam's central ratio, four at a time (GCC vector extension, as in
+     * fwd.c), for every q; the tails (|q| > 1/2 - 0.02425) are redone. */
+    const float a0 = -3.969683028665376e+01f, a1 = 2.209460984245205e+02f,
+                a2 = -2.759285104469687e+02f, a3 = 1.383577518672690e+02f,
+                a4 = -3.066479806614716e+01f, a5 = 2.506628277459239e+00f;
+    const float b0 = -5.447609879822406e+01f, b1 = 1.615858368580409e+02f,
+                b2 = -1.556989798598866e+02f, b3 = 6.680131188771972e+01f,
+                b4 = -1.328068155288572e+01f;
+    for (uint32_t i = 0; i < n; i += 4) {
+        uint32_t m4 = n - i < 4 ? n - i : 4;  /* the last group padded with q = 0 */
+        v4f q = {0, 0, 0, 0};
+        memcpy(&q, out + i, m4 * sizeof(float));
+        v4f r = q * q;
+        v4f num = (((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q;
+        v4f den = ((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1.0f;
+        v4f z = num / den;
+        for (uint32_t k = 0; k < m4; k++)
+            if (fabsf(q[k]) > 0.5f - 0.02425f)
+                z[k] = (float)normal_quantile(0.5 + (double)q[k]);
+        memcpy(out + i, &z, m4 * sizeof(float));
+    }
 }
 
 /* ---- quantisers --------------------------------------------------------- */
@@ -71,16 +136,22 @@ float noise_dac(float v, uint32_t bits)
     return roundf(v * lv) / lv;
 }
 
-float noise_adc(float s, float r, uint32_t bits)
+/* The ADC code of s with step d and 2 half codes. */
+static inline float adc_code(float s, float d, float half)
 {
-    float half = ldexpf(1.0f, (int)bits - 1);
-    float d = r / half;
     float code = roundf(s / d);
     if (code > half - 1.0f)
         code = half - 1.0f;
     if (code < -half)
         code = -half;
-    return code * d;
+    return code;
+}
+
+float noise_adc(float s, float r, uint32_t bits)
+{
+    float half = ldexpf(1.0f, (int)bits - 1);
+    float d = r / half;
+    return adc_code(s, d, half) * d;
 }
 
 /* ---- compiled stages ---------------------------------------------------- */
@@ -131,8 +202,8 @@ struct noise_ctx {
 };
 
 struct noise_ws {
-    float *u, *v, *un, *xmax, *pw, *ps;
-    size_t cap_u, cap_v, cap_un, cap_xmax, cap_pw, cap_ps;
+    float *u, *v, *un, *xmax, *pw, *ps, *tmp;
+    size_t cap_u, cap_v, cap_un, cap_xmax, cap_pw, cap_ps, cap_tmp;
 };
 
 /* Running statistics of a set of weights. */
@@ -326,15 +397,20 @@ static void array_stats(const noise_ctx *nc, wstat *arr)
             continue;
         for (uint32_t s = 0; s < mp->proj[p].nstages; s++) {
             const mapper_stage *ms = &mp->proj[p].stage[s];
+            const uint32_t b = nc->nw->st[p][s].b;
             for (uint32_t k = 0; k < ms->nplace; k++) {
                 const mapper_place *pl = &ms->place[k];
+                wstat *st = &arr[pl->array];
                 for (uint32_t j = 0; j < pl->w; j++)
-                    for (uint32_t i = 0; i < pl->h; i++) {
-                        int stored;
-                        float w = noise_weight_at(nc->nw, p, s, pl->in_off + i,
-                                                  pl->out_off + j, &stored);
-                        if (stored)
-                            wstat_add(&arr[pl->array], w);
+                    for (uint32_t i = 0; i < pl->h;) {
+                        /* a segment of one column within one block */
+                        uint32_t row = pl->in_off + i, len = pl->h - i;
+                        if (b && row % b + len > b)
+                            len = b - row % b;
+                        const float *src = weight_src(nc->nw, p, s, row, pl->out_off + j);
+                        for (uint32_t q = 0; src && q < len; q++)
+                            wstat_add(st, src[q]);
+                        i += len;
                     }
             }
         }
@@ -429,6 +505,7 @@ void noise_ws_free(noise_ws *ws)
     free(ws->xmax);
     free(ws->pw);
     free(ws->ps);
+    free(ws->tmp);
     free(ws);
 }
 
@@ -459,7 +536,7 @@ static void stage_exact(const noise_ctx *nc, uint32_t p, uint32_t s, const float
 /* Fills the activation's pack with its programmed weights, normalised by
  * w_ref: clip(w) / w_ref + sigma n_cell. */
 static void pack(const noise_ctx *nc, const nstage *ns, const nact *na, double sigma,
-                 uint64_t key, float *pw)
+                 uint64_t key, float *pw, float *tmp)
 {
     const mapper *mp = nc->mp;
     float inv = 1.0f / na->wref, c = na->clip;
@@ -477,9 +554,12 @@ static void pack(const noise_ctx *nc, const nstage *ns, const nact *na, double s
                 d[i] = w * inv;
             }
             if (sigma > 0.0) {
-                uint64_t cell = ((uint64_t)na->array * mp->rows + run->arow) * mp->cols + col->acol;
+                /* cells numbered column-major: a run's rows are consecutive */
+                uint64_t cell = ((uint64_t)na->array * mp->cols + col->acol) * mp->rows + run->arow;
+                noise_gauss_fill(key, cell, run->len, tmp);
+                float sg = (float)sigma;
                 for (uint32_t i = 0; i < run->len; i++)
-                    d[i] += (float)(sigma * noise_gauss(noise_mix(key, cell + (uint64_t)i * mp->cols)));
+                    d[i] += sg * tmp[i];
             }
         }
     }
@@ -495,6 +575,7 @@ static void stage_analog(const noise_ctx *nc, noise_ws *ws, uint32_t p, uint32_t
     float *un = need(&ws->un, &ws->cap_un, (size_t)n * in_n);
     float *xmax = need(&ws->xmax, &ws->cap_xmax, n);
     float *pw = need(&ws->pw, &ws->cap_pw, nc->max_nw ? nc->max_nw : 1);
+    float *tmp = need(&ws->tmp, &ws->cap_tmp, nc->mp->rows);
     float *ps = need(&ws->ps, &ws->cap_ps, (size_t)n * (nc->max_ncol ? nc->max_ncol : 1));
     memset(o, 0, (size_t)n * out_n * sizeof *o);
     for (uint32_t t = 0; t < n; t++) {
@@ -516,7 +597,7 @@ static void stage_analog(const noise_ctx *nc, noise_ws *ws, uint32_t p, uint32_t
         const nact *na = &ns->act[k];
         if (!(na->wref > 0.0f) || na->ncol == 0)
             continue;
-        pack(nc, ns, na, sigma, kprog, pw);
+        pack(nc, ns, na, sigma, kprog, pw, tmp);
         const ncol *cols = ns->col + na->col0;
         const uint32_t nc1 = na->ncol;
         for (uint32_t jc = 0; jc < nc1; jc++) {
@@ -562,11 +643,13 @@ static void stage_analog(const noise_ctx *nc, noise_ws *ws, uint32_t p, uint32_t
         }
         if (!(r > 0.0))
             continue;  /* every column output is 0 */
+        const float half = ldexpf(1.0f, (int)na->bits - 1), d = (float)r / half;
         for (uint32_t t = 0; t < n; t++) {
-            float scale = na->wref * xmax[t];
+            const float scale = na->wref * xmax[t];
+            const float *pt = ps + (size_t)t * nc1;
             float *ot = o + (size_t)t * out_n;
-            for (uint32_t jc = 0; jc < nc1; jc++)
-                ot[cols[jc].out] += noise_adc(ps[(size_t)t * nc1 + jc], (float)r, na->bits) * scale;
+            for (uint32_t jc = 0; jc < nc1; jc++)  /* = noise_adc(ps, r, bits) * scale */
+                ot[cols[jc].out] += adc_code(pt[jc], d, half) * d * scale;
         }
     }
 }

@@ -75,8 +75,14 @@ void noise_params_init(noise_params *p, const config *c);
 
 /* A 64-bit mix of (a, b) (splitmix64 finaliser of a combination). */
 uint64_t noise_mix(uint64_t a, uint64_t b);
-/* A standard normal number determined by key (Box-Muller). */
+/* A standard normal number determined by key (inverse normal CDF of a
+ * 53-bit uniform, Acklam's approximation). */
 double noise_gauss(uint64_t key);
+/* out[i] = the standard normal number of counter first + i under key, for
+ * i < n: a function of (key, first + i) only, so any run of counters gives
+ * the same numbers for the same counters.  Two counters share one 64-bit
+ * mix (32-bit uniforms: |out| < 6.3). */
+void noise_gauss_fill(uint64_t key, uint64_t first, uint32_t n, float *out);
 
 /* ---- quantisers --------------------------------------------------------- */
 
@@ -108,9 +114,11 @@ typedef struct noise_weights {
 
 /* Stage matrices of every projection of m under t from the checkpoint w
  * (whose dimensions must match m: accuracy_check_model).  Under Monarch
- * this fits the factors (seconds for GPT-2 small).  Returns 0. */
+ * this fits the factors, projections spread over `threads` threads (the
+ * result does not depend on their number; seconds for GPT-2 small).
+ * Returns 0. */
 int noise_weights_init(noise_weights *nw, const model *m, const transform *t,
-                       const llmc_model *w, char *err, size_t errlen);
+                       const llmc_model *w, uint32_t threads, char *err, size_t errlen);
 void noise_weights_free(noise_weights *nw);
 /* S[row][col] of stage s of projection p; *stored = 0 where no block lies
  * (the zeros of a Monarch factor), with value 0. */

@@ -18,9 +18,9 @@
  * its c terms assigned to the c intermediates; a slice with c = 0 is
  * fitted by zero.  When nb = b every slice has c = 1: the rank-1 SVD per
  * slice of Dao et al. (ICML 2022).  The rank-c approximation is computed
- * by subspace iteration in double precision until ||A V||_F^2 settles to
- * 1e-13 relative (at most 500 iterations); an exactly rank-c slice
- * settles after one.
+ * by subspace iteration on A^T A in float (sums of the error in double)
+ * until ||A V||_F^2 settles to 1e-6 relative (at most 200 iterations); an
+ * exactly rank-c slice settles after two.
  *
  * Invariant: every block pointer of a Monarch stage points into own[p]
  * and every grid entry names the block covering that b x b cell, or -1.
@@ -30,73 +30,84 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "sim/util.h"
 #include "workloads/fwd.h"
 
-/* Orthonormalises the c vectors of length b in V (modified Gram-Schmidt);
- * a vector that loses all but 1e-10 of its norm to the earlier ones is set
- * to zero. */
-static void orthonormalise(double *V, uint32_t c, uint32_t b)
+/* Orthonormalises the c vectors of length b in V (modified Gram-Schmidt,
+ * sums in double); a vector that loses all but 1e-5 of its norm to the
+ * earlier ones is set to zero. */
+static void orthonormalise(float *V, uint32_t c, uint32_t b)
 {
     for (uint32_t t = 0; t < c; t++) {
-        double *v = V + (size_t)t * b, n0 = 0.0, n1 = 0.0;
+        float *v = V + (size_t)t * b;
+        double n0 = 0.0, n1 = 0.0;
         for (uint32_t i = 0; i < b; i++)
-            n0 += v[i] * v[i];
+            n0 += (double)v[i] * v[i];
         for (uint32_t u = 0; u < t; u++) {
-            const double *w = V + (size_t)u * b;
+            const float *w = V + (size_t)u * b;
             double d = 0.0;
             for (uint32_t i = 0; i < b; i++)
-                d += v[i] * w[i];
+                d += (double)v[i] * w[i];
             for (uint32_t i = 0; i < b; i++)
-                v[i] -= d * w[i];
+                v[i] -= (float)d * w[i];
         }
         for (uint32_t i = 0; i < b; i++)
-            n1 += v[i] * v[i];
-        double s = n1 > 1e-20 * n0 && n1 > 0.0 ? 1.0 / sqrt(n1) : 0.0;
+            n1 += (double)v[i] * v[i];
+        float s = n1 > 1e-10 * n0 && n1 > 0.0 ? (float)(1.0 / sqrt(n1)) : 0.0f;
         for (uint32_t i = 0; i < b; i++)
             v[i] *= s;
     }
 }
 
-/* Best rank-c approximation of the b x b matrix A (A[j b + i], row j):
- * A ~ sum_t a_t r_t^T with r_t orthonormal; a, r: c x b. */
-static void fit_rank(const double *A, uint32_t b, uint32_t c, double *a, double *r)
+/* Best rank-c approximation of the b x b matrix A (A[j b + i], row j; At
+ * its transpose): A ~ sum_t a_t r_t^T with r_t orthonormal; a, r: c x b.
+ * Subspace iteration on the Gram matrix G = A^T A (g: b x b scratch, w:
+ * c x b), started from the columns of G with the largest diagonals (one
+ * power step from the c inputs of largest norm), in float with the
+ * vectorised dot products of fwd.h. */
+static void fit_rank(const float *A, const float *At, uint32_t b, uint32_t c, float *a,
+                     float *r, float *g, float *w)
 {
-    for (uint32_t t = 0; t < c; t++)
+    for (uint32_t i = 0; i < b; i++)
+        for (uint32_t i2 = i; i2 < b; i2++)
+            g[(size_t)i * b + i2] = g[(size_t)i2 * b + i] =
+                fwd_dot(At + (size_t)i * b, At + (size_t)i2 * b, b);
+    uint8_t *used = xcalloc(b, 1);
+    for (uint32_t t = 0; t < c; t++) {
+        uint32_t best = 0;
+        float bv = -1.0f;
         for (uint32_t i = 0; i < b; i++)
-            r[(size_t)t * b + i] = noise_gauss(noise_mix(t + 1, i + 1));
+            if (!used[i] && g[(size_t)i * b + i] > bv) {
+                bv = g[(size_t)i * b + i];
+                best = i;
+            }
+        used[best] = 1;
+        for (uint32_t i = 0; i < b; i++)  /* G e_best, tilted off any exact symmetry */
+            r[(size_t)t * b + i] =
+                g[(size_t)i * b + best] + 1e-3f * bv * (float)noise_gauss(noise_mix(t, i));
+    }
+    free(used);
     orthonormalise(r, c, b);
     double prev = -1.0;
-    for (int it = 0; it < 500; it++) {
+    for (int it = 0; it < 200; it++) {
         double s = 0.0;
         for (uint32_t t = 0; t < c; t++)
-            for (uint32_t j = 0; j < b; j++) {
-                double d = 0.0;
-                for (uint32_t i = 0; i < b; i++)
-                    d += A[(size_t)j * b + i] * r[(size_t)t * b + i];
-                a[(size_t)t * b + j] = d;
-                s += d * d;
-            }
-        if (s == 0.0 || fabs(s - prev) <= 1e-13 * s)
-            break;  /* a = A r is current */
-        prev = s;
-        for (uint32_t t = 0; t < c; t++)
             for (uint32_t i = 0; i < b; i++) {
-                double d = 0.0;
-                for (uint32_t j = 0; j < b; j++)
-                    d += A[(size_t)j * b + i] * a[(size_t)t * b + j];
-                r[(size_t)t * b + i] = d;
+                float d = fwd_dot(g + (size_t)i * b, r + (size_t)t * b, b);
+                w[(size_t)t * b + i] = d;
+                s += (double)d * r[(size_t)t * b + i];  /* ||A r_t||^2 */
             }
+        memcpy(r, w, (size_t)c * b * sizeof *r);
         orthonormalise(r, c, b);
+        if (s <= 0.0 || fabs(s - prev) <= 1e-6 * s)
+            break;
+        prev = s;
     }
     for (uint32_t t = 0; t < c; t++)
-        for (uint32_t j = 0; j < b; j++) {
-            double d = 0.0;
-            for (uint32_t i = 0; i < b; i++)
-                d += A[(size_t)j * b + i] * r[(size_t)t * b + i];
-            a[(size_t)t * b + j] = d;
-        }
+        for (uint32_t j = 0; j < b; j++)
+            a[(size_t)t * b + j] = fwd_dot(A + (size_t)j * b, r + (size_t)t * b, b);
 }
 
 double noise_monarch_fit(const transform_proj *tp, const float *M, size_t ldm, float *R,
@@ -126,8 +137,10 @@ double noise_monarch_fit(const transform_proj *tp, const float *M, size_t ldm, f
     }
     memset(R, 0, (size_t)nb * b * b * sizeof *R);
     memset(L, 0, (size_t)nb * b * b * sizeof *L);
-    double *A = xmalloc((size_t)b * b * sizeof *A);
-    double *a = xmalloc((size_t)b * b * sizeof *a), *r = xmalloc((size_t)b * b * sizeof *r);
+    const size_t bb = (size_t)b * b;
+    float *A = xmalloc(bb * sizeof *A), *At = xmalloc(bb * sizeof *At);
+    float *a = xmalloc(bb * sizeof *a), *r = xmalloc(bb * sizeof *r);
+    float *g = xmalloc(bb * sizeof *g), *wk = xmalloc(bb * sizeof *wk);
     double err2 = 0.0;
     for (uint32_t k = 0; k < nb; k++)
         for (uint32_t k2 = 0; k2 < nb; k2++) {
@@ -136,34 +149,37 @@ double noise_monarch_fit(const transform_proj *tp, const float *M, size_t ldm, f
             double norm2 = 0.0;
             for (uint32_t j = 0; j < b; j++)
                 for (uint32_t i = 0; i < b; i++) {
-                    double v = M[(size_t)out_inv[k * b + j] * ldm + in[k2 * b + i]];
-                    A[(size_t)j * b + i] = v;
-                    norm2 += v * v;
+                    float v = M[(size_t)out_inv[k * b + j] * ldm + in[k2 * b + i]];
+                    A[(size_t)j * b + i] = At[(size_t)i * b + j] = v;
+                    norm2 += (double)v * v;
                 }
             if (c == 0) {
                 err2 += norm2;
                 continue;
             }
-            fit_rank(A, b, c, a, r);
+            fit_rank(A, At, b, c, a, r, g, wk);
             for (uint32_t t = 0; t < c; t++) {
                 uint32_t m = mid[first[s] + t], i2 = m % b, j2 = perm[m] % b;
                 for (uint32_t j = 0; j < b; j++)
-                    L[(size_t)k * b * b + (size_t)j * b + i2] = (float)a[(size_t)t * b + j];
+                    L[(size_t)k * b * b + (size_t)j * b + i2] = a[(size_t)t * b + j];
                 for (uint32_t i = 0; i < b; i++)
-                    R[(size_t)k2 * b * b + (size_t)j2 * b + i] = (float)r[(size_t)t * b + i];
+                    R[(size_t)k2 * b * b + (size_t)j2 * b + i] = r[(size_t)t * b + i];
             }
             for (uint32_t j = 0; j < b; j++)
                 for (uint32_t i = 0; i < b; i++) {
                     double f = 0.0;
                     for (uint32_t t = 0; t < c; t++)
-                        f += a[(size_t)t * b + j] * r[(size_t)t * b + i];
+                        f += (double)a[(size_t)t * b + j] * r[(size_t)t * b + i];
                     double d = A[(size_t)j * b + i] - f;
                     err2 += d * d;
                 }
         }
     free(A);
+    free(At);
     free(a);
     free(r);
+    free(g);
+    free(wk);
     free(in);
     free(perm);
     free(out_inv);
@@ -194,8 +210,41 @@ static void make_grid(noise_stage_w *sw, const transform_stage *ts, uint32_t b)
     }
 }
 
+/* Fits the factors of Monarch projection p into nw->own[p]; returns the
+ * squared error. */
+static double fit_proj(noise_weights *nw, uint32_t p)
+{
+    const model *m = nw->m;
+    const transform_proj *tp = &nw->t->proj[p];
+    const float *W = fwd_proj_weight(nw->w, fwd_index(m, p));
+    uint32_t in = m->proj[p].in, n = tp->n, S = tp->pieces;
+    size_t per = (size_t)tp->nb * tp->b * tp->b;
+    float *F = nw->own[p] = xmalloc(2 * S * per * sizeof *F);
+    double e2 = 0.0;
+    for (uint32_t s = 0; s < S; s++) {
+        const float *Ms = tp->stack == TRANSFORM_WIDE ? W + (size_t)s * n : W + (size_t)s * n * in;
+        e2 += noise_monarch_fit(tp, Ms, in, F + s * per, F + (S + s) * per);
+    }
+    return e2;
+}
+
+typedef struct fitter {
+    noise_weights *nw;
+    double *err2;           /* per projection */
+    uint32_t first, stride;
+} fitter;
+
+static int run_fitter(void *arg)
+{
+    fitter *f = arg;
+    for (uint32_t p = f->first; p < f->nw->m->nproj; p += f->stride)
+        if (f->nw->t->proj[p].kind == TRANSFORM_MONARCH)
+            f->err2[p] = fit_proj(f->nw, p);
+    return 0;
+}
+
 int noise_weights_init(noise_weights *nw, const model *m, const transform *t,
-                       const llmc_model *w, char *err, size_t errlen)
+                       const llmc_model *w, uint32_t threads, char *err, size_t errlen)
 {
     (void)err;
     (void)errlen;
@@ -205,10 +254,29 @@ int noise_weights_init(noise_weights *nw, const model *m, const transform *t,
     nw->w = w;
     nw->st = xcalloc(m->nproj ? m->nproj : 1, sizeof *nw->st);
     nw->own = xcalloc(m->nproj ? m->nproj : 1, sizeof *nw->own);
+    /* the Monarch fits, on up to `threads` threads */
+    double *err2 = xcalloc(m->nproj ? m->nproj : 1, sizeof *err2);
+    uint32_t nth = threads > 1 ? threads : 1;
+    fitter *fs = xcalloc(nth, sizeof *fs);
+    thrd_t *th = xcalloc(nth, sizeof *th);
+    uint32_t started = 0;
+    for (uint32_t k = 0; k < nth; k++)
+        fs[k] = (fitter){nw, err2, k, nth};
+    if (t->kind == TRANSFORM_MONARCH)
+        for (; started + 1 < nth; started++)
+            if (thrd_create(&th[started], run_fitter, &fs[started + 1]) != thrd_success)
+                break;
+    if (t->kind == TRANSFORM_MONARCH)
+        run_fitter(&fs[0]);
+    for (uint32_t k = 0; k < started; k++)
+        thrd_join(th[k], NULL);
+    for (uint32_t k = started + 1; k < nth && t->kind == TRANSFORM_MONARCH; k++)
+        run_fitter(&fs[k]);  /* threads that could not start */
+    free(fs);
+    free(th);
     for (uint32_t p = 0; p < m->nproj; p++) {
         const transform_proj *tp = &t->proj[p];
         const float *W = fwd_proj_weight(w, fwd_index(m, p));
-        uint32_t in = m->proj[p].in;
         if (tp->kind == TRANSFORM_DENSE) {
             noise_stage_w *sw = &nw->st[p][0];
             sw->nblocks = 1;
@@ -216,17 +284,13 @@ int noise_weights_init(noise_weights *nw, const model *m, const transform *t,
             sw->blk[0] = W;
             continue;
         }
-        uint32_t n = tp->n, nb = tp->nb, b = tp->b, S = tp->pieces;
-        size_t per = (size_t)nb * b * b;
-        float *F = nw->own[p] = xmalloc(2 * S * per * sizeof *F);
-        for (uint32_t s = 0; s < S; s++) {
-            const float *Ms = tp->stack == TRANSFORM_WIDE ? W + (size_t)s * n
-                                                          : W + (size_t)s * n * in;
-            nw->fit_err2 += noise_monarch_fit(tp, Ms, in, F + s * per, F + (S + s) * per);
-        }
-        size_t nw_all = (size_t)m->proj[p].in * m->proj[p].out;
-        for (size_t i = 0; i < nw_all; i++)
+        nw->fit_err2 += err2[p];
+        size_t nall = (size_t)m->proj[p].in * m->proj[p].out;
+        for (size_t i = 0; i < nall; i++)
             nw->fit_norm2 += (double)W[i] * W[i];
+        uint32_t S = tp->pieces, b = tp->b;
+        size_t per = (size_t)tp->nb * b * b;
+        const float *F = nw->own[p];
         for (uint32_t st = 0; st < 2; st++) {
             const transform_stage *ts = &tp->stage[st];
             noise_stage_w *sw = &nw->st[p][st];
@@ -239,6 +303,7 @@ int noise_weights_init(noise_weights *nw, const model *m, const transform *t,
             make_grid(sw, ts, b);
         }
     }
+    free(err2);
     return 0;
 }
 
