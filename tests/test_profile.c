@@ -674,6 +674,49 @@ Test(profile, more_adc_bits_never_increase_the_error)
     fx_free(&fx);
 }
 
+/* Clipping bound and weight scale of h0.attn.c_proj (32 x 32) set to
+ * +-0.1 alternating (512 of +0.1, 511 of -0.1) and one 1.0:
+ *   n = 1024, sum = 0.1 + 1 = 1.1, sum of squares = 1023 * 0.01 + 1 = 11.23,
+ *   mean = 1.07422e-3, var = 11.23 / 1024 - mean^2 = 1.096564e-2,
+ *   sd = 0.1047170, c = 2.5 sd = 0.2617924, w_ref = min(1, c) = c;
+ * without clipping w_ref = max |w| = 1.  On a 32 x 32 array the array
+ * holds exactly this matrix, so w_scope = array gives the same. */
+Test(profile, clipping_and_weight_scale_by_hand)
+{
+    struct fixture fx;
+    fx_init(&fx);
+    for (int i = 0; i < TC * TC; i++)
+        fx.m.apw[i] = i % 2 ? -0.1f : 0.1f;
+    fx.m.apw[1] = 1.0f;
+    unlink(fx.wpath);
+    free(fx.wpath);
+    fx.wpath = tiny_write(&fx.m, LLMC_MODEL_MAGIC, LLMC_MODEL_FP32, TL);
+    static const char *const rest[3] = {"[noise]\nw_scope = matrix\n", "[noise]\nw_scope = array\n",
+                                        "[noise]\nw_scope = matrix\nw_clip_sigma = 0\n"};
+    const double want_ref[3] = {0.2617924, 0.2617924, 1.0};
+    for (int k = 0; k < 3; k++) {
+        accuracy a;
+        acc_init(&a, &fx, "rows = 32\ncols = 32", rest[k], 0, 1);
+        int p = model_find_proj(&a.m, "h0.attn.c_proj");
+        double w_ref, clip;
+        noise_ctx_wref(a.nc, (uint32_t)p, 0, &w_ref, &clip);
+        cr_expect(fabs(w_ref - want_ref[k]) < 1e-6, "%s: w_ref %.7f, want %.7f", rest[k], w_ref,
+                  want_ref[k]);
+        if (k < 2)
+            cr_expect(fabs(clip - 0.2617924) < 1e-6, "clip %.7f", clip);
+        else
+            cr_expect(isinf(clip), "no clipping: %g", clip);
+        int stored;
+        /* S[row = input][col = output] = W[output][input]: S[0][1] = W[1][0] =
+         * apw[32] = 0.1, S[1][0] = W[0][1] = 1 */
+        cr_expect_eq(noise_weight_at(&a.nw, (uint32_t)p, 0, 0, 1, &stored), 0.1f);
+        cr_expect_eq(noise_weight_at(&a.nw, (uint32_t)p, 0, 1, 0, &stored), 1.0f);
+        cr_expect(stored);
+        accuracy_free(&a);
+    }
+    fx_free(&fx);
+}
+
 /* ---- Monarch ------------------------------------------------------------ */
 
 /* Independent reshape-transpose: v read as nb x b, transposed. */
@@ -898,6 +941,12 @@ Test(profile, monarch_checkpoint_is_reproduced)
     acc_init(&a, &fx, NULL, "[transform]\nkind = monarch\nnblocks = 4\n", 0, 1);
     cr_expect(a.nw.fit_err2 < 1e-9 * a.nw.fit_norm2, "fit error %g of %g", a.nw.fit_err2,
               a.nw.fit_norm2);
+    /* the R stage of a square Monarch holds blocks (k, k) only: (0, b) is empty */
+    int stored, pp = model_find_proj(&a.m, "h0.attn.c_proj");
+    cr_expect_eq(noise_weight_at(&a.nw, (uint32_t)pp, 0, 0, b, &stored), 0.0f);
+    cr_expect(!stored);
+    noise_weight_at(&a.nw, (uint32_t)pp, 0, b + 1, b + 2, &stored);
+    cr_expect(stored);
     noise_ws *nws = noise_ws_new();
     for (uint32_t p = 0; p < a.m.nproj; p++) {
         const model_proj *pj = &a.m.proj[p];

@@ -137,12 +137,12 @@ static void print_setup(FILE *f, const accuracy *a, const popts *po, const confi
     uint32_t ndig = 0;
     for (uint32_t p = 0; p < mp->nproj; p++)
         ndig += mp->proj[p].exec == MAPPER_DIGITAL;
-    fprintf(f, "mapping    %s on %u x %u arrays, %u arrays, ADC bits %u-%u; %s\n",
-            mp->ops->name, mp->rows, mp->cols, mp->narrays, mp->total.bits_min,
-            mp->total.bits_max,
-            po->whole ? "" : "every projection analog for the profile");
+    fprintf(f, "mapping    %s on %u x %u arrays, %u arrays, ADC bits %u-%u; ", mp->ops->name,
+            mp->rows, mp->cols, mp->narrays, mp->total.bits_min, mp->total.bits_max);
     if (po->whole)
-        fprintf(f, "           %u of %u projections digital (exact)\n", ndig, mp->nproj);
+        fprintf(f, "%u of %u projections digital (exact)\n", ndig, mp->nproj);
+    else
+        fprintf(f, "every projection analog for the profile\n");
     fprintf(f, "weights    %s: %zu parameters\n", po->weights, a->w.nparams);
     fprintf(f, "tokens     %s: %u tokens; positions %u..%u (%u), in chunks of %u\n", po->tokens,
             a->tok.n, a->start, a->start + a->len - 1, a->len, a->chunk);
