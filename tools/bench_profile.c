@@ -32,18 +32,20 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static uint64_t rng = 88172645463325252ULL;
-
-static double gauss(void)
+static uint64_t xorshift(uint64_t *s)
 {
-    double s = 0;  /* Irwin-Hall: good enough for benchmark weights */
-    for (int i = 0; i < 12; i++) {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        s += (double)(rng >> 11) / 9007199254740992.0;
-    }
-    return s - 6.0;
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static double gauss(uint64_t *s)
+{
+    double g = 0;  /* Irwin-Hall: good enough for benchmark weights */
+    for (int i = 0; i < 12; i++)
+        g += (double)(xorshift(s) >> 11) / 9007199254740992.0;
+    return g - 6.0;
 }
 
 
@@ -59,13 +61,14 @@ static void write_model(const char *path, int L, int C, int NH, int V, int Vp, i
     size_t size[LLMC_NTENSORS];
     llmc_tensor_sizes((uint32_t)T, (uint32_t)Vp, (uint32_t)L, (uint32_t)C, size);
     float *buf = xmalloc(1 << 20);
+    uint64_t rng = 88172645463325252ULL;
     for (int t = 0; t < LLMC_NTENSORS; t++) {
         int gain = t == LLMC_LN1W || t == LLMC_LN2W || t == LLMC_LNFW;
         int bias = t == LLMC_LN1B || t == LLMC_LN2B || t == LLMC_LNFB;
         for (size_t i = 0; i < size[t];) {
             size_t n = size[t] - i < (1 << 18) ? size[t] - i : (1 << 18);
             for (size_t k = 0; k < n; k++)
-                buf[k] = gain ? 1.0f : bias ? 0.0f : (float)(0.02 * gauss());
+                buf[k] = gain ? 1.0f : bias ? 0.0f : (float)(0.02 * gauss(&rng));
             fwrite(buf, 4, n, f);
             i += n;
         }
@@ -79,11 +82,9 @@ static void write_tokens(const char *path, int n, int V)
     FILE *f = fopen(path, "wb");
     int32_t h[256] = {20240520, 1, n};
     fwrite(h, 4, 256, f);
+    uint64_t rng = 2463534242ULL;
     for (int i = 0; i < n; i++) {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        uint16_t t = (uint16_t)(rng % (uint64_t)V);
+        uint16_t t = (uint16_t)(xorshift(&rng) % (uint64_t)V);
         fwrite(&t, 2, 1, f);
     }
     fclose(f);
