@@ -175,7 +175,8 @@ static void print_speed(FILE *f, const accuracy *a, const accuracy_result *r, ui
 }
 
 static int write_profile(const char *path, const accuracy *a, const accuracy_result *r,
-                         const popts *po, const char *cfg_path, char *err, size_t errlen)
+                         const popts *po, const char *cfg_path, const config *cfg, char *err,
+                         size_t errlen)
 {
     ofile *o = ofile_open(path, 6, err, errlen);
     if (!o)
@@ -186,8 +187,9 @@ static int write_profile(const char *path, const accuracy *a, const accuracy_res
                         : "perplexity increase",
                  r->draws);
     ofile_printf(o, "# command: %s\n", cli_command_line());
-    ofile_printf(o, "# config: %s; weights: %s; tokens: %s, positions %u..%u\n", cfg_path,
-                 po->weights, po->tokens, a->start, a->start + a->len - 1);
+    ofile_printf(o, "# config: %s (hash %016llx); weights: %s; tokens: %s, positions %u..%u\n",
+                 cfg_path, (unsigned long long)config_hash(cfg), po->weights, po->tokens,
+                 a->start, a->start + a->len - 1);
     ofile_printf(o, "# clean perplexity %.6g (%s)\n", exp(r->nll_clean),
                  a->t.kind == TRANSFORM_MONARCH ? "Monarch fit" : "dense");
     for (uint32_t i = 0; i < r->nproj; i++) {
@@ -302,7 +304,8 @@ int cli_profile(int argc, char **argv)
         print_speed(rep, &a, &r, po.threads);
     }
     rc = 0;
-    if (o.out_dir && write_profile(o.out_dir, &a, &r, &po, o.cfg_path, err, sizeof err) < 0)
+    if (o.out_dir && write_profile(o.out_dir, &a, &r, &po, o.cfg_path, &o.cfg, err,
+                                    sizeof err) < 0)
         rc = 1;
     if (!rc && o.csv && write_csv(o.csv, &a, &r, &po, err, sizeof err) < 0)
         rc = 1;
