@@ -91,7 +91,8 @@ static void tiny_make(struct tiny *m, uint64_t seed)
 
 static void tiny_free(struct tiny *m)
 {
-    float **f = &m->wte;
+    float *const f[16] = {m->wte, m->wpe, m->ln1w, m->ln1b, m->qkvw, m->qkvb, m->apw, m->apb,
+                          m->ln2w, m->ln2b, m->fcw, m->fcb, m->fpw, m->fpb, m->lnfw, m->lnfb};
     for (int i = 0; i < 16; i++)
         free(f[i]);
 }

@@ -12,8 +12,11 @@
  * activation), which stage weights it holds (from the placement) and its
  * cells (array, rows, column: the key of their programming noise).
  * Invariant: the runs of an activation cover exactly the cells with a
- * placed weight among its driven rows and converted columns, each once;
- * cells without one hold no conductance and add nothing.
+ * placed weight of its stage among its driven rows and converted columns,
+ * each once; cells without one hold no conductance and add nothing.  Only
+ * the stage's own placements are searched: the mapping guarantees that no
+ * weight of another stage or projection sharing the array lies there
+ * (rows_summed, checked by tests/test_map_correct.c).
  */
 #include "workloads/noise.h"
 
