@@ -23,6 +23,7 @@
 
 #include "sim/config.h"
 #include "sim/util.h"
+#include "tools/driver.h"
 #include "workloads/accuracy.h"
 
 static double now_s(void)
@@ -97,7 +98,7 @@ static void bench(const char *name, const char *ini, const char *wpath, const ch
     config c;
     config_defaults(&c);
     if (config_load_string(&c, name, ini, err, sizeof err) < 0 ||
-        config_check(&c, err, sizeof err) < 0) {
+        driver_config_check(&c, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         exit(1);
     }
