@@ -356,14 +356,20 @@ static int evaluate(accuracy *a, accuracy_result *r, int mode, char *err, size_t
         const uint16_t *in = a->tok.tok + a->start + c0, *tgt = in + 1;
         double t0 = now_s();
         evalctx e = {a, nc, nws, EV_EXACT, 0, 0, c0};
-        fwd_pass(ws, NULL, mode == EV_ONE ? &cache : NULL, in, n, 0, eval_proj, &e);
+        if (fwd_pass(ws, NULL, mode == EV_ONE ? &cache : NULL, in, n, 0, eval_proj, &e) < 0) {
+            rc = errf(err, errlen, "the noise-free forward pass failed");
+            break;
+        }
         r->clean_s += now_s() - t0;
         fwd_log_softmax(ws->logits, n, V);
         nll_clean += fwd_nll(ws->logits, tgt, n, V);
         memcpy(ref, ws->logits, (size_t)n * V * sizeof *ref);
         if (monarch) {
             evalctx ed = {a, nc, nws, EV_DENSE, 0, 0, c0};
-            fwd_pass(ws, NULL, NULL, in, n, 0, eval_proj, &ed);
+            if (fwd_pass(ws, NULL, NULL, in, n, 0, eval_proj, &ed) < 0) {
+                rc = errf(err, errlen, "the dense forward pass failed");
+                break;
+            }
             fwd_log_softmax(ws->logits, n, V);
             nll_dense += fwd_nll(ws->logits, tgt, n, V);
         }
