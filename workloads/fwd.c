@@ -64,6 +64,18 @@ void fwd_dot4(const float *w, const float *x0, const float *x1, const float *x2,
     out[3] = s3;
 }
 
+/* y[i] += a x[i], i < len. */
+static void axpy(float *y, float a, const float *x, uint32_t len)
+{
+    uint32_t i = 0;
+    for (; i + 4 <= len; i += 4) {
+        v4f v = ld4(y + i) + a * ld4(x + i);
+        memcpy(y + i, &v, sizeof v);
+    }
+    for (; i < len; i++)
+        y[i] += a * x[i];
+}
+
 float fwd_dot(const float *w, const float *x, uint32_t len)
 {
     v4f a = {0}, b = {0};
@@ -253,12 +265,8 @@ static void attention(float *out, const float *qkv, float *score, uint32_t n, ui
             float *o = out + (size_t)t * C + h * hs;
             for (uint32_t i = 0; i < hs; i++)
                 o[i] = 0.0f;
-            for (uint32_t t2 = 0; t2 <= t; t2++) {
-                const float *v = qkv + t2 * C3 + 2 * C + h * hs;
-                float a = score[t2] * inv;
-                for (uint32_t i = 0; i < hs; i++)
-                    o[i] += a * v[i];
-            }
+            for (uint32_t t2 = 0; t2 <= t; t2++)
+                axpy(o, score[t2] * inv, qkv + t2 * C3 + 2 * C + h * hs, hs);
         }
 }
 
