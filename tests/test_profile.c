@@ -305,18 +305,25 @@ static void fx_free(struct fixture *fx)
 }
 
 /* accuracy on the fixture with the tiny model, [tile] lines `tile`
- * (arrays 16 x 16 unless given) and further INI text `rest`. */
-static void acc_init(accuracy *a, const struct fixture *fx, const char *tile, const char *rest,
-                     uint32_t len, uint32_t threads)
+ * (arrays 16 x 16 unless given) and further INI text `rest`; sequences of
+ * `context` tokens (0: the model's 16). */
+static void acc_init_ctx(accuracy *a, const struct fixture *fx, const char *tile,
+                         const char *rest, uint32_t len, uint32_t context, uint32_t threads)
 {
     char ini[2048];
     snprintf(ini, sizeof ini, TINY_MODEL "[tile]\n%s\n[adc]\ncount = 4\n%s\n",
              tile ? tile : "rows = 16\ncols = 16", rest ? rest : "");
     config c;
     cr_assert_eq(tu_config(&c, ini, err, sizeof err), 0, "%s", err);
-    accuracy_opts o = {fx->wpath, fx->tpath, 0, len, threads, NULL};
+    accuracy_opts o = {fx->wpath, fx->tpath, 0, len, context, threads, NULL};
     cr_assert_eq(accuracy_init(a, &c, &o, err, sizeof err), 0, "%s", err);
     config_free(&c);
+}
+
+static void acc_init(accuracy *a, const struct fixture *fx, const char *tile, const char *rest,
+                     uint32_t len, uint32_t threads)
+{
+    acc_init_ctx(a, fx, tile, rest, len, 0, threads);
 }
 
 /* ---- llm.c files -------------------------------------------------------- */
@@ -454,6 +461,56 @@ Test(profile, forward_matches_reference)
     free(ref);
     fwd_ws_free(&ws);
     llmc_model_free(&w);
+    fx_free(&fx);
+}
+
+/* The window in sequences: 30 positions from token 3 in sequences of 8
+ * tokens are the sequences tok[3..10], tok[11..18], tok[19..26] and
+ * tok[27..32] (6 positions), each from position 0, as llm.c evaluates B x T
+ * batches; the clean NLL is the mean of the reference's over them. */
+Test(profile, window_in_sequences_matches_reference)
+{
+    struct fixture fx;
+    fx_init(&fx);
+    char ini[512];
+    snprintf(ini, sizeof ini, TINY_MODEL "[tile]\nrows = 16\ncols = 16\n[adc]\ncount = 4\n"
+             "[noise]\ndraws = 1\n");
+    config c;
+    cr_assert_eq(tu_config(&c, ini, err, sizeof err), 0, "%s", err);
+    accuracy a;
+    accuracy_opts o = {fx.wpath, fx.tpath, 3, 30, 8, 1, NULL};
+    cr_assert_eq(accuracy_init(&a, &c, &o, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(a.chunk, 8);
+    accuracy_result r;
+    cr_assert_eq(accuracy_whole(&a, &r, err, sizeof err), 0, "%s", err);
+    double *lg = malloc((size_t)TT * TV * sizeof *lg), nll = 0;
+    for (int c0 = 0; c0 < 30; c0 += 8) {
+        int n = 30 - c0 < 8 ? 30 - c0 : 8;
+        const uint16_t *in = fx.tok + 3 + c0;
+        ref_forward(&fx.m, in, n, lg);
+        for (int t = 0; t < n; t++) {
+            double mx = -1e300, s = 0;
+            for (int v = 0; v < TV; v++)
+                mx = fmax(mx, lg[t * TV + v]);
+            for (int v = 0; v < TV; v++)
+                s += exp(lg[t * TV + v] - mx);
+            nll -= lg[t * TV + in[t + 1]] - mx - log(s);
+        }
+    }
+    nll /= 30;
+    cr_expect(fabs(r.nll_clean - nll) < 1e-5 * (1 + nll), "NLL %.8f, want %.8f", r.nll_clean,
+              nll);
+    accuracy_result_free(&r);
+    accuracy_free(&a);
+    /* a sequence longer than the model's context is refused */
+    o.context = 17;
+    cr_expect_eq(accuracy_init(&a, &c, &o, err, sizeof err), -1);
+    char want[600];
+    snprintf(want, sizeof want, "context 17: exceeds the context of the model in %s (16 tokens)",
+             fx.wpath);
+    cr_expect_str_eq(err, want);
+    config_free(&c);
+    free(lg);
     fx_free(&fx);
 }
 

@@ -45,8 +45,9 @@ static const struct subcommand subcommands[] = {
      "[-j N] [--out DIR] [--force] [--trace] [--quiet] [--emit-jobs FILE | --merge DIR]",
      "run the cross product of the values, one process per point; one CSV"},
     {"profile", cli_profile,
-     "profile CONFIG.ini --weights FILE --tokens FILE [--start N] [--len N] [--whole] "
-     "[--metric ppl|kl] [-j N] [--set sec.key=val ...] [--out FILE] [--csv FILE] [--quiet]",
+     "profile CONFIG.ini --weights FILE --tokens FILE [--start N] [--len N] [--context N] "
+     "[--whole] [--metric ppl|kl] [-j N] [--set sec.key=val ...] [--out FILE] [--csv FILE] "
+     "[--quiet]",
      "accuracy: sensitivity profile of the projections (or --whole: the whole model) under "
      "the AIMC noise model, from an llm.c GPT-2 checkpoint"},
     {"params", cmd_params, "params", "every parameter: unit, default, range, help"},

@@ -103,7 +103,7 @@ static void bench(const char *name, const char *ini, const char *wpath, const ch
         exit(1);
     }
     accuracy a;
-    accuracy_opts o = {wpath, tpath, 0, len, threads, NULL};
+    accuracy_opts o = {wpath, tpath, 0, len, 0, threads, NULL};
     double t0 = now_s();
     if (accuracy_init(&a, &c, &o, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);

@@ -27,7 +27,7 @@
 
 typedef struct popts {
     const char *weights, *tokens;
-    uint32_t start, len, threads;
+    uint32_t start, len, context, threads;
     int whole, kl;
 } popts;
 
@@ -55,7 +55,8 @@ static int own_options(int argc, char **argv, popts *po, char **rest, int *nrest
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int val = !strcmp(a, "--weights") || !strcmp(a, "--tokens") || !strcmp(a, "--start") ||
-                  !strcmp(a, "--len") || !strcmp(a, "--metric") || !strcmp(a, "-j");
+                  !strcmp(a, "--len") || !strcmp(a, "--context") || !strcmp(a, "--metric") ||
+                  !strcmp(a, "-j");
         if (val && i + 1 >= argc) {
             fprintf(stderr, "aimcsim profile: %s needs a value\n", a);
             return 2;
@@ -69,6 +70,9 @@ static int own_options(int argc, char **argv, popts *po, char **rest, int *nrest
                 return 2;
         } else if (!strcmp(a, "--len")) {
             if (parse_u32(a, argv[++i], &po->len) < 0)
+                return 2;
+        } else if (!strcmp(a, "--context")) {
+            if (parse_u32(a, argv[++i], &po->context) < 0)
                 return 2;
         } else if (!strcmp(a, "-j")) {
             if (parse_u32(a, argv[++i], &po->threads) < 0)
@@ -258,7 +262,7 @@ int cli_profile(int argc, char **argv)
     }
     char err[ERR_LEN];
     accuracy a;
-    accuracy_opts ao = {po.weights, po.tokens, po.start, po.len, po.threads, NULL};
+    accuracy_opts ao = {po.weights, po.tokens, po.start, po.len, po.context, po.threads, NULL};
     if (!o.quiet && o.cfg.run.progress && isatty(fileno(stderr)))
         ao.progress = stderr;
     if (accuracy_init(&a, &o.cfg, &ao, err, sizeof err) < 0) {

@@ -108,11 +108,17 @@ int accuracy_init(accuracy *a, const config *c, const accuracy_opts *o, char *er
              o->start);
         goto fail;
     }
+    if (o->context > a->w.max_t) {
+        errf(err, errlen, "context %u: exceeds the context of the model in %s (%u tokens)",
+             o->context, o->weights, a->w.max_t);
+        goto fail;
+    }
+    uint32_t ctx = o->context ? o->context : a->w.max_t;
     a->start = o->start;
     a->len = o->len;
     if (!a->len) {
         uint64_t avail = ntok - o->start - 1;
-        a->len = (uint32_t)(avail < a->w.max_t ? avail : a->w.max_t);
+        a->len = (uint32_t)(avail < ctx ? avail : ctx);
     }
     if ((uint64_t)a->start + a->len + 1 > ntok) {
         errf(err, errlen, "%s: %llu tokens: the window of %u positions from token %u needs %llu",
@@ -127,7 +133,7 @@ int accuracy_init(accuracy *a, const config *c, const accuracy_opts *o, char *er
                  1024ULL + 2 * (unsigned long long)i, a->tok.tok[i], a->w.vocab);
             goto fail;
         }
-    a->chunk = a->len < a->w.max_t ? a->len : a->w.max_t;
+    a->chunk = a->len < ctx ? a->len : ctx;
     config_all_analog(&a->cfg_all, c);
     stage = 6;
     if (model_init(&a->m_all, &a->cfg_all, err, errlen) < 0)

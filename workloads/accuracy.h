@@ -14,8 +14,9 @@
  * The window is positions start .. start + len - 1 of the token file:
  * token start + t is the input at position t and token start + t + 1 its
  * target, so the file needs start + len + 1 tokens.  It is evaluated in
- * chunks of at most the model's context (max_t) tokens, each a fresh
- * sequence from position 0.  Perplexity = exp(mean negative log-likelihood
+ * chunks of `context` tokens (at most the model's max_t, the default),
+ * each a fresh sequence from position 0: llm.c's evaluation of B x T
+ * batches from token 0 is len = B T, context = T.  Perplexity = exp(mean negative log-likelihood
  * over the len positions); KL = mean over positions of KL(p_clean || p).
  * The noise-free ("clean") model is the configured transform computed
  * exactly: the dense checkpoint, or its Monarch fit (whose own perplexity
@@ -50,7 +51,8 @@ typedef struct accuracy_opts {
     const char *weights;        /* llm.c checkpoint */
     const char *tokens;         /* llm.c token file */
     uint32_t start;             /* first input token of the window */
-    uint32_t len;               /* positions scored; 0: min(max_t, tokens - start - 1) */
+    uint32_t len;               /* positions scored; 0: min(context, tokens - start - 1) */
+    uint32_t context;           /* tokens per sequence (chunk); 0: the model's max_t */
     uint32_t threads;           /* 0 or 1: one */
     FILE *progress;             /* progress lines ("\r...") or NULL */
 } accuracy_opts;
