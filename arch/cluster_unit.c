@@ -64,6 +64,8 @@ static void exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *o
     out->start_ps = start;
     out->end_ps = out->span_end_ps = start + lat;
     out->wait_ps[STALL_CLUSTER] = start - t_ready;
+    unit_cp(out, CP_CLUSTER_WAIT, start - t_ready);
+    unit_cp(out, CP_DIG + (int)w->arg[0], lat);
     out->e_pj = cluster_op_energy_pj(&u->cp, &cost);
     shared_finish(u->sh, out);
 }

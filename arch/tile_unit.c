@@ -107,6 +107,24 @@ static void exec_act(tile_unit *u, const cmd_work *w, uint64_t t_ready, unit_tim
     uint64_t ideal = tile_act_latency_ps(&u->tp, (unsigned)slices, rounds, u->t_conv_ps[bits]);
     assert(end - start >= ideal);
     out->wait_ps[STALL_ADC] = end - start - ideal;
+    /* The critical path: the ideal latency split into integration and
+     * conversion (after the first slice, whichever of T and C is longer
+     * sets the pace), then what the bank or the S&H made it wait. */
+    uint64_t integ = T, conv = C + u->tp.t_post_ps;
+    if (hold) {
+        if (T >= C)
+            integ += (slices - 1) * T;
+        else
+            conv += (slices - 1) * C;
+    } else {
+        integ = slices * T;
+        conv = slices * C + u->tp.t_post_ps;
+    }
+    out->held_ps = start - t_ready;
+    out->occupies = 1;
+    unit_cp(out, CP_INTEGRATION, integ);
+    unit_cp(out, CP_ADC_WAIT, out->wait_ps[STALL_ADC]);
+    unit_cp(out, CP_ADC, conv);
 
     tile_act_counts n;
     tile_act_energy e;
@@ -158,6 +176,9 @@ static void exec_prog(tile_unit *u, const cmd_work *w, uint64_t t_ready, unit_ti
     out->start_ps = start;
     out->end_ps = out->span_end_ps = end;
     out->wait_ps[STALL_ARRAY] = start - t_ready;
+    out->held_ps = start - t_ready;
+    out->occupies = 1;
+    unit_cp(out, CP_PROGRAM, end - start);
     out->e_pj = u->e_prog_pj;
     shared_finish(u->sh, out);
 }

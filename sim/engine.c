@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/critpath.h"
 #include "sim/units.h"
 #include "sim/util.h"
 
@@ -40,16 +41,24 @@ enum { S_FREE, S_WAIT, S_ISSUED, S_DONE };
 
 /* A command in the window: what the units need of it (counts, not sets)
  * and its progress. */
+/* A command in the window: what its dependencies, queue and completion
+ * touch, in one cache line (the command itself, read on issue, is in the
+ * parallel array cmds). */
 struct slot {
-    cmd_work c;
     uint64_t t_avail;    /* entered the window, or its unit predecessor issued */
     uint64_t t_deps;     /* last dependency completed (t_avail if none) */
+    uint64_t t_admit;    /* when it entered the window */
     uint64_t unit_next;  /* next id in the unit's queue, NONE at the tail */
     uint32_t waiters;    /* first edge index + 1; 0 for none */
     uint32_t ndeps_left;
     uint32_t uq;         /* unit queue index, or UINT32_MAX for none */
+    cp_ref node;         /* its critical-path node, once issued (held) */
+    cp_ref bind;         /* the path it will continue: its dependency that
+                          * completed last, or what admitted it (held) */
     uint8_t state;
+    uint8_t milestone;   /* its op is a milestone (cmd_op_desc) */
 };
+_Static_assert(sizeof(struct slot) <= 64, "a slot in one cache line");
 
 struct edge {
     uint64_t waiter;
@@ -67,7 +76,9 @@ struct engine {
     stats *st;
     engine_opts o;
 
-    struct slot *slots;
+    struct slot *slots;  /* cache-line aligned (slots_base: to free) */
+    void *slots_base;
+    cmd_work *cmds;      /* the window's commands, by id & mask as slots */
     uint64_t mask, floor, next_id;
     cmd_source src;
     int eof, failed;
@@ -93,6 +104,13 @@ struct engine {
     double e_dyn_pj;
     engine_tag_stats *tag;
     uint64_t events;
+
+    /* the critical path */
+    critpath *cp;
+    cp_ref admit_from;   /* the node whose completion is refilling the window */
+    cp_ref last;         /* the node of the command that completed last: held
+                          * by its slot, or by this when last_owned */
+    int last_owned;
 
     /* progress */
     struct timespec t_wall0, t_wall_last;
@@ -221,11 +239,17 @@ static void issue(engine *e, uint64_t id)
     uint64_t now = kernel_now(e->k);
     if (s->t_deps > s->t_avail)
         e->stall_dep_ps += s->t_deps - s->t_avail;
-    const cmd_work *c = &s->c;
+    const cmd_work *c = &e->cmds[id & e->mask];
     const unit *u = &e->units->exec[c->op][UNIT_KIND(c->unit)];
     unit_timing t;
     if (u->ops) {
         u->ops->exec(u->self, c, now, &t);
+        if (c->tag < e->o.ntags && e->o.tag_cp && e->o.tag_cp[c->tag])
+            for (uint8_t i = 0; i < t.ncp; i++)
+                if (t.cp[i].cat >= CP_DIG && t.cp[i].cat < CP_DIG + DIG_KINDS)
+                    t.cp[i].cat = e->o.tag_cp[c->tag];
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_admit, now,
+                                 c->tag, &t);
         if (c->tag < e->o.ntags) {
             engine_tag_stats *ts = &e->tag[c->tag];
             ts->commands++;
@@ -240,7 +264,10 @@ static void issue(engine *e, uint64_t id)
         t.end_ps = now;
         if (c->tag < e->o.ntags)
             e->tag[c->tag].commands++;
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_admit, now, c->tag,
+                                 NULL);
     }
+    s->bind = 0;  /* critpath_issue took over its reference */
     s->state = S_ISSUED;
     kernel_schedule_at(e->k, t.end_ps < now ? now : t.end_ps, on_done, e, id);
 }
@@ -309,17 +336,23 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
     s->state = S_DONE;
     e->n_done++;
     e->t_end = now;
-    if (cmd_op(s->c.op)->milestone) {
-        if (s->c.arg[0] == MARK_PREFILL && !e->have_prefill) {
+    if (e->last_owned)
+        critpath_release(e->cp, e->last);
+    e->last = s->node;
+    e->last_owned = 0;
+    if (s->milestone) {
+        const cmd_work *c = &e->cmds[id & e->mask];
+        critpath_milestone(e->cp, s->node, (int)c->arg[0]);
+        if (c->arg[0] == MARK_PREFILL && !e->have_prefill) {
             e->have_prefill = 1;
             e->t_prefill = now;
-        } else if (s->c.arg[0] == MARK_TOKEN) {
+        } else if (c->arg[0] == MARK_TOKEN) {
             if (!e->have_ttft) {
                 e->have_ttft = 1;
                 e->t_ttft = now;
             }
             e->t_last_token = now;
-            e->last_token_index = s->c.arg[1];
+            e->last_token_index = c->arg[1];
             e->tokens++;
         }
     }
@@ -330,16 +363,33 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
         edge_release(e, w);
         struct slot *ws = &e->slots[ed.waiter & e->mask];
         ws->t_deps = now > ws->t_deps ? now : ws->t_deps;
+        /* completions come in time order: this one is its latest */
+        critpath_hold(e->cp, s->node);
+        critpath_release(e->cp, ws->bind);
+        ws->bind = s->node;
         if (--ws->ndeps_left == 0)
             try_issue(e, ed.waiter);
         w = ed.next;
     }
     if (id == e->floor) {
+        e->admit_from = s->node;
+        critpath_hold(e->cp, e->admit_from);
         while (e->floor < e->next_id && e->slots[e->floor & e->mask].state == S_DONE) {
-            e->slots[e->floor & e->mask].state = S_FREE;
+            struct slot *f = &e->slots[e->floor & e->mask];
+            /* the nodes released a few slots on are likely out of cache */
+            if (e->floor + 8 < e->next_id)
+                critpath_prefetch(e->cp, e->slots[(e->floor + 8) & e->mask].node);
+            f->state = S_FREE;
+            if (f->node == e->last)
+                e->last_owned = 1;  /* its reference passes to e->last */
+            else
+                critpath_release(e->cp, f->node);
+            f->node = 0;
             e->floor++;
         }
         refill(e);
+        critpath_release(e->cp, e->admit_from);
+        e->admit_from = 0;
     }
     if (e->o.progress && (e->n_done & PROGRESS_EVERY) == 0)
         progress(e, 0);
@@ -377,12 +427,16 @@ static int admit(engine *e, const cmd *c)
     }
     uint64_t now = kernel_now(e->k);
     struct slot *s = &e->slots[c->id & e->mask];
-    cmd_work_of(c, &s->c);
+    cmd_work *w = &e->cmds[c->id & e->mask];
+    cmd_work_of(c, w);
     s->state = S_WAIT;
+    s->milestone = cmd_op(c->op)->milestone;
     s->t_avail = s->t_deps = now;
     s->waiters = 0;
     s->ndeps_left = 0;
     s->unit_next = NONE;
+    s->node = s->bind = 0;
+    s->t_admit = now;
     for (uint32_t i = 0; i < c->ndeps; i++) {
         uint64_t d = c->deps[i];
         if (d >= c->id) {
@@ -394,12 +448,24 @@ static int admit(engine *e, const cmd *c)
         if (d < e->floor)
             continue;
         struct slot *ds = &e->slots[d & e->mask];
-        if (ds->state == S_DONE)
+        if (ds->state == S_DONE) {
+            if (critpath_end(e->cp, ds->node) >= critpath_end(e->cp, s->bind)) {
+                critpath_hold(e->cp, ds->node);
+                critpath_release(e->cp, s->bind);
+                s->bind = ds->node;
+            }
             continue;
+        }
         ds->waiters = edge_new(e, c->id, ds->waiters);
         s->ndeps_left++;
     }
-    s->uq = unit_queue_of(e, &s->c);
+    if (!s->bind && now > 0) {
+        /* Its dependencies left the window long ago: its path continues
+         * the command whose completion admitted it. */
+        s->bind = e->admit_from;
+        critpath_hold(e->cp, s->bind);
+    }
+    s->uq = unit_queue_of(e, w);
     if (s->uq != UINT32_MAX) {
         struct unitq *q = &e->uq[s->uq];
         if (q->tail == NONE) {
@@ -466,7 +532,8 @@ engine *engine_create(kernel *k, const unit_table *units, stats *st, const engin
     uint64_t cap = 16;
     while (cap < o->window)
         cap <<= 1;
-    e->slots = xcalloc(cap, sizeof *e->slots);
+    e->slots = xcalloc_lines(cap, sizeof *e->slots, &e->slots_base);
+    e->cmds = xcalloc(cap, sizeof *e->cmds);
     e->mask = cap - 1;
     e->nq = 1;
     if (o->queues == ENGINE_QUEUE_NODE && o->ntags)
@@ -480,6 +547,8 @@ engine *engine_create(kernel *k, const unit_table *units, stats *st, const engin
     e->qkey = xcalloc(e->qmask + 1, sizeof *e->qkey);
     e->qval = xmalloc((e->qmask + 1) * sizeof *e->qval);
     e->tag = xcalloc(o->ntags ? o->ntags : 1, sizeof *e->tag);
+    e->cp = critpath_create(st);
+    critpath_set_sink(e->cp, o->sink);
 
     stats_counter(st, &e->t_end, "run.total_ps");
     stats_counter(st, &e->t_prefill, "run.prefill_ps");
@@ -532,6 +601,7 @@ int engine_run(engine *e, cmd_source src, char *err, size_t errlen)
         return -1;
     if (!e->have_prefill)
         e->t_prefill = e->have_ttft ? e->t_ttft : e->t_end;
+    critpath_finish(e->cp, e->last);
     return 0;
 }
 
@@ -560,11 +630,13 @@ void engine_free(engine *e)
 {
     if (!e)
         return;
-    free(e->slots);
+    free(e->slots_base);
+    free(e->cmds);
     free(e->edges);
     free(e->uq);
     free(e->qkey);
     free(e->qval);
     free(e->tag);
+    critpath_free(e->cp);
     free(e);
 }

@@ -22,27 +22,20 @@ static char *dir;
 
 static void setup(void)
 {
-    char tmpl[] = "/tmp/aimcsim-run-XXXXXX";
-    cr_assert_not_null(mkdtemp(tmpl));
-    dir = strdup(tmpl);
+    dir = tu_mkdtemp("run");
+    cr_assert_not_null(dir);
 }
 
 static void teardown(void)
 {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    tu_sh(cmd, NULL, NULL);
+    tu_rmtree(dir);
     free(dir);
 }
 
 static char *write_file(const char *name, const char *text)
 {
-    char *path = malloc(600);
-    snprintf(path, 600, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
+    char *path = tu_write(dir, name, text);
+    cr_assert_not_null(path);
     return path;
 }
 
@@ -61,18 +54,7 @@ static char *slurp2(const char *d, const char *name)
     return tu_slurp(path, NULL);
 }
 
-/* The value of stat name in DIR/stats.csv, NaN if absent. */
-static double stat(const char *d, const char *name)
-{
-    char *csv = slurp2(d, "stats.csv");
-    cr_assert_not_null(csv, "no stats.csv in %s", d);
-    char key[256];
-    snprintf(key, sizeof key, "\n%s,", name);
-    char *p = strstr(csv, key);
-    double v = p ? strtod(p + strlen(key), NULL) : 0.0 / 0.0;
-    free(csv);
-    return v;
-}
+static double stat(const char *d, const char *name) { return tu_stat(d, name); }
 
 TestSuite(run, .init = setup, .fini = teardown, .timeout = 120);
 
@@ -339,7 +321,12 @@ Test(run, every_config_runs, .timeout = 300)
  * Energy (fixed 1 pJ ADC): conversions 32 + 33 + 8 = 73 pJ; row drives
  * 64 + 64 + 8 = 136 x 0.417 pJ; cells read (converted columns only)
  * 64x32 + 64x33 + 8x8 = 4224 x 16 fJ; shift-adds 73 x 0.021 pJ; SRAM 3 words
- * x 20.45 pJ; cluster 2240 lane ops x 1.5 pJ. */
+ * x 20.45 pJ; cluster 2240 lane ops x 1.5 pJ.
+ * Critical path of the token (sim/critpath.h): the mark completes at 320 ns
+ * with 5, the last of its dependencies to complete; 5 issued at 120 ns as
+ * soon as 0 completed (no queue ahead of it, no cluster slot busy): 200 ns
+ * of add; 0 issued at 0: 100 ns integration, then 4 rounds x 5 ns of
+ * conversion.  So 100 ns integration + 20 ns ADC + 200 ns add = 320 ns. */
 static const char *golden_ini =
     "[model]\npreset = custom\nlayers = 1\nd_model = 64\nheads = 2\nd_ff = 256\n"
     "vocab = 64\ncontext_tokens = 8\nlm_head = analog\n"
@@ -395,6 +382,27 @@ static void golden(const char *kernel)
     /* Static: the chip's static power over the 320 ns (1 mW x 1 ps = 1e-3 pJ). */
     double st = stat(d, "power.static_mw") * 320000 * 1e-3;
     cr_expect_float_eq(stat(d, "energy.static_pj"), st, 1e-9 * st);
+    /* The critical path, by category (crit.<phase>.<group>.<category>_ps) */
+    const char *phase[] = {"ttft", "total"};
+    for (int p = 0; p < 2; p++) {
+        char k[128];
+        snprintf(k, sizeof k, "crit.%s.array.integration_ps", phase[p]);
+        cr_expect_float_eq(stat(d, k), 100000, 0, "%s", k);
+        snprintf(k, sizeof k, "crit.%s.adc.adc_ps", phase[p]);
+        cr_expect_float_eq(stat(d, k), 20000, 0, "%s", k);
+        snprintf(k, sizeof k, "crit.%s.cluster.add_ps", phase[p]);
+        cr_expect_float_eq(stat(d, k), 200000, 0, "%s", k);
+        snprintf(k, sizeof k, "crit.%s.engine.order_ps", phase[p]);
+        cr_expect_float_eq(stat(d, k), 0, 0, "%s", k);
+    }
+    cr_expect_float_eq(stat(d, "crit.decode_tokens"), 0, 0);
+    char *cp = slurp2(d, "critpath.csv");
+    cr_assert_not_null(cp);
+    cr_expect(strstr(cp, "phase,group,category,time_ps,share\n"), "%s", cp);
+    cr_expect(strstr(cp, "\nttft,cluster,add,200000,0.625\n"), "%s", cp);
+    cr_expect(strstr(cp, "\nttft,adc,adc,20000,0.0625\n"), "%s", cp);
+    cr_expect(!strstr(cp, "\ntpot,"), "no decoded token, no tpot rows: %s", cp);
+    free(cp);
     char *tags = slurp2(d, "tags.csv");
     /* Per tag: commands, activations, busy (start to end), energy. */
     cr_expect(strstr(tags, "h0.attn.c_attn,0,2,2,245000,"), "%s", tags);

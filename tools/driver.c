@@ -54,6 +54,7 @@ struct sim {
     tsink tsink;
     struct mapstats ms;
     char *trace_path, *power_path;
+    uint8_t *tag_cp;          /* per tag, its cluster work's path category */
 };
 
 static void register_map_stats(struct sim *s)
@@ -175,6 +176,7 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
         chrome_unit_name(s->chrome, ts->group[TRACK_LINK], l, name);
     }
     ts->group[TRACK_XFER] = chrome_group(s->chrome, "NoC transfers by source", "src", all);
+    ts->group[TRACK_CRIT] = chrome_group(s->chrome, "critical path", "crit", 1);
     /* Source tracks are named after their unit. */
     uint32_t u = 0;
     for (int k = 0; k < UNIT_KINDS; k++)
@@ -308,6 +310,32 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
     return ofile_commit(o, err, errlen);
 }
 
+/* critpath.csv: each category's time on the critical path of each phase
+ * (docs/outputs.md). */
+static int write_critpath(struct sim *s, char *err, size_t errlen)
+{
+    static const char *const phases[] = {"ttft", "tpot", "slowest", "total"};
+    char *path = join(s->o->out_dir, "critpath.csv");
+    ofile *o = ofile_open(path, 1, err, errlen);
+    free(path);
+    if (!o)
+        return -1;
+    ofile_puts(o, "phase,group,category,time_ps,share\n");
+    for (size_t p = 0; p < sizeof phases / sizeof phases[0]; p++) {
+        double ps[CP_CATS], total;
+        if (report_crit(s->st, phases[p], ps, &total) < 0)
+            continue;
+        for (int c = 0; c < CP_CATS; c++) {
+            char t[64], sh[64];
+            json_real_fmt(t, sizeof t, ps[c]);
+            json_real_fmt(sh, sizeof sh, total > 0 ? ps[c] / total : 0);
+            ofile_printf(o, "%s,%s,%s,%s,%s\n", phases[p], cp_group_keys[cp_cat_group[c]],
+                         cp_cat_names[c], t, sh);
+        }
+    }
+    return ofile_commit(o, err, errlen);
+}
+
 static void cleanup(struct sim *s)
 {
     if (s->chrome)
@@ -326,6 +354,7 @@ static void cleanup(struct sim *s)
         transform_free(&s->t);
     if (s->have_m)
         model_free(&s->m);
+    free(s->tag_cp);
     free(s->trace_path);
     free(s->power_path);
 }
@@ -412,6 +441,18 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     eo.progress = c->run.progress;
     eo.expect_tokens = s.sc ? sched_tokens_out(s.sc) : 0;
     eo.batch = (uint32_t)c->run.batch;
+    /* The critical path names two kinds of cluster work by their tags
+     * rather than their ops: sampling ("sample") and LoRA adapters
+     * ("<projection>.lora"). */
+    s.tag_cp = xcalloc(ntags ? ntags : 1, 1);
+    for (uint32_t i = 0; i < ntags; i++) {
+        size_t len = strlen(tags[i].name);
+        if (!strcmp(tags[i].name, "sample"))
+            s.tag_cp[i] = CP_SAMPLING;
+        else if (len >= 5 && !strcmp(tags[i].name + len - 5, ".lora"))
+            s.tag_cp[i] = CP_LORA;
+    }
+    eo.tag_cp = s.tag_cp;
     if (o->out_dir && ofile_mkdirs(o->out_dir, err, errlen) < 0)
         goto out;
     if (o->trace && o->out_dir) {
@@ -436,7 +477,8 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
 
     if (o->out_dir) {
         if (write_stats(&s, 0, NULL, err, errlen) < 0 ||
-            write_tables(&s, tags, ntags, err, errlen) < 0)
+            write_tables(&s, tags, ntags, err, errlen) < 0 ||
+            write_critpath(&s, err, errlen) < 0)
             goto out;
         if (s.chrome) {
             int r = chrome_commit(s.chrome, err, errlen);
