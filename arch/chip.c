@@ -122,6 +122,33 @@ static void area_lines(chip *c, area_line rows[AREA_ROWS])
     dram_unit_ops.area(&c->dram, c->n[UNIT_DRAM], 1, rows);
 }
 
+int64_t chip_adc_count(const config *c, uint32_t tiles, char *err, size_t errlen)
+{
+    if (c->adc.budget == 0 && c->adc.area_budget_mm2 == 0)
+        return c->adc.count;
+    double banks = (double)ceil_div_u64(tiles ? tiles : 1, (uint64_t)c->adc.share_tiles);
+    double n;
+    int param;
+    if (c->adc.budget > 0) {
+        n = floor((double)c->adc.budget / banks);
+        param = PARAM_adc_budget;
+    } else {
+        adc_params ap;
+        adc_params_init(&ap, c);
+        double per_um2 = adc_area_um2(&ap, adc_design_bits(c));
+        n = per_um2 > 0 ? floor(units_mm2_to_um2(c->adc.area_budget_mm2) / (banks * per_um2))
+                        : (double)c->tile.cols;
+        param = PARAM_adc_area_budget_mm2;
+    }
+    if (n < 1) {
+        config_fail(c, param, err, errlen, "gives %.0f ADC banks no ADC each (%s)", banks,
+                    param == PARAM_adc_budget ? "at least one ADC per bank"
+                                              : "not the area of one ADC per bank");
+        return 0;
+    }
+    return n > (double)c->tile.cols ? c->tile.cols : (int64_t)n;
+}
+
 chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err,
                   size_t errlen)
 {

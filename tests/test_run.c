@@ -523,6 +523,42 @@ Test(run, queues_per_unit_or_per_node)
     free(ini);
 }
 
+/* An ADC budget ([adc] budget, area_budget_mm2; docs/models.md 2.5): the
+ * tiny model maps to 5 arrays.  budget 1000 over 5 banks: floor(200) ADCs
+ * each; with share_tiles = 2, ceil(5 / 2) = 3 banks: budget 700 gives
+ * floor(700 / 3) = 233 each; 100000 over 5 banks would be 20000 each, capped at the 256
+ * columns; 4 cannot give 5 banks one ADC each.  Area: with the fixed area
+ * model at 1000 um2 an ADC, 0.6 mm2 = 600000 um2 over 5 banks is
+ * floor(600000 / (5 x 1000)) = 120 each, 600 ADCs, 0.6 mm2 of ADC area. */
+Test(run, adc_budget)
+{
+    char *ini = write_file("budget.ini", tiny_ini);
+    struct { const char *sets; double adcs; } ok[] = {
+        {"--set adc.budget=1000", 5 * 200},
+        {"--set adc.budget=700 --set adc.share_tiles=2", 3 * 233},
+        {"--set adc.budget=100000", 5 * 256},
+        {"--set adc.area_budget_mm2=0.6 --set adc.area_model=fixed --set adc.area_fixed_um2=1000",
+         5 * 120},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char args[2048], *err, d[700];
+        snprintf(d, sizeof d, "%s/budget%zu", dir, i);
+        snprintf(args, sizeof args, "run %s %s --out %s --quiet", ini, ok[i].sets, d);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        cr_expect_float_eq(stat(d, "chip.adcs"), ok[i].adcs, 0, "%s", ok[i].sets);
+    }
+    char d3[700];
+    snprintf(d3, sizeof d3, "%s/budget3", dir);
+    cr_expect_float_eq(stat(d3, "area.adc_um2"), 600 * 1000.0, 1e-6);
+    char args[2048], *err;
+    snprintf(args, sizeof args, "run %s --set adc.budget=4 --quiet", ini);
+    cr_expect_eq(aimcsim(args, NULL, &err), 2);
+    cr_expect(strstr(err, "[adc] budget = 4: gives 5 ADC banks no ADC each"), "%s", err);
+    free(err);
+    free(ini);
+}
+
 /* The shipped sensitivity profile (Lammie 2026) at threshold 10 moves the
  * paper's "4 of 49" projections to the cluster: h0.attn.c_proj (768 x 768),
  * h1.mlp.c_fc and h2.mlp.c_fc (768 x 3072), h0.mlp.c_proj (3072 x 768). */

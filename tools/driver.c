@@ -38,6 +38,8 @@ struct mapstats {
 
 struct sim {
     const driver_opts *o;
+    const config *cfg;        /* o->cfg, or eff when the chip resolves a value */
+    config eff;               /* o->cfg with [adc] count from an ADC budget */
     model m;
     transform t;
     mapper mp;
@@ -109,15 +111,15 @@ static void sched_chip_of(const chip *c, sched_chip *sc)
 /* `aimcsim schedule`: the stream to a file. */
 static int write_stream(struct sim *s, char *err, size_t errlen)
 {
-    const config *c = s->o->cfg;
     cmdstream_header h;
     memset(&h, 0, sizeof h);
     h.version = CMDSTREAM_VERSION;
     for (int k = 0; k < UNIT_KINDS; k++)
         h.units[k] = k == UNIT_NONE ? 0 : chip_count(s->chip, (enum unit_kind)k);
     h.tags = sched_tags(s->sc, &h.ntags);
+    /* the configuration as given, so that exec recognises it */
     char hash[32];
-    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(c));
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(s->o->cfg));
     cmdstream_prov prov[2] = {{"command", s->o->command ? s->o->command : ""},
                               {"config_hash", hash}};
     h.prov = prov;
@@ -141,7 +143,7 @@ static int write_stream(struct sim *s, char *err, size_t errlen)
 /* Opens the timeline and power traces and the sink that feeds them. */
 static int open_traces(struct sim *s, char *err, size_t errlen)
 {
-    const config *c = s->o->cfg;
+    const config *c = s->cfg;
     const char *dir = s->o->out_dir;
     tsink *ts = &s->tsink;
     /* Gzip when the trace is expected to be large: about 100 bytes per
@@ -186,7 +188,7 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
             chrome_unit_name(s->chrome, ts->group[TRACK_XFER], u, name);
         }
     char hash[32];
-    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(c));
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(s->o->cfg));
     chrome_meta(s->chrome, "command", s->o->command ? s->o->command : "");
     chrome_meta(s->chrome, "config_hash", hash);
 
@@ -203,7 +205,7 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
 
 static int write_stats(struct sim *s, int partial, const char *error, char *err, size_t errlen)
 {
-    stats_prov pv = {s->o->command, s->o->cfg, partial, error};
+    stats_prov pv = {s->o->command, s->cfg, partial, error};
     char *path = join(s->o->out_dir, "stats.json");
     ofile *o = ofile_open(path, 1, err, errlen);
     free(path);
@@ -365,6 +367,7 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     memset(&s, 0, sizeof s);
     s.o = o;
     const config *c = o->cfg;
+    s.cfg = c;
     int rc = DRIVER_EINPUT, started = 0;
     uint32_t ntags = 0;
     const cmd_tag *tags = NULL;
@@ -400,6 +403,17 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
         s.have_mp = 1;
         register_map_stats(&s);
         tiles_needed = s.mp.narrays;
+    }
+    /* An ADC budget sets the ADCs per bank from the chip's arrays: the
+     * rest of the run (chip, statistics, report) sees that count. */
+    if (c->adc.budget > 0 || c->adc.area_budget_mm2 > 0) {
+        uint32_t tiles = c->chip.tiles > 0 ? (uint32_t)c->chip.tiles : tiles_needed;
+        int64_t n = chip_adc_count(c, tiles, err, errlen);
+        if (n == 0)
+            goto out;
+        s.eff = *c;  /* shares c's strings; never freed itself */
+        s.eff.adc.count = n;
+        s.cfg = c = &s.eff;
     }
     s.chip = chip_create(c, tiles_needed, s.st, err, errlen);
     if (!s.chip)
