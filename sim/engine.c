@@ -49,7 +49,10 @@ struct slot {
     uint64_t t_deps;     /* last dependency completed (t_avail if none) */
     uint64_t t_admit;    /* when it entered the window */
     uint64_t unit_next;  /* next id in the unit's queue, NONE at the tail */
-    uint32_t waiters;    /* first edge index + 1; 0 for none */
+    uint32_t waiters;    /* first edge index + 1; 0 for none; in admission
+                          * order, so that waiters released together issue
+                          * oldest first */
+    uint32_t waiters_tail;
     uint32_t ndeps_left;
     uint32_t uq;         /* unit queue index, or UINT32_MAX for none */
     cp_ref node;         /* its critical-path node, once issued (held) */
@@ -357,7 +360,7 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
         }
     }
     uint32_t w = s->waiters;
-    s->waiters = 0;
+    s->waiters = s->waiters_tail = 0;
     while (w) {
         struct edge ed = e->edges[w - 1];
         edge_release(e, w);
@@ -432,7 +435,7 @@ static int admit(engine *e, const cmd *c)
     s->state = S_WAIT;
     s->milestone = cmd_op(c->op)->milestone;
     s->t_avail = s->t_deps = now;
-    s->waiters = 0;
+    s->waiters = s->waiters_tail = 0;
     s->ndeps_left = 0;
     s->unit_next = NONE;
     s->node = s->bind = 0;
@@ -456,7 +459,12 @@ static int admit(engine *e, const cmd *c)
             }
             continue;
         }
-        ds->waiters = edge_new(e, c->id, ds->waiters);
+        uint32_t ed = edge_new(e, c->id, 0);
+        if (ds->waiters_tail)
+            e->edges[ds->waiters_tail - 1].next = ed;
+        else
+            ds->waiters = ed;
+        ds->waiters_tail = ed;
         s->ndeps_left++;
     }
     if (!s->bind && now > 0) {

@@ -559,6 +559,39 @@ Test(run, adc_budget)
     free(ini);
 }
 
+/* Tie rule (docs/scheduler.md): the waiters one completion releases issue
+ * oldest first.  An add [0, 200] releases two reads of one SRAM bank, in
+ * queues of their own (tags 1 and 2; queues = node): 1 (64 B, 2 words)
+ * issues first and takes the bank [200, 202], completing at 200 + 2 + 1 =
+ * 203 ns; 2 (32 B) waits for the bank until 202, completes at 202 + 2 =
+ * 204.  The token follows 1: 203 ns (newest first would give 2 the bank
+ * first, [200, 201], and 1 would complete at 201 + 3 = 204). */
+Test(run, waiters_released_oldest_first)
+{
+    char *ini = write_file("golden.ini", golden_ini);
+    char *s = write_file("tie.cmd", "aimcsim-cmd 1\nunits tile=5 cluster=1 sram=64 dram=1\n"
+                                    "tag 0 0 h0.attn.c_attn\ntag 1 0 h0.attn.qk\n"
+                                    "tag 2 0 h0.attn.av\n"
+                                    "0 dig cluster0 add m=1 n=2240 k=0 tag=0 deps=\n"
+                                    "1 mem sram0 read addr=0 bytes=64 tag=1 deps=0\n"
+                                    "2 mem sram0 read addr=64 bytes=32 tag=2 deps=0\n"
+                                    "3 mark - token value=0 tag=1 deps=1\n"
+                                    "end 4\n");
+    const char *k[] = {"native", "systemc"};
+    for (int i = 0; i < 2; i++) {
+        char args[2048], *err, d[700];
+        snprintf(d, sizeof d, "%s/tie-%s", dir, k[i]);
+        snprintf(args, sizeof args, "exec %s %s --set run.queues=node --set run.kernel=%s --out %s "
+                 "--quiet", ini, s, k[i], d);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        cr_expect_float_eq(stat(d, "run.ttft_ps"), 203000, 0, "%s", k[i]);
+        cr_expect_float_eq(stat(d, "run.total_ps"), 204000, 0, "%s", k[i]);
+    }
+    free(s);
+    free(ini);
+}
+
 /* The shipped sensitivity profile (Lammie 2026) at threshold 10 moves the
  * paper's "4 of 49" projections to the cluster: h0.attn.c_proj (768 x 768),
  * h1.mlp.c_fc and h2.mlp.c_fc (768 x 3072), h0.mlp.c_proj (3072 x 768). */
