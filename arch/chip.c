@@ -32,6 +32,19 @@ static int units_of(chip *c, unit out[5])
     return 5;
 }
 
+/* A delay: given latency and energy, no unit (the chip's shared
+ * accounting executes it). */
+static void delay_exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *out)
+{
+    struct chip_shared *sh = self;
+    shared_begin(sh, t_ready, out);
+    shared_fixed(sh, w, t_ready, PW_NOC, out);
+    unit_cp(out, CP_DELAY, w->arg[0]);
+    shared_finish(sh, out);
+}
+
+static const unit_ops delay_ops = {"delay", delay_exec, NULL, NULL, NULL, NULL, NULL};
+
 /* Which unit executes each op on each kind of unit. */
 static void fill_table(chip *c)
 {
@@ -39,6 +52,9 @@ static void fill_table(chip *c)
     memset(t, 0, sizeof *t);
     t->exec[CMD_ACT][UNIT_TILE] = (unit){&tile_unit_ops, &c->tiles};
     t->exec[CMD_PROG][UNIT_TILE] = (unit){&tile_unit_ops, &c->tiles};
+    t->exec[CMD_FIXED][UNIT_TILE] = (unit){&tile_unit_ops, &c->tiles};
+    t->exec[CMD_FIXED][UNIT_CLUSTER] = (unit){&cluster_unit_ops, &c->clusters};
+    t->exec[CMD_DELAY][UNIT_NONE] = (unit){&delay_ops, &c->sh};
     t->exec[CMD_DIG][UNIT_CLUSTER] = (unit){&cluster_unit_ops, &c->clusters};
     t->exec[CMD_MEM][UNIT_SRAM] = (unit){&sram_unit_ops, &c->sram};
     t->exec[CMD_MEM][UNIT_DRAM] = (unit){&dram_unit_ops, &c->dram};
@@ -278,6 +294,7 @@ void chip_finalize(chip *c, uint64_t t_end_ps)
     memset(c->e_part, 0, sizeof c->e_part);
     for (int i = 0; i < n; i++)
         u[i].ops->finalize(u[i].self, t_end_ps, c->e_part);
+    c->e_part[E_FIXED] = c->sh.e_fixed_pj;
     c->e_part[E_STATIC] = units_static_pj(c->p_static_mw, t_end_ps);
     c->e_total = 0;
     for (int i = 0; i < E_PARTS; i++)

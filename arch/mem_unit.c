@@ -199,6 +199,6 @@ static void dram_area(const void *self, double n, int whole, area_line rows[AREA
 }
 
 const unit_ops sram_unit_ops = {"sram", sram_exec, sram_finalize, sram_check, sram_stats,
-                                sram_area};
+                                sram_area, NULL};
 const unit_ops dram_unit_ops = {"dram", dram_exec, dram_finalize, dram_check, dram_stats,
-                                dram_area};
+                                dram_area, NULL};

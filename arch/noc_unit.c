@@ -113,4 +113,4 @@ static void area(const void *self, double n, int whole, area_line rows[AREA_ROWS
     rows[AREA_NOC] = (area_line){n, n * u->np.router_area_um2, n * u->np.p_router_leak_mw};
 }
 
-const unit_ops noc_unit_ops = {"noc", exec, finalize, check, stats_reg, area};
+const unit_ops noc_unit_ops = {"noc", exec, finalize, check, stats_reg, area, NULL};

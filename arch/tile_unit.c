@@ -183,14 +183,46 @@ static void exec_prog(tile_unit *u, const cmd_work *w, uint64_t t_ready, unit_ti
     shared_finish(u->sh, out);
 }
 
+/* arg: lat_ps, e_fj: given work holding the array. */
+static void exec_fixed(tile_unit *u, const cmd_work *w, uint64_t t_ready, unit_timing *out)
+{
+    uint32_t tile = UNIT_INDEX(w->unit);
+    if (tile >= u->ntiles) {
+        shared_bad(u->sh, t_ready, out, "fixed on tile %u (of %u)", tile, u->ntiles);
+        return;
+    }
+    struct tile_state *t = &u->tile[tile];
+    uint64_t start = max_u64(t_ready, t->arr_free_ps);
+    shared_fixed(u->sh, w, start, PW_TILES, out);
+    t->arr_free_ps = out->end_ps;
+    t->busy_ps += w->arg[0];
+    u->tile_busy_ps += w->arg[0];
+    u->fixed++;
+    out->wait_ps[STALL_ARRAY] = start - t_ready;
+    out->held_ps = start - t_ready;
+    out->occupies = 1;
+    unit_cp(out, CP_ARRAY_FIXED, w->arg[0]);
+    shared_finish(u->sh, out);
+}
+
 static void exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *out)
 {
     tile_unit *u = self;
     shared_begin(u->sh, t_ready, out);
     if (w->op == CMD_PROG)
         exec_prog(u, w, t_ready, out);
+    else if (w->op == CMD_FIXED)
+        exec_fixed(u, w, t_ready, out);
     else
         exec_act(u, w, t_ready, out);
+}
+
+/* One command at a time holds an array. */
+static uint32_t capacity(const void *self, unit_id u)
+{
+    (void)self;
+    (void)u;
+    return 1;
 }
 
 static void finalize(void *self, uint64_t t_end_ps, double e[E_PARTS])
@@ -238,6 +270,7 @@ static void stats_reg(void *self, stats *st, int per_unit)
     stats_counter(st, &u->sa_ops, "tile.shift_adds");
     stats_counter(st, &u->sh_samples, "tile.sh_samples");
     stats_counter(st, &u->programs, "tile.programs");
+    stats_counter(st, &u->fixed, "tile.fixed");
     stats_counter(st, &u->tile_busy_ps, "tile.busy_ps");
     stats_counter(st, &u->conversions, "adc.conversions");
     stats_counter(st, &u->bank_busy_ps, "adc.busy_ps");
@@ -261,4 +294,4 @@ static void area(const void *self, double n, int whole, area_line rows[AREA_ROWS
                                     n * tp->tile.p_leak_mw};
 }
 
-const unit_ops tile_unit_ops = {"tile", exec, finalize, check, stats_reg, area};
+const unit_ops tile_unit_ops = {"tile", exec, finalize, check, stats_reg, area, capacity};

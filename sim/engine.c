@@ -60,6 +60,7 @@ struct slot {
                           * completed last, or what admitted it (held) */
     uint8_t state;
     uint8_t milestone;   /* its op is a milestone (cmd_op_desc) */
+    uint8_t arb;         /* it has a priority: arbitrated for its unit */
 };
 _Static_assert(sizeof(struct slot) <= 64, "a slot in one cache line");
 
@@ -71,6 +72,20 @@ struct edge {
 struct unitq {
     uint64_t head, tail; /* NONE when empty */
     uint64_t t_last_issue;
+};
+
+/* Arbitration of the commands with a priority that wait for one unit: a
+ * min-heap by (priority, the order they became ready). */
+struct arbent {
+    uint32_t prio;
+    uint64_t seq, id, t_ready;
+};
+struct arb {
+    uint32_t inflight, cap; /* commands of the heap's unit running; at most */
+    int scheduled;          /* an arbitration event is pending */
+    cp_ref freed;           /* the command that last let go of a place (held) */
+    uint32_t n, heap_cap;
+    struct arbent *heap;
 };
 
 struct engine {
@@ -98,6 +113,12 @@ struct engine {
     uint32_t qmask;      /* map slots - 1 (a power of two, kept <= half full) */
     uint32_t nq;         /* queues per unit: 1, one per block (+1 for layer -1),
                           * or one per tag */
+
+    struct arb *arbs;    /* per unit with arbitrated commands, created on use */
+    uint32_t narbs;
+    uint32_t *arb_of[UNIT_KINDS]; /* unit index -> index + 1 in arbs */
+    uint32_t narb_of[UNIT_KINDS];
+    uint64_t ready_seq;
 
     /* statistics */
     uint64_t n_cmd[CMD_OPS], n_done, window_peak;
@@ -275,6 +296,122 @@ static void issue(engine *e, uint64_t id)
     kernel_schedule_at(e->k, t.end_ps < now ? now : t.end_ps, on_done, e, id);
 }
 
+/* ---- arbitration -------------------------------------------------------- */
+
+static int arb_less(const struct arbent *a, const struct arbent *b)
+{
+    return a->prio != b->prio ? a->prio < b->prio : a->seq < b->seq;
+}
+
+/* The arbitration state of unit u (op's executor gives its capacity). */
+static uint32_t arb_index(engine *e, unit_id u, int op)
+{
+    int k = UNIT_KIND(u);
+    uint32_t i = UNIT_INDEX(u);
+    if (i >= e->narb_of[k]) {
+        uint32_t n = e->narb_of[k] ? e->narb_of[k] : 64;
+        while (n <= i)
+            n *= 2;
+        e->arb_of[k] = xrealloc(e->arb_of[k], n * sizeof *e->arb_of[k]);
+        memset(e->arb_of[k] + e->narb_of[k], 0, (n - e->narb_of[k]) * sizeof *e->arb_of[k]);
+        e->narb_of[k] = n;
+    }
+    if (!e->arb_of[k][i]) {
+        e->arbs = xrealloc(e->arbs, (e->narbs + 1) * sizeof *e->arbs);
+        const unit *x = &e->units->exec[op][k];
+        struct arb *a = &e->arbs[e->narbs];
+        memset(a, 0, sizeof *a);
+        a->cap = x->ops && x->ops->capacity ? x->ops->capacity(x->self, u) : 0;
+        e->arb_of[k][i] = ++e->narbs;
+    }
+    return e->arb_of[k][i] - 1;
+}
+
+static void on_arb(kernel *k, void *ctx, uint64_t idx);
+
+/* Issues the best waiting commands of arbitration state idx while its unit
+ * has places.  A command that waited continues, on the critical path, the
+ * command whose completion freed its place. */
+static void on_arb(kernel *k, void *ctx, uint64_t idx)
+{
+    engine *e = ctx;
+    uint64_t now = kernel_now(k);
+    struct arb *a = &e->arbs[idx];
+    a->scheduled = 0;
+    while (a->n && a->inflight < a->cap) {
+        struct arbent top = a->heap[0], last = a->heap[--a->n];
+        uint32_t i = 0;
+        for (;;) { /* sift last down from the root */
+            uint32_t c = 2 * i + 1;
+            if (c >= a->n)
+                break;
+            if (c + 1 < a->n && arb_less(&a->heap[c + 1], &a->heap[c]))
+                c++;
+            if (!arb_less(&a->heap[c], &last))
+                break;
+            a->heap[i] = a->heap[c];
+            i = c;
+        }
+        if (a->n)
+            a->heap[i] = last;
+        struct slot *s = &e->slots[top.id & e->mask];
+        if (top.t_ready < now && a->freed && critpath_end(e->cp, a->freed) == now) {
+            critpath_hold(e->cp, a->freed);
+            critpath_release(e->cp, s->bind);
+            s->bind = a->freed;
+        }
+        a->inflight++;
+        issue(e, top.id);
+    }
+}
+
+/* Command id, ready, waits for its unit's arbitration at this instant. */
+static void arb_ready(engine *e, uint64_t id)
+{
+    const cmd_work *c = &e->cmds[id & e->mask];
+    uint32_t idx = arb_index(e, c->unit, c->op);
+    struct arb *a = &e->arbs[idx];
+    if (!a->cap) {
+        issue(e, id);
+        return;
+    }
+    if (a->n == a->heap_cap) {
+        a->heap_cap = a->heap_cap ? 2 * a->heap_cap : 16;
+        a->heap = xrealloc(a->heap, a->heap_cap * sizeof *a->heap);
+    }
+    struct arbent x = {c->prio, e->ready_seq++, id, kernel_now(e->k)};
+    uint32_t i = a->n++;
+    while (i && arb_less(&x, &a->heap[(i - 1) / 2])) { /* sift up */
+        a->heap[i] = a->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    a->heap[i] = x;
+    /* Decide once every command of this instant is ready: the event runs
+     * after those already due now. */
+    if (!a->scheduled) {
+        a->scheduled = 1;
+        kernel_schedule_at(e->k, kernel_now(e->k), on_arb, e, idx);
+    }
+}
+
+/* Arbitrated command id (its node r) completed: its place is free. */
+static void arb_done(engine *e, uint64_t id, cp_ref r)
+{
+    const cmd_work *c = &e->cmds[id & e->mask];
+    uint32_t idx = arb_index(e, c->unit, c->op);
+    struct arb *a = &e->arbs[idx];
+    if (!a->cap)
+        return;
+    a->inflight--;
+    critpath_hold(e->cp, r);
+    critpath_release(e->cp, a->freed);
+    a->freed = r;
+    if (a->n && !a->scheduled) {
+        a->scheduled = 1;
+        kernel_schedule_at(e->k, kernel_now(e->k), on_arb, e, idx);
+    }
+}
+
 /* Issues id if it can go now, then whatever that releases in its unit. */
 static void try_issue(engine *e, uint64_t id)
 {
@@ -283,7 +420,10 @@ static void try_issue(engine *e, uint64_t id)
         if (s->state != S_WAIT || s->ndeps_left)
             return;
         if (s->uq == UINT32_MAX) {
-            issue(e, id);
+            if (s->arb)
+                arb_ready(e, id);
+            else
+                issue(e, id);
             return;
         }
         struct unitq *q = &e->uq[s->uq];
@@ -339,6 +479,8 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
     s->state = S_DONE;
     e->n_done++;
     e->t_end = now;
+    if (s->arb)
+        arb_done(e, id, s->node);
     if (e->last_owned)
         critpath_release(e->cp, e->last);
     e->last = s->node;
@@ -434,6 +576,7 @@ static int admit(engine *e, const cmd *c)
     cmd_work_of(c, w);
     s->state = S_WAIT;
     s->milestone = cmd_op(c->op)->milestone;
+    s->arb = c->arb;
     s->t_avail = s->t_deps = now;
     s->waiters = s->waiters_tail = 0;
     s->ndeps_left = 0;
@@ -473,7 +616,7 @@ static int admit(engine *e, const cmd *c)
         s->bind = e->admit_from;
         critpath_hold(e->cp, s->bind);
     }
-    s->uq = unit_queue_of(e, w);
+    s->uq = c->arb ? UINT32_MAX : unit_queue_of(e, w); /* arbitrated: no in-order queue */
     if (s->uq != UINT32_MAX) {
         struct unitq *q = &e->uq[s->uq];
         if (q->tail == NONE) {
@@ -639,6 +782,11 @@ void engine_free(engine *e)
     if (!e)
         return;
     free(e->slots_base);
+    for (uint32_t i = 0; i < e->narbs; i++)
+        free(e->arbs[i].heap);
+    free(e->arbs);
+    for (int k = 0; k < UNIT_KINDS; k++)
+        free(e->arb_of[k]);
     free(e->cmds);
     free(e->edges);
     free(e->uq);

@@ -22,7 +22,7 @@ const char *const stall_cause_labels[STALL_CAUSES] = {
 const char *const energy_part_names[E_PARTS] = {
     [E_ADC] = "adc",         [E_DAC] = "dac",   [E_ARRAY] = "array", [E_PERIPH] = "periphery",
     [E_DIGITAL] = "digital", [E_NOC] = "noc",   [E_SRAM] = "sram",   [E_DRAM] = "dram",
-    [E_PROGRAM] = "program", [E_STATIC] = "static",
+    [E_PROGRAM] = "program", [E_FIXED] = "fixed", [E_STATIC] = "static",
 };
 
 const char *const area_row_names[AREA_ROWS] = {
@@ -50,6 +50,8 @@ const char *const cp_cat_names[CP_CATS] = {
     [CP_DIG + DIG_GEMM] = "gemm",   [CP_DIG + DIG_REDUCE] = "reduce",
     [CP_DIG + DIG_PERMUTE] = "permute", [CP_DIG + DIG_EMBED] = "embed",
     [CP_SAMPLING] = "sampling",     [CP_LORA] = "lora",
+    [CP_ARRAY_FIXED] = "fixed",     [CP_CLUSTER_FIXED] = "fixed",
+    [CP_DELAY] = "delay",
 };
 
 const char *const cp_group_names[CP_GROUPS] = {
@@ -75,4 +77,6 @@ const uint8_t cp_cat_group[CP_CATS] = {
     [CP_DIG + DIG_GEMM] = CP_G_CLUSTER,      [CP_DIG + DIG_REDUCE] = CP_G_CLUSTER,
     [CP_DIG + DIG_PERMUTE] = CP_G_CLUSTER,   [CP_DIG + DIG_EMBED] = CP_G_CLUSTER,
     [CP_SAMPLING] = CP_G_CLUSTER,  [CP_LORA] = CP_G_CLUSTER,
+    [CP_ARRAY_FIXED] = CP_G_ARRAY, [CP_CLUSTER_FIXED] = CP_G_CLUSTER,
+    [CP_DELAY] = CP_G_NOC,
 };

@@ -54,6 +54,7 @@ extern const char *const stall_cause_labels[STALL_CAUSES];
 /* Energy parts: the statistic of part i is energy.<name>_pj. */
 enum energy_part {
     E_ADC, E_DAC, E_ARRAY, E_PERIPH, E_DIGITAL, E_NOC, E_SRAM, E_DRAM, E_PROGRAM,
+    E_FIXED,   /* commands of given cost (fixed, delay) */
     E_STATIC, E_PARTS
 };
 extern const char *const energy_part_names[E_PARTS];
@@ -87,6 +88,9 @@ enum cp_cat {
     CP_SRAM, CP_SRAM_WAIT,
     CP_DRAM, CP_DRAM_WAIT,
     CP_CLUSTER_WAIT,   /* every slot of the cluster was busy */
+    CP_ARRAY_FIXED,    /* work of given cost on a tile (fixed) */
+    CP_CLUSTER_FIXED,  /* work of given cost on a cluster (fixed) */
+    CP_DELAY,          /* a delay command (no unit) */
     CP_DIG,            /* cluster work: CP_DIG + enum dig_kind */
     CP_SAMPLING = CP_DIG + DIG_KINDS, /* cluster work for the tag "sample" */
     CP_LORA,           /* cluster work for a LoRA adapter's tags */
@@ -170,6 +174,10 @@ typedef struct unit_ops {
      * (rounded up) when `whole` is set, else as the fraction n / sharers
      * (the share of one array). */
     void (*area)(const void *self, double n, int whole, area_line rows[AREA_ROWS]);
+    /* Commands unit u runs at once, for the engine's arbitration of
+     * commands with a priority (a tile's array: 1; a cluster: its slots);
+     * NULL: no limit. */
+    uint32_t (*capacity)(const void *self, unit_id u);
 } unit_ops;
 
 typedef struct unit {

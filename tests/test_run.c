@@ -592,6 +592,66 @@ Test(run, waiters_released_oldest_first)
     free(ini);
 }
 
+/* Priorities (prio=, docs/command-stream.md): commands with a priority
+ * wait for their unit's arbitration, the lowest priority first, ties by
+ * the order they became ready.
+ * Pool: a cluster of 2 slots; four fixed ops of 100 ns ready at 0 with
+ * priorities 3, 1, 2, 0 (ids 0..3): 3 and 1 run [0, 100], then 2 and 0
+ * [100, 200].  Token 1 follows id 3 (100 ns), token 2 id 0 (200 ns).
+ * Tile: A (prio 5) runs [0, 100] on tile 0; B (prio 9) becomes ready at 10
+ * (after a delay of 10 ns), C (prio 1) at 50: at 100 C goes first, [100,
+ * 200], then B [200, 300].  A mark after C: 200 ns (first come, first
+ * served would give 300).  Energy of the given costs: 3 x 2000 fJ of fixed
+ * ops and 2 delays of 500 fJ, 7 pJ. */
+Test(run, priorities_arbitrate_a_unit)
+{
+    char *ini = write_file("prio.ini", "[cluster]\ncount = 1\ncores = 2\nslots = 2\n"
+                                        "[chip]\ntiles = 1\n");
+    char *pool = write_file("pool.cmd",
+                            "aimcsim-cmd 2\nunits tile=1 cluster=1 sram=1 dram=1\ntag 0 -1 x\n"
+                            "0 fixed cluster0 lat_ps=100000 e_fj=1000 prio=3 tag=0 deps=\n"
+                            "1 fixed cluster0 lat_ps=100000 e_fj=1000 prio=1 tag=0 deps=\n"
+                            "2 fixed cluster0 lat_ps=100000 e_fj=1000 prio=2 tag=0 deps=\n"
+                            "3 fixed cluster0 lat_ps=100000 e_fj=1000 prio=0 tag=0 deps=\n"
+                            "4 mark - token value=0 tag=0 deps=3\n"
+                            "5 mark - token value=1 tag=0 deps=0\n"
+                            "end 6\n");
+    char *tile = write_file("tile.cmd",
+                            "aimcsim-cmd 2\nunits tile=1 cluster=1 sram=1 dram=1\ntag 0 -1 x\n"
+                            "0 fixed tile0 lat_ps=100000 e_fj=2000 prio=5 tag=0 deps=\n"
+                            "1 delay - lat_ps=10000 e_fj=500 tag=0 deps=\n"
+                            "2 delay - lat_ps=50000 e_fj=500 tag=0 deps=\n"
+                            "3 fixed tile0 lat_ps=100000 e_fj=2000 prio=9 tag=0 deps=1\n"
+                            "4 fixed tile0 lat_ps=100000 e_fj=2000 prio=1 tag=0 deps=2\n"
+                            "5 mark - token value=0 tag=0 deps=4\n"
+                            "end 6\n");
+    const char *k[] = {"native", "systemc"};
+    for (int i = 0; i < 2; i++) {
+        char args[2048], *err, d[700];
+        snprintf(d, sizeof d, "%s/pool-%s", dir, k[i]);
+        snprintf(args, sizeof args, "exec %s %s --set run.kernel=%s --out %s --quiet", ini, pool,
+                 k[i], d);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        cr_expect_float_eq(stat(d, "run.ttft_ps"), 100000, 0, "%s", k[i]);
+        cr_expect_float_eq(stat(d, "run.tpot_ps"), 100000, 0, "%s", k[i]);
+        cr_expect_float_eq(stat(d, "cluster.fixed"), 4, 0);
+        snprintf(d, sizeof d, "%s/tile-%s", dir, k[i]);
+        snprintf(args, sizeof args, "exec %s %s --set run.kernel=%s --out %s --quiet", ini, tile,
+                 k[i], d);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        cr_expect_float_eq(stat(d, "run.ttft_ps"), 200000, 0, "%s", k[i]);
+        cr_expect_float_eq(stat(d, "run.total_ps"), 300000, 0, "%s", k[i]);
+        cr_expect_float_eq(stat(d, "energy.fixed_pj"), 3 * 2.0 + 2 * 0.5, 1e-12);
+        cr_expect_float_eq(stat(d, "tile.fixed"), 3, 0);
+        cr_expect_float_eq(stat(d, "cmd.delay"), 2, 0);
+    }
+    free(tile);
+    free(pool);
+    free(ini);
+}
+
 /* The shipped sensitivity profile (Lammie 2026) at threshold 10 moves the
  * paper's "4 of 49" projections to the cluster: h0.attn.c_proj (768 x 768),
  * h1.mlp.c_fc and h2.mlp.c_fc (768 x 3072), h0.mlp.c_proj (3072 x 768). */

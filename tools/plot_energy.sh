@@ -7,8 +7,8 @@
 #   in file order, labelled with its varied parameters' values (the point
 #   name when there are none); stacked, in uJ: energy.adc_pj, dac_pj,
 #   array_pj, periphery_pj, digital_pj, noc_pj, sram_pj, dram_pj,
-#   static_pj, and program_pj when the column exists.  The parts add up to
-#   energy.total_pj (docs/models.md).
+#   static_pj, and program_pj and fixed_pj when the columns exist.  The
+#   parts add up to energy.total_pj (docs/models.md).
 #
 # Columns are found by header name; a missing one is an error (exit 2).
 # Needs gnuplot (gnuplot-nox) and POSIX sh/awk.
@@ -26,6 +26,7 @@ NR == 1 {
     np = split("adc dac array periphery digital noc sram dram static", part, " ")
     for (i = 1; i <= np; i++) cpart[i] = need("energy." part[i] "_pj")
     if (has("energy.program_pj")) { part[++np] = "program"; cpart[np] = col["energy.program_pj"] }
+    if (has("energy.fixed_pj")) { part[++np] = "fixed"; cpart[np] = col["energy.fixed_pj"] }
     cs = has("status") ? col["status"] : 0
     cp = has("point") ? col["point"] : 0
     varied()
@@ -60,4 +61,4 @@ END {
 [ -s "$tmp/n" ] || exit 2
 stacked_bars "Energy by component, per point" "energy, uJ" component \
     "#d62728" "#ff9896" "#1f77b4" "#aec7e8" "#2ca02c" "#ff7f0e" "#9467bd" "#8c564b" \
-    "#7f7f7f" "#e377c2"
+    "#7f7f7f" "#e377c2" "#bcbd22"
