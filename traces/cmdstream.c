@@ -125,6 +125,9 @@ int cmdstream_check_cmd(const cmdstream_header *h, uint64_t expect_id, const cmd
                         d->name, f->key, v, f->min, f->max);
         }
     }
+    if (cmd_since(c) > h->version)
+        return errf(err, errlen, "%s needs format version %d (the stream is version %d)",
+                    c->arb ? "prio=" : d->name, cmd_since(c), h->version);
     for (uint32_t i = 0; i < c->ndeps; i++) {
         uint64_t dep = c->deps[i];
         if (dep == c->id)
@@ -225,6 +228,7 @@ cmdw *cmdw_open(const char *path, const cmdstream_header *h, char *err, size_t e
     w->o = o;
     w->path = xstrdup(path);
     memcpy(w->h.units, h->units, sizeof w->h.units);
+    w->h.version = CMDSTREAM_VERSION;
     w->h.ntags = h->ntags;
     w->cap = 4096;
     w->line = xmalloc(w->cap);
@@ -364,6 +368,10 @@ int cmdw_write(cmdw *w, const cmd *c0)
             p += cmd_unit_str((unit_id)cmd_field_get(&c, f), p);
         else
             p = put_u64(p, cmd_field_get(&c, f));
+    }
+    if (c.arb) {
+        p = put_str(p, " prio=");
+        p = put_u64(p, c.prio);
     }
     p = put_str(p, " tag=");
     p = put_u64(p, c.tag);

@@ -1,6 +1,7 @@
 /*
  * cmdstream.h -- the command-stream file: a versioned, line-oriented text
- * format ("aimcsim-cmd 1"), gzip-compressed when the file name ends in
+ * format ("aimcsim-cmd 2"; version 1 files are read too), gzip-compressed
+ * when the file name ends in
  * ".gz".  The format, its grammar and its error messages are specified in
  * docs/command-stream.md; this header is its only reader and writer.
  *
@@ -24,7 +25,10 @@
 #include "sim/cmd.h"
 
 #define CMDSTREAM_FORMAT "aimcsim-cmd"
-#define CMDSTREAM_VERSION 1
+#define CMDSTREAM_VERSION 2
+/* The oldest version the reader accepts: version 1 lacks fixed, delay and
+ * prio= (sim/cmd.h cmd_since). */
+#define CMDSTREAM_VERSION_MIN 1
 /* Longest line, newline excluded, in bytes (reader and writer). */
 #define CMDSTREAM_LINE_MAX 1048576
 /* Longest tag name and provenance key, in bytes. */

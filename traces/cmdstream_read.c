@@ -260,8 +260,9 @@ static int parse_header(cmdr *r)
     uint64_t ver;
     if (strcmp(f, CMDSTREAM_FORMAT) || parse_u64(v, INT32_MAX, &ver) || *tok(&p))
         return rfail(r, "missing header (expected '%s')", want);
-    if (ver != CMDSTREAM_VERSION)
-        return rfail(r, "unsupported format version %" PRIu64 " (expected '%s')", ver, want);
+    if (ver < CMDSTREAM_VERSION_MIN || ver > CMDSTREAM_VERSION)
+        return rfail(r, "unsupported format version %" PRIu64 " (expected %d to %d)", ver,
+                     CMDSTREAM_VERSION_MIN, CMDSTREAM_VERSION);
     r->h.version = (int)ver;
     int have_units = 0;
     for (;;) {
@@ -470,6 +471,14 @@ static int parse_cmd(cmdr *r, char *p, cmd *c)
     for (uint8_t i = 0; i < d->nfields; i++)
         if (parse_field(r, &p, d, &d->fields[i], c))
             return -1;
+    c->arb = 0;
+    c->prio = 0;
+    if (!strncmp(p + strspn(p, " \t"), "prio=", 5)) {
+        if (parse_num(r, &p, on, "prio", UINT32_MAX, W_U32, &v))
+            return -1;
+        c->arb = 1;
+        c->prio = (uint32_t)v;
+    }
     if (parse_num(r, &p, on, "tag", UINT32_MAX, "N, a declared tag index", &v))
         return -1;
     c->tag = (uint32_t)v;
