@@ -416,3 +416,80 @@ Test(threedsim, bad_files_are_refused_at_their_line)
         free(path);
     }
 }
+
+/* ---- [run] scheduler = threedsim --------------------------------------- */
+
+static const char *mode_ini =
+    "[model]\npreset = custom\nlayers = 1\nd_model = 64\nheads = 2\nd_ff = 256\n"
+    "vocab = 64\ncontext_tokens = 8\nlm_head = analog\n"
+    "[cluster]\ncount = 2\nslots = 4\ncores = 4\n"
+    "[run]\nscheduler = threedsim\nprompt_tokens = 1\ndecode_tokens = 0\n";
+
+/* One token through a one-block model whose five projections fit one
+ * 256 x 256 array each (no partial sums), 3D-SiM's default costs:
+ *   embed add 10, ln_1 50, comm 10 + c_attn 100 + comm 10, attention 2,
+ *   comm 10 + c_proj 100 + comm 10, add 10, ln_2 50, comm 10 + c_fc 100 +
+ *   comm 10, gelu 10, comm 10 + mlp.c_proj 100 + comm 10, add 10, ln_f
+ *   50, comm 10 + lm_head 100 + comm 10, sampling 10 = 802 ns.
+ * Energy: 5 MVMs x 10 nJ, 7 pool ops x 10 nJ (embed, 2 LayerNorms + the
+ * final one, GELU, 2 adds), attention 2 nJ, sampling 0, 10 communication
+ * nodes x 80 fJ x 256 columns = 122.2048 nJ. */
+Test(threedsim, mode_one_token_by_hand)
+{
+    char *ini = tu_write(dir, "m1.ini", mode_ini);
+    const char *k[] = {"native", "systemc"};
+    for (int i = 0; i < 2; i++) {
+        char cmd[2048], *err = NULL, out[1100];
+        snprintf(out, sizeof out, "%s/m1-%s", dir, k[i]);
+        snprintf(cmd, sizeof cmd, "%s run %s --set run.kernel=%s --out %s --quiet", tu_prog(),
+                 ini, k[i], out);
+        cr_assert_eq(tu_sh(cmd, NULL, &err), 0, "%s", err);
+        free(err);
+        cr_expect_float_eq(tu_stat(out, "run.ttft_ps"), 802000, 0, "%s", k[i]);
+        cr_expect_float_eq(tu_stat(out, "energy.fixed_pj"), 122204.8, 1e-6, "%s", k[i]);
+        cr_expect_float_eq(tu_stat(out, "cmd.fixed"), 5 + 7 + 1 + 1, 0);
+        cr_expect_float_eq(tu_stat(out, "cmd.delay"), 10, 0);
+    }
+    free(ini);
+}
+
+/* d_model 512, d_ff 1024 on 256 x 256 arrays: c_attn 2 x 6 arrays (6
+ * column blocks of 2 partial sums: 6 adds), c_proj 2 x 2 (2 adds), c_fc
+ * 2 x 4 (4), mlp.c_proj 4 x 2 (2 blocks of 4: 6 adds), lm_head 2 x 1 (1):
+ * 34 MVMs and 19 partial-sum adds; 8 other pool ops (embed, 3 LayerNorms,
+ * GELU, 2 adds, sampling) and the attention node: 62 fixed.  Delays: one
+ * after each MVM, one before each MVM fed by a digital op (all of them
+ * here): 68. */
+Test(threedsim, mode_partial_sum_chains)
+{
+    char *ini = tu_write(dir, "m2.ini", mode_ini);
+    char cmd[2048], *err = NULL, out[1100];
+    snprintf(out, sizeof out, "%s/m2", dir);
+    snprintf(cmd, sizeof cmd,
+             "%s run %s --set model.d_model=512 --set model.heads=4 --set model.d_ff=1024 "
+             "--set run.kernel=native --out %s --quiet", tu_prog(), ini, out);
+    cr_assert_eq(tu_sh(cmd, NULL, &err), 0, "%s", err);
+    free(err);
+    cr_expect_float_eq(tu_stat(out, "map.arrays"), 34, 0);
+    cr_expect_float_eq(tu_stat(out, "cmd.fixed"), 62, 0);
+    cr_expect_float_eq(tu_stat(out, "cmd.delay"), 68, 0);
+    free(ini);
+}
+
+Test(threedsim, mode_refusals)
+{
+    char *ini = tu_write(dir, "m3.ini", mode_ini);
+    struct { const char *sets, *want; } bad[] = {
+        {"--set run.decode_tokens=2", "[run] decode_tokens = 2: [run] scheduler = threedsim runs a prefill only"},
+        {"--set cluster.count=1", "[cluster] count = 1: [run] scheduler = threedsim needs 2 clusters"},
+        {"--set mapping.digital=h0.attn.c_proj", "h0.attn.c_proj runs digitally"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char cmd[2048], *err = NULL;
+        snprintf(cmd, sizeof cmd, "%s run %s %s --quiet", tu_prog(), ini, bad[i].sets);
+        cr_expect_eq(tu_sh(cmd, NULL, &err), 2, "%s", bad[i].sets);
+        cr_expect(err && strstr(err, bad[i].want), "%s: %s", bad[i].sets, err);
+        free(err);
+    }
+    free(ini);
+}

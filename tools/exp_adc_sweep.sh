@@ -6,8 +6,8 @@
 # BERT-large shape at 512 tokens; then the latency and energy plots.
 #
 # usage: tools/exp_adc_sweep.sh [CHIP.ini] [gpt2-medium|bert-large|gpt2-small] [extra sweep args]
-#   CHIP.ini defaults to configs/default.ini; configs/seed-sim.ini approximates
-#   the seed paper's own simulator.  Environment: AIMCSIM (the program,
+#   CHIP.ini defaults to configs/default.ini; configs/seed-sim.ini runs
+#   the seed paper's own simulator's workload (3D-SiM mode).  Environment: AIMCSIM (the program,
 #   default build/aimcsim), OUT (the output folder), COUNTS (the ADC counts).
 # Results: OUT/sweep.csv, OUT/points/*, OUT/adc.png/.svg, OUT/adc-ttft.png/.svg.
 set -eu
@@ -20,8 +20,8 @@ counts=${COUNTS:-1,2,4,8,16,32,64,128,256}
 out=${OUT:-out/exp-adc-$(basename "$chip" .ini)-$model}
 case $model in
     bert-large) tokens="--set run.prompt_tokens=512 --set run.decode_tokens=0" ;;
-    gpt2-small) tokens="--set run.prompt_tokens=1023 --set run.decode_tokens=1 --set model.lm_head=none" ;;
-    *) tokens="--set run.prompt_tokens=1023 --set run.decode_tokens=1 --set model.lm_head=none" ;;
+    gpt2-small) tokens="--set run.prompt_tokens=1024 --set run.decode_tokens=0 --set model.lm_head=none" ;;
+    *) tokens="--set run.prompt_tokens=1024 --set run.decode_tokens=0 --set model.lm_head=none" ;;
 esac
 # shellcheck disable=SC2086
 "$prog" sweep "$chip" --set model.preset="$model" $tokens \

@@ -9,8 +9,8 @@
 # stay in OUT/<model>-<mapping>-<bits>/.
 #
 # usage: tools/exp_mapping.sh [CHIP.ini] [extra aimcsim run arguments...]
-#   CHIP.ini defaults to configs/default.ini; configs/seed-sim.ini approximates
-#   the seed paper's own simulator.  Environment: AIMCSIM (the program,
+#   CHIP.ini defaults to configs/default.ini; configs/seed-sim.ini runs
+#   the seed paper's own simulator's workload (3D-SiM mode).  Environment: AIMCSIM (the program,
 #   default build/aimcsim), OUT (default out/exp-mapping-<chip>).
 # The runs are those of configs/experiments/{gpt2-medium,bert-large}-*.ini,
 # given as overrides of CHIP.ini.
@@ -26,7 +26,7 @@ maps="linear sparsemap densemap"
 for model in $models; do
     case $model in
         bert-large) tokens="--set run.prompt_tokens=512 --set run.decode_tokens=0" ;;
-        *) tokens="--set run.prompt_tokens=1023 --set run.decode_tokens=1 --set model.lm_head=none" ;;
+        *) tokens="--set run.prompt_tokens=1024 --set run.decode_tokens=0 --set model.lm_head=none" ;;
     esac
     for m in $maps; do
         case $m in

@@ -11,7 +11,7 @@
 #   16,32,64,128,256,512); ADCS (ADCs per array; default 1,4,16,64,256);
 #   BUDGETS (a total ADC budget instead, iso-ADC: ADCS is then ignored);
 #   NBLOCKS (Monarch blocks, default 16: b = 64 for GPT-2 medium, the
-#   paper's array counts); PROMPT, DECODE (tokens, default 128 and 1).
+#   paper's array counts); PROMPT, DECODE (tokens, default 128 and 0: a prefill, so that configs/seed-sim.ini (3D-SiM mode) runs too).
 # Results: OUT/sweep.csv, OUT/points/*, OUT/regime.csv (one row per cell
 # and mapping), OUT/regime.png/.svg.
 set -eu
@@ -23,7 +23,7 @@ prog=${AIMCSIM:-build/aimcsim}
 tints=${TINTS:-16,32,64,128,256,512}
 nblocks=${NBLOCKS:-16}
 prompt=${PROMPT:-128}
-decode=${DECODE:-1}
+decode=${DECODE:-0}
 if [ -n "${BUDGETS:-}" ]; then
     axis="adc.budget"
     values=$BUDGETS

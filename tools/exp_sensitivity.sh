@@ -13,8 +13,11 @@ chip=${1:-configs/default.ini}
 [ $# -gt 0 ] && shift
 prog=${AIMCSIM:-build/aimcsim}
 out=${OUT:-out/exp-sensitivity}
+# aimcsim's scheduler: projections run on the clusters ([run] scheduler =
+# threedsim, the seed-sim preset's, has analog projections only).
 common="--set model.preset=gpt2-medium --set model.lm_head=none --set transform.kind=monarch
-        --set adc.count=32 --set run.prompt_tokens=127 --set run.decode_tokens=1"
+        --set adc.count=32 --set run.prompt_tokens=127 --set run.decode_tokens=1
+        --set run.scheduler=aimcsim"
 
 for mb in sparsemap:5 densemap:3; do
     # shellcheck disable=SC2086

@@ -15,6 +15,7 @@
  *    the largest node (the LM head on arrays), not by the token count.
  */
 #include "workloads/sched.h"
+#include "workloads/sched_3dsim.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ struct place {
 };
 
 struct sched {
+    tdsim *td;                     /* [run] scheduler = threedsim: it makes the stream */
     const config *cfg;
     const model *m;
     const transform *t;
@@ -553,15 +555,20 @@ static int next(void *ctx, cmd *c, char *err, size_t errlen)
     return 1;
 }
 
-cmd_source sched_source(sched *s) { return (cmd_source){s, next}; }
+cmd_source sched_source(sched *s) { return s->td ? tdsim_source(s->td) : (cmd_source){s, next}; }
 
 const cmd_tag *sched_tags(const sched *s, uint32_t *ntags)
 {
+    if (s->td)
+        return tdsim_tags(s->td, ntags);
     *ntags = s->ntags;
     return s->tags;
 }
 
-uint64_t sched_tokens_out(const sched *s) { return s->tokens_out; }
+uint64_t sched_tokens_out(const sched *s)
+{
+    return s->td ? tdsim_tokens_out(s->td) : s->tokens_out;
+}
 
 /* ---- data placement ---------------------------------------------------- */
 
@@ -652,6 +659,14 @@ static int layout(sched *s, char *err, size_t errlen)
 sched *sched_create(const config *c, const model *m, const transform *t, const mapper *mp,
                     const sched_chip *chip, stats *st, char *err, size_t errlen)
 {
+    if (c->run.scheduler == SCHED_THREEDSIM) {
+        tdsim *td = tdsim_create(c, m, mp, chip, err, errlen);
+        if (!td)
+            return NULL;
+        sched *s = xcalloc(1, sizeof *s);
+        s->td = td;
+        return s;
+    }
     if (chip->units[UNIT_CLUSTER] == 0) {
         errf(err, errlen, "%s: [cluster] count = 0: the scheduler needs a digital cluster "
                           "(LayerNorm, attention, reductions run there)",
@@ -777,6 +792,7 @@ void sched_free(sched *s)
 {
     if (!s)
         return;
+    tdsim_free(s->td);
     free(s->buf);
     free(s->deps);
     free(s->tmp);

@@ -38,6 +38,9 @@
 
 typedef struct sched sched;
 
+/* [run] scheduler (order of the param choices). */
+enum sched_kind { SCHED_AIMCSIM, SCHED_THREEDSIM };
+
 /* The chip facts the scheduler needs. */
 typedef struct sched_chip {
     uint32_t units[UNIT_KINDS];   /* tiles, clusters, SRAM banks, DRAM channels */
