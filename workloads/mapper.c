@@ -232,7 +232,8 @@ int mapper_digital_select(const model *m, const config *c, uint8_t *digital, cha
     }
     free(listed);
     int has_prof = c->mapping.digital_profile && *c->mapping.digital_profile;
-    if (!has_prof && is_set(c, PARAM_mapping_digital_threshold))
+    if (!has_prof && is_set(c, PARAM_mapping_digital_threshold) &&
+        !config_is_default(c, PARAM_mapping_digital_threshold))
         return config_fail(c, PARAM_mapping_digital_threshold, err, errlen,
                            "needs [mapping] digital_profile");
     if (!has_prof)
