@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "arch/adc.h"
 #include "arch/tile.h"
@@ -133,27 +134,61 @@ char *mapper_profile_path(const config *c)
     return xasprintf("%.*s/%s", (int)(slash - c->path), c->path, v);
 }
 
+/* 1 if s is a decimal number: [+-] digits [. digits] [(e|E) [+-] digits],
+ * digits on at least one side of the point; no hex, inf or nan (strtod
+ * takes those too). */
+static int decimal_number(const char *s)
+{
+    int digits = 0;
+    if (*s == '+' || *s == '-')
+        s++;
+    for (; isdigit((unsigned char)*s); s++)
+        digits++;
+    if (*s == '.')
+        for (s++; isdigit((unsigned char)*s); s++)
+            digits++;
+    if (!digits)
+        return 0;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!isdigit((unsigned char)*s))
+            return 0;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    return !*s;
+}
+
 int mapper_profile_load(const model *m, const char *path, double *value, char *err,
                         size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    char *text = read_text_file(path, TEXT_FILE_MAX_BYTES, NULL, err, errlen);
+    if (!text)
+        return -1;
     uint32_t *first = xcalloc(m->nproj ? m->nproj : 1, sizeof *first);
     for (uint32_t i = 0; i < m->nproj; i++)
         value[i] = NAN;
-    char *line = NULL, hint[160];
-    size_t cap = 0;
-    ssize_t len;
+    char hint[160];
     uint32_t lineno = 0;
     int rc = 0;
     model_names_hint(m, hint, sizeof hint);
-    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+    for (char *line = text, *next; rc == 0 && *line; line = next) {
+        next = strchr(line, '\n');
+        next = next ? (*next = 0, next + 1) : line + strlen(line);
         lineno++;
-        if ((size_t)len != strlen(line)) {
-            rc = errf(err, errlen, "%s:%u: contains a NUL byte (not a text file)", path, lineno);
-            break;
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\r')
+            line[--n] = 0;
+        for (size_t k = 0; k < n && rc == 0; k++) {
+            unsigned char ch = (unsigned char)line[k];
+            if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+                rc = errf(err, errlen, "%s:%u: control character 0x%02x (expected text)",
+                          path, lineno, ch);
         }
+        if (rc)
+            break;
         char *hash = strchr(line, '#');
         if (hash)
             *hash = 0;
@@ -168,15 +203,16 @@ int mapper_profile_load(const model *m, const char *path, double *value, char *e
             size_t l = strlen(s);
             while (l && isspace((unsigned char)s[l - 1]))
                 s[--l] = 0;
-            rc = errf(err, errlen, "%s:%u: expected 'projection value', got '%s'", path,
+            rc = errf(err, errlen, "%s:%u: expected 'projection value', got '%.200s'", path,
                       lineno, s);
             break;
         }
-        char *end;
         errno = 0;
-        double v = strtod(num, &end);
-        if (*end || errno || !isfinite(v)) {
-            rc = errf(err, errlen, "%s:%u: %s: '%s' is not a number", path, lineno, name, num);
+        double v = decimal_number(num) ? strtod(num, NULL) : NAN;
+        if (errno || !isfinite(v)) {
+            rc = errf(err, errlen,
+                      "%s:%u: %s: '%s' is not a number (expected a decimal number such as "
+                      "2.5 or 1e-3)", path, lineno, name, num);
             break;
         }
         int i = model_find_proj(m, name);
@@ -193,11 +229,8 @@ int mapper_profile_load(const model *m, const char *path, double *value, char *e
         first[i] = lineno;
         value[i] = v;
     }
-    if (rc == 0 && ferror(f))
-        rc = errf(err, errlen, "%s: read error", path);
-    free(line);
     free(first);
-    fclose(f);
+    free(text);
     return rc;
 }
 
@@ -244,10 +277,15 @@ int mapper_digital_select(const model *m, const config *c, uint8_t *digital, cha
                            "digital)");
     char *path = mapper_profile_path(c);
     double *val = xcalloc(m->nproj ? m->nproj : 1, sizeof *val);
+    /* What cannot be opened is the parameter's fault: located there. */
     FILE *probe = fopen(path, "r");
-    if (!probe) {
+    struct stat sb;
+    int isdir = probe && fstat(fileno(probe), &sb) == 0 && S_ISDIR(sb.st_mode);
+    if (!probe || isdir) {
         config_fail(c, PARAM_mapping_digital_profile, err, errlen, "cannot open %s: %s", path,
-                    strerror(errno));
+                    strerror(isdir ? EISDIR : errno));
+        if (probe)
+            fclose(probe);
         free(val);
         free(path);
         return -1;
