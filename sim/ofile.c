@@ -122,6 +122,23 @@ int ofile_printf(ofile *o, const char *fmt, ...)
     return r;
 }
 
+int ofile_csv(ofile *o, const char *s)
+{
+    if (!s[strcspn(s, ",\"\r\n")])
+        return ofile_puts(o, s);
+    ofile_write(o, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        const char *q = strchr(p, '"');
+        size_t n = q ? (size_t)(q - p) + 1 : strlen(p);
+        ofile_write(o, p, n);
+        if (!q)
+            break;
+        ofile_write(o, "\"", 1);
+        p = q;
+    }
+    return ofile_write(o, "\"", 1);
+}
+
 static void release(ofile *o)
 {
     free(o->path);

@@ -210,20 +210,30 @@ int stats_write_csv(const stats *s, ofile *o)
         const struct entry *e = &s->e[i];
         if (e->kind == K_HIST) {
             const stats_hist *h = e->p;
-            ofile_printf(o, "%s.n,%llu\n%s.under,%llu\n", e->name,
-                         (unsigned long long)h->n, e->name, (unsigned long long)h->under);
-            for (uint32_t b = 0; b < h->nbins; b++)
-                ofile_printf(o, "%s.bin_%llu,%llu\n", e->name,
-                             (unsigned long long)(h->lo + b * h->width),
-                             (unsigned long long)h->bins[b]);
-            ofile_printf(o, "%s.over,%llu\n", e->name, (unsigned long long)h->over);
+            char name[320];
+            snprintf(name, sizeof name, "%s.n", e->name);
+            ofile_csv(o, name);
+            ofile_printf(o, ",%llu\n", (unsigned long long)h->n);
+            snprintf(name, sizeof name, "%s.under", e->name);
+            ofile_csv(o, name);
+            ofile_printf(o, ",%llu\n", (unsigned long long)h->under);
+            for (uint32_t b = 0; b < h->nbins; b++) {
+                snprintf(name, sizeof name, "%s.bin_%llu", e->name,
+                         (unsigned long long)(h->lo + b * h->width));
+                ofile_csv(o, name);
+                ofile_printf(o, ",%llu\n", (unsigned long long)h->bins[b]);
+            }
+            snprintf(name, sizeof name, "%s.over", e->name);
+            ofile_csv(o, name);
+            ofile_printf(o, ",%llu\n", (unsigned long long)h->over);
             continue;
         }
         if (e->kind == K_COUNTER || e->kind == K_MAX)
             snprintf(buf, sizeof buf, "%llu", (unsigned long long)*(const uint64_t *)e->p);
         else
             json_real_fmt(buf, sizeof buf, stats_value(s, i));
-        ofile_printf(o, "%s,%s\n", e->name, buf);
+        ofile_csv(o, e->name);
+        ofile_printf(o, ",%s\n", buf);
     }
     return ofile_puts(o, "");
 }

@@ -115,3 +115,21 @@ Test(ofile, abort_leaves_nothing_and_gzip_roundtrips)
     free(out);
     unlink(path);
 }
+
+Test(ofile, csv_fields_are_quoted_as_rfc_4180)
+{
+    char err[ERR_LEN], path[64];
+    snprintf(path, sizeof path, "/tmp/aimcsim-csv-%d.csv", (int)getpid());
+    ofile *o = ofile_open(path, 1, err, sizeof err);
+    cr_assert_not_null(o, "%s", err);
+    const char *f[] = {"plain", "a,b", "say \"hi\"", "two\nlines", "cr\r", "", "\"", NULL};
+    for (int i = 0; f[i]; i++) {
+        ofile_csv(o, f[i]);
+        ofile_puts(o, f[i + 1] ? "," : "\n");
+    }
+    cr_assert_eq(ofile_commit(o, err, sizeof err), 0, "%s", err);
+    char *t = tu_slurp(path, NULL);
+    cr_expect_str_eq(t, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\",,\"\"\"\"\n");
+    free(t);
+    unlink(path);
+}

@@ -236,7 +236,8 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
     ofile_puts(o, "tag,layer,commands,activations,busy_ps,energy_pj\n");
     for (uint32_t i = 0; i < ntags; i++) {
         json_real_fmt(num, sizeof num, ts[i].e_pj);
-        ofile_printf(o, "%s,%d,%llu,%llu,%llu,%s\n", tags[i].name, tags[i].layer,
+        ofile_csv(o, tags[i].name);
+        ofile_printf(o, ",%d,%llu,%llu,%llu,%s\n", tags[i].layer,
                      (unsigned long long)ts[i].commands, (unsigned long long)ts[i].acts,
                      (unsigned long long)ts[i].busy_ps, num);
     }
@@ -286,9 +287,10 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
         char util[64], e[64];
         json_real_fmt(util, sizeof util, u->util);
         json_real_fmt(e, sizeof e, t->e_pj);
-        ofile_printf(o, "%s,%d,%s,%d,%u,%u,%llu,%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
+        ofile_csv(o, pj->name);
+        ofile_printf(o, ",%d,%s,%d,%u,%u,%llu,%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
                         "%llu,%llu,%llu,%s\n",
-                     pj->name, pj->layer, mpj->exec == MAPPER_DIGITAL ? "digital" : "analog",
+                     pj->layer, mpj->exec == MAPPER_DIGITAL ? "digital" : "analog",
                      mpj->lora, pj->in, pj->out, (unsigned long long)u->arrays,
                      (unsigned long long)u->nnz, util, (unsigned long long)u->acts,
                      (unsigned long long)u->conversions, (unsigned long long)u->digital_macs,
