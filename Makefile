@@ -25,8 +25,12 @@ CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null)
 
 OPT       ?= -O2
 SAN       ?=
+# Release builds compile the asserts out: they sit on hot paths (the event
+# queue, every activation); `make asan` keeps them (NDEBUG=).  Checks that
+# must hold in every build are explicit and cheap.  tests/build.sh checks.
+NDEBUG    ?= -DNDEBUG
 WARN      := -Wall -Wextra -Werror
-CPPFLAGS  += -I. -I$(B)/gen -DINI_HANDLER_LINENO=1 -DAIMCSIM_VERSION='"$(VERSION)"' -MMD -MP
+CPPFLAGS  += -I. -I$(B)/gen -DINI_HANDLER_LINENO=1 -DAIMCSIM_VERSION='"$(VERSION)"' $(NDEBUG) -MMD -MP
 CFLAGS    ?=
 CFLAGS    += -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -g $(WARN) $(SAN) $(PKG_CFLAGS)
 CXXFLAGS  += -std=gnu++17 $(OPT) -g $(WARN) $(SAN) $(PKG_CFLAGS)
@@ -47,7 +51,7 @@ TESTBIN   := $(B)/aimcsim-tests
 BENCH_SRC := $(sort $(wildcard tools/bench_*.c))
 BENCHBIN  := $(BENCH_SRC:tools/%.c=$(B)/%)
 
-.PHONY: all run test asan bench clean install deps help check-deps golden
+.PHONY: all run test asan bench clean install deps help check-deps golden FORCE
 all: $(PROG)
 
 help:
@@ -69,11 +73,20 @@ $(B)/gen/params.def: $(PARAM_DEFS) Makefile
 	   for f in $(PARAM_DEFS); do echo "#line 1 \"$$f\""; cat $$f; echo; done; } > $@.tmp
 	@mv $@.tmp $@
 
-$(B)/%.o: %.c | $(B)/gen/params.def
+# The compiler flags of this build directory: objects are rebuilt when they
+# change (NDEBUG, OPT, SAN), not only when their sources do.
+FLAGS_STAMP := $(B)/gen/flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC) $(CXX) $(CPPFLAGS) $(CFLAGS) $(CXXFLAGS)' | cmp -s - $@ || \
+	  echo '$(CC) $(CXX) $(CPPFLAGS) $(CFLAGS) $(CXXFLAGS)' > $@
+FORCE:
+
+$(B)/%.o: %.c $(FLAGS_STAMP) | $(B)/gen/params.def
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(B)/%.o: %.cc | $(B)/gen/params.def
+$(B)/%.o: %.cc $(FLAGS_STAMP) | $(B)/gen/params.def
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
@@ -100,6 +113,7 @@ test: deps
 	@$(MAKE) --no-print-directory $(TESTBIN) $(PROG)
 	AIMCSIM=$(PROG) $(TESTBIN) -j2 $(TEST_ARGS)
 	sh tests/floors.sh $(B)
+	sh tests/build.sh $(PROG)
 	sh tests/golden.sh check $(PROG)
 	sh tests/docs.sh $(PROG)
 
@@ -109,7 +123,7 @@ golden: $(PROG)
 	sh tests/golden.sh update $(PROG)
 
 asan:
-	@$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
+	@$(MAKE) --no-print-directory B=build-asan OPT=-O1 NDEBUG= \
 	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	  build-asan/aimcsim-tests build-asan/aimcsim
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \

@@ -184,6 +184,8 @@ void ofile_abort(ofile *o)
 
 int ofile_mkdirs(const char *dir, char *err, size_t errlen)
 {
+    if (!*dir)
+        return errf(err, errlen, "cannot create a directory with an empty name");
     char *p = xstrdup(dir);
     for (char *s = p + 1; ; s++) {
         if (*s == '/' || !*s) {

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "sim/config.h"
+#include "sim/ofile.h"
+#include "sim/util.h"
 #include "tests/testutil.h"
 
 static int run(const char *args, char **out, char **err)
@@ -68,4 +70,31 @@ Test(cli, misspelled_key_fails_with_file_and_line)
     free(out); free(err);
     unlink(path);
     free(path);
+}
+
+/* An empty output name is bad input, reported before anything runs
+ * (ofile_mkdirs used to read, and could write, past the 1-byte string). */
+Test(cli, empty_output_names_are_refused)
+{
+    char *out, *err;
+    cr_expect_eq(run("run tests/golden/tiny.ini --out ''", &out, &err), 2);
+    cr_expect_str_eq(err, "aimcsim run: --out needs a value (got an empty string)\n");
+    free(out); free(err);
+    cr_expect_eq(run("exec tests/golden/tiny.ini tests/data/streams/example.cmd --out ''", &out,
+                     &err), 2);
+    cr_expect_str_eq(err, "aimcsim exec: --out needs a value (got an empty string)\n");
+    free(out); free(err);
+    cr_expect_eq(run("schedule tests/golden/tiny.ini -o ''", &out, &err), 2);
+    cr_expect_str_eq(err, "aimcsim schedule: -o needs a value (got an empty string)\n");
+    free(out); free(err);
+    cr_expect_eq(run("map tests/golden/tiny.ini --csv ''", &out, &err), 2);
+    cr_expect_str_eq(err, "aimcsim map: --csv needs a value (got an empty string)\n");
+    free(out); free(err);
+    cr_expect_eq(run("sweep tests/golden/tiny.ini --vary adc.count=4,8 --out ''", &out, &err), 2);
+    cr_expect_str_eq(err, "aimcsim sweep: --out needs a value (got an empty string) (see aimcsim "
+                          "help sweep)\n");
+    free(out); free(err);
+    char e[ERR_LEN];
+    cr_expect_eq(ofile_mkdirs("", e, sizeof e), -1);
+    cr_expect_str_eq(e, "cannot create a directory with an empty name");
 }
