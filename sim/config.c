@@ -605,6 +605,7 @@ int config_set(config *c, const char *arg, char *err, size_t errlen)
         return -1;
     free(c->set_arg[i]);
     c->set_arg[i] = xstrdup(arg);
+    c->set_seq[i] = ++c->nsets;
     return 0;
 }
 
@@ -629,6 +630,8 @@ int config_later(const config *c, int a, int b)
         return b;
     if (c->set_arg[a] && !c->set_arg[b])
         return a;
+    if (c->set_arg[a])
+        return c->set_seq[b] > c->set_seq[a] ? b : a;
     return c->line[b] > c->line[a] ? b : a;
 }
 

@@ -76,6 +76,8 @@ typedef struct config {
     char *path;
     uint32_t line[PARAM_COUNT];
     char *set_arg[PARAM_COUNT];
+    uint32_t set_seq[PARAM_COUNT]; /* order of the last --set of each (1, 2, ...) */
+    uint32_t nsets;                /* --set arguments applied */
 } config;
 
 /* The parameter table, PARAM_COUNT entries in declaration order. */

@@ -27,6 +27,7 @@
 #include "sim/stats.h"
 #include "sim/util.h"
 #include "tools/cli.h"
+#include "tools/driver.h"
 #include "workloads/mapper.h"
 #include "workloads/model.h"
 #include "workloads/transform.h"
@@ -523,6 +524,10 @@ int cli_map(int argc, char **argv)
                     "it to 0 for as many as needed, or set [chip] reprogram = true)",
                     mp.narrays, mp.ops->name, model_preset_name(m.preset),
                     (long long)c->chip.tiles);
+        fprintf(stderr, "%s\n", err);
+        rc = 2;
+    }
+    if (rc == 0 && driver_check_mapping(c, &m, &t, &mp, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         rc = 2;
     }

@@ -95,6 +95,24 @@ int driver_config_check(const config *c, char *err, size_t errlen)
 
 static char *join(const char *dir, const char *name) { return xasprintf("%s/%s", dir, name); }
 
+static void sched_chip_of(const chip *c, sched_chip *sc);
+
+int driver_check_mapping(const config *c, const model *m, const transform *t,
+                         const mapper *mp, char *err, size_t errlen)
+{
+    chip *ch = chip_create(c, mp->narrays, NULL, err, errlen);
+    if (!ch)
+        return -1;
+    sched_chip scc;
+    sched_chip_of(ch, &scc);
+    sched *sc = sched_create(c, m, t, mp, &scc, NULL, err, errlen);
+    chip_free(ch);
+    if (!sc)
+        return -1;
+    sched_free(sc);
+    return 0;
+}
+
 static void sched_chip_of(const chip *c, sched_chip *sc)
 {
     memset(sc, 0, sizeof *sc);

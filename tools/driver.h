@@ -44,6 +44,17 @@ typedef struct driver_opts {
  * located at its file and line or --set argument. */
 int driver_config_check(const config *c, char *err, size_t errlen);
 
+/* The checks that need the mapping: the chip it needs can be built (tiles,
+ * mesh) and the scheduler can place the run's data (KV cache, digital
+ * weights, embeddings).  driver_run applies them as it builds the run;
+ * `aimcsim map` calls this after mapping, so that it refuses what a run
+ * would.  0, or -1 with the message, located at its parameter. */
+struct model;
+struct transform;
+struct mapper;
+int driver_check_mapping(const config *c, const struct model *m, const struct transform *t,
+                         const struct mapper *mp, char *err, size_t errlen);
+
 /* Returns 0, DRIVER_EINPUT or DRIVER_EFAIL (message in err). */
 int driver_run(const driver_opts *o, char *err, size_t errlen);
 
