@@ -166,6 +166,6 @@ Test(stats, a_name_registered_twice_stops, .signal = SIGABRT)
     stats *s = stats_create();
     uint64_t a = 0;
     stats_counter(s, &a, "x.y");
-    cr_redirect_stderr();
+    freopen("/dev/null", "w", stderr);
     stats_counter(s, &a, "x.y");
 }
