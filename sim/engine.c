@@ -71,6 +71,7 @@ struct engine {
     uint64_t mask, floor, next_id;
     cmd_source src;
     int eof, failed;
+    int status;          /* engine_run's status once failed */
     char *err;
     size_t errlen;
 
@@ -187,14 +188,20 @@ static uint32_t unit_queue_of(engine *e, const cmd_work *c)
     return queue_index(e, u * e->nq + q);
 }
 
-static void fail(engine *e, const char *msg)
+/* Stops the run with status (-1, ENGINE_EINPUT, ENGINE_STOPPED) and msg;
+ * the first failure wins.  msg NULL: e->err already holds it. */
+static void fail_as(engine *e, int status, const char *msg)
 {
     if (!e->failed) {
         e->failed = 1;
-        snprintf(e->err, e->errlen, "%s", msg);
+        e->status = status;
+        if (msg)
+            snprintf(e->err, e->errlen, "%s", msg);
     }
     kernel_stop(e->k);
 }
+
+static void fail(engine *e, const char *msg) { fail_as(e, ENGINE_EINPUT, msg); }
 
 /* The command's own span and the energy its unit did not trace itself. */
 static void trace_cmd(engine *e, const cmd_work *c, const cmd_op_desc *d, const unit_timing *t)
@@ -341,8 +348,12 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
         }
         refill(e);
     }
-    if (e->o.progress && (e->n_done & PROGRESS_EVERY) == 0)
-        progress(e, 0);
+    if ((e->n_done & PROGRESS_EVERY) == 0) {
+        if (e->o.stop && *e->o.stop)
+            fail_as(e, ENGINE_STOPPED, "interrupted");
+        else if (e->o.progress)
+            progress(e, 0);
+    }
 }
 
 /* 1 if u is of a kind in mask and exists on the chip (UNIT_NONE: none). */
@@ -361,6 +372,10 @@ static int admit(engine *e, const cmd *c)
         snprintf(msg, sizeof msg, "command %llu: out of sequence (expected id %llu)",
                  (unsigned long long)c->id, (unsigned long long)e->next_id);
         fail(e, msg);
+        return -1;
+    }
+    if (e->o.check && e->o.check(e->o.check_ctx, c, e->err, e->errlen) < 0) {
+        fail(e, NULL);
         return -1;
     }
     const cmd_op_desc *od = cmd_op(c->op);
@@ -425,8 +440,7 @@ static void refill(engine *e)
         cmd c;
         int r = e->src.next(e->src.ctx, &c, e->err, e->errlen);
         if (r < 0) {
-            e->failed = 1;
-            kernel_stop(e->k);
+            fail(e, NULL);
             return;
         }
         if (r == 0) {
@@ -509,15 +523,20 @@ int engine_run(engine *e, cmd_source src, char *err, size_t errlen)
     refill(e);
     while (!e->failed) {
         if (kernel_run(e->k) < 0) {
-            e->failed = 1;
-            errf(err, errlen, "engine: the event kernel failed (%s backend)",
-                 kernel_backend_name(kernel_backend_of(e->k)));
+            char msg[128];
+            snprintf(msg, sizeof msg, "engine: the event kernel failed (%s backend)",
+                     kernel_backend_name(kernel_backend_of(e->k)));
+            fail_as(e, -1, msg);
             break;
         }
         if (e->failed)
             break;
         if (e->eof && e->floor == e->next_id)
             break;
+        if (e->o.stop && *e->o.stop) {
+            fail_as(e, ENGINE_STOPPED, "interrupted");
+            break;
+        }
         if (kernel_pending(e->k) == 0) {
             /* Nothing in flight, yet the window is not empty: cannot happen
              * with backward-only dependencies; report rather than spin. */
@@ -529,7 +548,7 @@ int engine_run(engine *e, cmd_source src, char *err, size_t errlen)
         progress(e, 1);
     e->events = kernel_events_run(e->k);
     if (e->failed)
-        return -1;
+        return e->status;
     if (!e->have_prefill)
         e->t_prefill = e->have_ttft ? e->t_ttft : e->t_end;
     return 0;

@@ -17,6 +17,7 @@
 #include "sim/json.h"
 #include "sim/kernel.h"
 #include "sim/ofile.h"
+#include "tools/cmdcheck.h"
 #include "tools/report.h"
 #include "sim/stats.h"
 #include "sim/util.h"
@@ -53,7 +54,28 @@ struct sim {
     tsink tsink;
     struct mapstats ms;
     char *trace_path, *power_path;
+    cmdcheck *check;
 };
+
+/* engine_opts.check: the command against the chip (tools/cmdcheck.h),
+ * located at its line of the stream, or for a scheduled stream at the
+ * configuration and the command's id and tag. */
+static int check_cmd(void *ctx, const cmd *c, char *err, size_t errlen)
+{
+    struct sim *s = ctx;
+    char msg[ERR_LEN];
+    if (cmdcheck_cmd(s->check, c, msg, sizeof msg) == 0)
+        return 0;
+    if (s->rd)
+        return errf(err, errlen, "%s:%llu: %s", cmdr_header(s->rd)->path,
+                    (unsigned long long)cmdr_line(s->rd), msg);
+    uint32_t ntags;
+    const cmd_tag *tags = sched_tags(s->sc, &ntags);
+    const config *cfg = s->o->cfg;
+    return errf(err, errlen, "%s: command %llu of the scheduled stream (%s): %s",
+                cfg->path ? cfg->path : "(configuration)", (unsigned long long)c->id,
+                c->tag < ntags ? tags[c->tag].name : "?", msg);
+}
 
 static void register_map_stats(struct sim *s)
 {
@@ -327,6 +349,7 @@ static void cleanup(struct sim *s)
     if (s->power)
         power_abort(s->power);
     engine_free(s->eng);
+    cmdcheck_free(s->check);
     kernel_free(s->k);
     cmdr_close(s->rd);
     sched_free(s->sc);
@@ -405,6 +428,9 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     eo.progress = c->run.progress;
     eo.expect_tokens = sched_tokens_out(s.sc);
     eo.batch = (uint32_t)c->run.batch;
+    s.check = cmdcheck_create(c, s.chip);
+    eo.check = check_cmd;
+    eo.check_ctx = &s;
     if (o->out_dir && ofile_mkdirs(o->out_dir, err, errlen) < 0)
         goto out;
     if (o->trace && o->out_dir) {
@@ -417,9 +443,11 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     }
     s.eng = engine_create(s.k, chip_units(s.chip), s.st, &eo);
     started = 1;
-    if (engine_run(s.eng, src, err, errlen) < 0) {
-        /* A stream that turns out malformed is bad input. */
-        rc = o->stream_in ? DRIVER_EINPUT : DRIVER_EFAIL;
+    int er = engine_run(s.eng, src, err, errlen);
+    if (er < 0) {
+        /* A command refused, or a stream that turns out malformed, is bad
+         * input. */
+        rc = er == ENGINE_EINPUT ? DRIVER_EINPUT : DRIVER_EFAIL;
         goto out;
     }
     uint64_t t_end = engine_end_ps(s.eng);
