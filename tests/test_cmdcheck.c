@@ -38,13 +38,18 @@ static void expect_refused(const char *body, const char *sets, const char *msg)
     cr_expect_eq(rc, 2, "%s: %s", body, err);
     char *want = xasprintf("%s:4: %s\n", path, msg);
     cr_expect_str_eq(err, want);
-    static const char *results[] = {"stats.csv", "tags.csv", "layers.csv", "projections.csv",
-                                    NULL};
+    static const char *results[] = {"stats.json", "stats.csv", "tags.csv", "layers.csv",
+                                    "projections.csv", NULL};
     for (int i = 0; results[i]; i++) {
         char *f = xasprintf("%s/o/%s", dir, results[i]);
         cr_expect(access(f, F_OK) != 0, "%s: %s written", body, results[i]);
         free(f);
     }
+    char *partial = xasprintf("%s/o/stats.partial.json", dir);
+    char *pj = tu_slurp(partial, NULL);
+    cr_expect(pj && strstr(pj, "\"partial\": true"), "%s: no partial snapshot", body);
+    free(pj);
+    free(partial);
     free(want);
     free(out);
     free(err);

@@ -3,11 +3,13 @@
  *
  * Invariant: every object created here is released on every path (one
  * cleanup at the end); an output file is either committed whole or
- * aborted, and when the run failed only a stats.json marked partial is
- * committed.
+ * aborted; the output folder is prepared before anything runs
+ * (tools/outdir.h), and when the run failed or was stopped no result file
+ * remains, only the partial snapshot once the simulation has started.
  */
 #include "tools/driver.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,7 @@
 #include "sim/kernel.h"
 #include "sim/ofile.h"
 #include "tools/cmdcheck.h"
+#include "tools/outdir.h"
 #include "tools/report.h"
 #include "sim/stats.h"
 #include "sim/util.h"
@@ -29,6 +32,33 @@
 #include "workloads/model.h"
 #include "workloads/sched.h"
 #include "workloads/transform.h"
+
+/* The signal that asked the run to stop (SIGINT, SIGTERM), 0 while none
+ * has.  The one mutable global of the program: a signal handler reaches
+ * nothing else.  The engine polls it at its progress cadence. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+/* Installs the handlers for the duration of a run (one-shot: a second
+ * signal takes its default action and ends the process at once). */
+static void catch_signals(struct sigaction old[2])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    stop_signal = 0;
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+}
+
+static void release_signals(const struct sigaction old[2])
+{
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+}
 
 /* Mapping figures registered as map.* statistics. */
 struct mapstats {
@@ -166,9 +196,15 @@ static int write_stream(struct sim *s, char *err, size_t errlen)
     cmd_source src = sched_source(s->sc);
     cmd cm;
     int r;
-    while ((r = src.next(src.ctx, &cm, err, errlen)) == 1)
+    uint64_t n = 0;
+    while ((r = src.next(src.ctx, &cm, err, errlen)) == 1) {
         if (cmdw_write(w, &cm) < 0)
             break;
+        if ((++n & 0xffff) == 0 && stop_signal) {
+            cmdw_abort(w);
+            return 128 + stop_signal;
+        }
+    }
     if (r < 0) {
         cmdw_abort(w);
         return DRIVER_EFAIL;
@@ -241,7 +277,7 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
 static int write_stats(struct sim *s, int partial, const char *error, char *err, size_t errlen)
 {
     stats_prov pv = {s->o->command, s->o->cfg, partial, error};
-    char *path = join(s->o->out_dir, "stats.json");
+    char *path = join(s->o->out_dir, partial ? OUTDIR_PARTIAL : "stats.json");
     ofile *o = ofile_open(path, 1, err, errlen);
     free(path);
     if (!o)
@@ -365,59 +401,87 @@ static void cleanup(struct sim *s)
     free(s->power_path);
 }
 
+/* The name of a stop signal, for messages. */
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+static int run(struct sim *s, char *err, size_t errlen);
+
 int driver_run(const driver_opts *o, char *err, size_t errlen)
 {
     struct sim s;
     memset(&s, 0, sizeof s);
     s.o = o;
+    struct sigaction old[2];
+    catch_signals(old);
+    int rc = run(&s, err, errlen);
+    cleanup(&s);
+    release_signals(old);
+    return rc;
+}
+
+/* One run; leaves what it built in s for cleanup. */
+static int run(struct sim *s, char *err, size_t errlen)
+{
+    const driver_opts *o = s->o;
     const config *c = o->cfg;
     int rc = DRIVER_EINPUT, started = 0;
     uint32_t ntags = 0;
     const cmd_tag *tags = NULL;
 
-    if (model_init(&s.m, c, err, errlen) < 0)
+    /* The output folder before anything else: an unusable one is bad
+     * input, and an earlier run's files go now, whatever this run does. */
+    if (o->out_dir && outdir_prepare(o->out_dir, o->trace, err, errlen) < 0)
         goto out;
-    s.have_m = 1;
-    if (transform_init(&s.t, &s.m, c, err, errlen) < 0)
+    if (model_init(&s->m, c, err, errlen) < 0)
         goto out;
-    s.have_t = 1;
-    if (mapper_build(&s.mp, &s.m, &s.t, c, err, errlen) < 0)
+    s->have_m = 1;
+    if (transform_init(&s->t, &s->m, c, err, errlen) < 0)
         goto out;
-    s.have_mp = 1;
-    s.st = stats_create();
-    register_map_stats(&s);
-    s.chip = chip_create(c, s.mp.narrays, s.st, err, errlen);
-    if (!s.chip)
+    s->have_t = 1;
+    if (mapper_build(&s->mp, &s->m, &s->t, c, err, errlen) < 0)
+        goto out;
+    s->have_mp = 1;
+    s->st = stats_create();
+    register_map_stats(s);
+    s->chip = chip_create(c, s->mp.narrays, s->st, err, errlen);
+    if (!s->chip)
         goto out;
     sched_chip scc;
-    sched_chip_of(s.chip, &scc);
-    s.sc = sched_create(c, &s.m, &s.t, &s.mp, &scc, s.st, err, errlen);
-    if (!s.sc)
+    sched_chip_of(s->chip, &scc);
+    s->sc = sched_create(c, &s->m, &s->t, &s->mp, &scc, s->st, err, errlen);
+    if (!s->sc)
         goto out;
+    if (stop_signal)
+        goto stopped;
     if (o->stream_out) {
-        rc = write_stream(&s, err, errlen);
+        rc = write_stream(s, err, errlen);
+        if (rc > 128)
+            goto stopped;
         goto out;
     }
 
     cmd_source src;
     if (o->stream_in) {
-        s.rd = cmdr_open(o->stream_in, err, errlen);
-        if (!s.rd)
+        s->rd = cmdr_open(o->stream_in, err, errlen);
+        if (!s->rd)
             goto out;
-        const cmdstream_header *h = cmdr_header(s.rd);
+        const cmdstream_header *h = cmdr_header(s->rd);
         if (cmdstream_validate_units(h, scc.units, err, errlen) < 0)
             goto out;
         tags = h->tags;
         ntags = h->ntags;
-        src = cmdr_source(s.rd);
+        src = cmdr_source(s->rd);
     } else {
-        tags = sched_tags(s.sc, &ntags);
-        src = sched_source(s.sc);
+        tags = sched_tags(s->sc, &ntags);
+        src = sched_source(s->sc);
     }
 
     rc = DRIVER_EFAIL;
-    s.k = kernel_create((enum kernel_backend)c->run.kernel, err, errlen);
-    if (!s.k)
+    s->k = kernel_create((enum kernel_backend)c->run.kernel, err, errlen);
+    if (!s->k)
         goto out;
     engine_opts eo;
     memset(&eo, 0, sizeof eo);
@@ -426,63 +490,82 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     eo.tags = tags;
     eo.ntags = ntags;
     eo.progress = c->run.progress;
-    eo.expect_tokens = sched_tokens_out(s.sc);
+    eo.expect_tokens = sched_tokens_out(s->sc);
     eo.batch = (uint32_t)c->run.batch;
-    s.check = cmdcheck_create(c, s.chip);
+    s->check = cmdcheck_create(c, s->chip);
     eo.check = check_cmd;
-    eo.check_ctx = &s;
-    if (o->out_dir && ofile_mkdirs(o->out_dir, err, errlen) < 0)
-        goto out;
+    eo.check_ctx = s;
     if (o->trace && o->out_dir) {
-        if (open_traces(&s, err, errlen) != 0)
+        if (open_traces(s, err, errlen) != 0)
             goto out;
-        s.tsink.tags = tags;
-        s.tsink.ntags = ntags;
-        eo.sink = &s.tsink.sink;
-        chip_set_trace_sink(s.chip, eo.sink);
+        s->tsink.tags = tags;
+        s->tsink.ntags = ntags;
+        eo.sink = &s->tsink.sink;
+        chip_set_trace_sink(s->chip, eo.sink);
     }
-    s.eng = engine_create(s.k, chip_units(s.chip), s.st, &eo);
+    eo.stop = &stop_signal;
+    s->eng = engine_create(s->k, chip_units(s->chip), s->st, &eo);
     started = 1;
-    int er = engine_run(s.eng, src, err, errlen);
+    int er = engine_run(s->eng, src, err, errlen);
+    if (er == ENGINE_STOPPED)
+        goto stopped;
     if (er < 0) {
         /* A command refused, or a stream that turns out malformed, is bad
          * input. */
         rc = er == ENGINE_EINPUT ? DRIVER_EINPUT : DRIVER_EFAIL;
         goto out;
     }
-    uint64_t t_end = engine_end_ps(s.eng);
-    chip_finalize(s.chip, t_end);
-    if (engine_check(s.eng, err, errlen) < 0 || chip_check(s.chip, err, errlen) < 0)
+    uint64_t t_end = engine_end_ps(s->eng);
+    chip_finalize(s->chip, t_end);
+    if (engine_check(s->eng, err, errlen) < 0 || chip_check(s->chip, err, errlen) < 0)
         goto out;
 
     if (o->out_dir) {
-        if (write_stats(&s, 0, NULL, err, errlen) < 0 ||
-            write_tables(&s, tags, ntags, err, errlen) < 0)
+        if (write_stats(s, 0, NULL, err, errlen) < 0 ||
+            write_tables(s, tags, ntags, err, errlen) < 0)
             goto out;
-        if (s.chrome) {
-            int r = chrome_commit(s.chrome, err, errlen);
-            s.chrome = NULL;
+        if (s->chrome) {
+            int r = chrome_commit(s->chrome, err, errlen);
+            s->chrome = NULL;
             if (r < 0)
                 goto out;
         }
-        if (s.power) {
+        if (s->power) {
             double st_mw[PW_COMPONENTS] = {0};
-            st_mw[PW_STATIC] = stats_get(s.st, "power.static_mw", NULL);
-            int r = power_commit(s.power, t_end, st_mw, err, errlen);
-            s.power = NULL;
+            st_mw[PW_STATIC] = stats_get(s->st, "power.static_mw", NULL);
+            int r = power_commit(s->power, t_end, st_mw, err, errlen);
+            s->power = NULL;
             if (r < 0)
                 goto out;
         }
     }
     if (o->report)
-        report_print(o->report, c, &s.m, s.st, tags, ntags, engine_tag_totals(s.eng));
-    rc = 0;
+        report_print(o->report, c, &s->m, s->st, tags, ntags, engine_tag_totals(s->eng));
+    return 0;
+
+stopped:
+    /* Stopped by a signal: the traces' temporary files go (cleanup), the
+     * statistics so far are the partial snapshot. */
+    rc = 128 + stop_signal;
+    if (started && o->out_dir)
+        errf(err, errlen, "aimcsim: interrupted by %s at %.6g ms of simulated time: partial "
+             "statistics in %s/%s", signal_name(stop_signal),
+             (double)engine_end_ps(s->eng) * 1e-9, o->out_dir, OUTDIR_PARTIAL);
+    else if (o->stream_out)
+        errf(err, errlen, "aimcsim: interrupted by %s: %s not written",
+             signal_name(stop_signal), o->stream_out);
+    else
+        errf(err, errlen, "aimcsim: interrupted by %s before the simulation: nothing written",
+             signal_name(stop_signal));
 out:
-    if (rc != 0 && started && o->out_dir && s.st) {
-        char e2[ERR_LEN];
-        if (ofile_mkdirs(o->out_dir, e2, sizeof e2) == 0)
-            write_stats(&s, 1, err, e2, sizeof e2);
+    /* A failed run leaves no file under a result name; once it has started,
+     * its statistics so far are kept as the partial snapshot. */
+    if (o->out_dir)
+        outdir_remove_results(o->out_dir);
+    if (started && o->out_dir && s->st) {
+        char e2[ERR_LEN], why[64];
+        snprintf(why, sizeof why, "interrupted by %s", signal_name(stop_signal));
+        write_stats(s, 1, rc > 128 ? why : err, e2, sizeof e2);
     }
-    cleanup(&s);
     return rc;
 }

@@ -7,14 +7,19 @@
  * The same function backs `aimcsim run`, `exec` and `schedule`, the sweeps
  * and the golden tests.  It never exits; it returns a status:
  *   0 success; DRIVER_EINPUT bad input (configuration, command stream,
- *   mapping that does not fit) -> exit 2; DRIVER_EFAIL a run that failed
- *   (an end-of-run invariant, an I/O error) -> exit 1.
+ *   mapping that does not fit, an unusable output folder) -> exit 2;
+ *   DRIVER_EFAIL a run that failed (an end-of-run invariant, an I/O error)
+ *   -> exit 1; 128 + N when signal N (SIGINT, SIGTERM) stopped it -> exit
+ *   130, 143.  While it runs, SIGINT and SIGTERM ask it to stop (a second
+ *   one ends the process at once); the handlers are restored after.
  *
  * Output files (docs/outputs.md), all written whole or not at all, in
  * out_dir: stats.json, stats.csv, projections.csv, layers.csv, tags.csv;
- * with trace: trace.json (or trace.json.gz) and power.csv.  When a run
- * fails after it started, stats.json is still written, marked partial, and
- * nothing else.
+ * with trace: trace.json (or trace.json.gz) and power.csv; the manifest
+ * aimcsim-files.txt.  The folder is prepared first (tools/outdir.h: an
+ * earlier run's files removed).  When a run fails or is stopped after the
+ * simulation started, no result file remains: its statistics so far are in
+ * stats.partial.json, marked partial, with the error.
  */
 #ifndef AIMCSIM_DRIVER_H
 #define AIMCSIM_DRIVER_H
