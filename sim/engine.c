@@ -470,6 +470,21 @@ static double f_tokens_per_s(const void *ctx)
     return (double)(e->tokens * (e->o.batch ? e->o.batch : 1)) / units_ps_to_s(e->t_end);
 }
 
+uint64_t engine_mem_bytes(uint64_t window, uint64_t ntags, uint64_t queues)
+{
+    uint64_t cap = 16;
+    while (cap < window)
+        cap <<= 1;
+    uint64_t qslots = QMAP_SLOTS;
+    while (qslots < 2 * queues)
+        qslots <<= 1;
+    uint64_t b = sat_mul_u64(cap, sizeof(struct slot));
+    b = sat_add_u64(b, sat_mul_u64(2 * cap, sizeof(struct edge)));
+    b = sat_add_u64(b, sat_mul_u64(ntags, sizeof(engine_tag_stats)));
+    b = sat_add_u64(b, sat_mul_u64(2 * queues, sizeof(struct unitq)));
+    return sat_add_u64(b, sat_mul_u64(qslots, sizeof(uint64_t) + sizeof(uint32_t)));
+}
+
 engine *engine_create(kernel *k, const unit_table *units, stats *st, const engine_opts *o)
 {
     engine *e = xcalloc(1, sizeof *e);

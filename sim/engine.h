@@ -75,6 +75,13 @@ typedef struct engine_opts {
 #define ENGINE_EINPUT (-2)   /* the source failed or a command was refused: bad input */
 #define ENGINE_STOPPED (-3)  /* *opts.stop was set */
 
+/* Bytes an engine with this window and tag count allocates, about: its
+ * slots (the window rounded up to a power of two), two dependency edges per
+ * command in the window, the tag totals and the queue map of `queues`
+ * queues.  For the resource estimate made before a run
+ * (docs/reliability.md). */
+uint64_t engine_mem_bytes(uint64_t window, uint64_t ntags, uint64_t queues);
+
 /* Registers the engine's stats (run.*, stall.dep_ps, cmd.*, engine.*). */
 engine *engine_create(kernel *k, const unit_table *units, stats *st, const engine_opts *o);
 /* Runs the source to its end and the kernel until idle.  Returns 0;

@@ -48,6 +48,13 @@ void stats_hist_free(stats_hist *h)
     h->bins = NULL;
 }
 
+uint64_t stats_mem_bytes(uint64_t n)
+{
+    /* entry, a name's allocation, two index slots (at most half full),
+     * and the doubling of the entry array */
+    return sat_mul_u64(n, 2 * sizeof(struct entry) + 48 + 4 * sizeof(int));
+}
+
 stats *stats_create(void)
 {
     stats *s = xcalloc(1, sizeof(stats));

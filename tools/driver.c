@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch/chip.h"
 #include "workloads/workloads.h"
@@ -138,9 +139,144 @@ static void register_map_stats(struct sim *s)
     stats_counter(s->st, &ms->lora_macs, "map.lora_macs_per_token");
 }
 
+/* ---- the resource estimate ---------------------------------------------- */
+
+uint64_t driver_memory_limit_mb(const config *c, int *is_default)
+{
+    if (is_default)
+        *is_default = c->run.max_memory_mb == 0;
+    if (c->run.max_memory_mb > 0)
+        return (uint64_t)c->run.max_memory_mb;
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || size <= 0)
+        return UINT64_MAX; /* unknown: no limit */
+    return (uint64_t)pages / 1024 * (uint64_t)size / 1024 * 3 / 4;
+}
+
+/* The parameter set last among those listed (-1 terminated). */
+static int later_of(const config *c, const int *ids)
+{
+    int best = ids[0];
+    for (int i = 1; ids[i] >= 0; i++)
+        best = config_later(c, best, ids[i]);
+    return best;
+}
+
+static uint64_t to_mb(uint64_t bytes) { return bytes / 1048576 + (bytes % 1048576 != 0); }
+
+int driver_estimate(const config *c, int trace, driver_mem *e)
+{
+    memset(e, 0, sizeof *e);
+    workloads_mem w;
+    if (workloads_mem_estimate(c, &w) < 0)
+        return -1;
+    static const int mapping_params[] = {
+        PARAM_model_preset, PARAM_model_layers, PARAM_model_d_model, PARAM_model_d_ff,
+        PARAM_model_vocab, PARAM_transform_kind, PARAM_transform_nblocks, PARAM_transform_block,
+        PARAM_mapping_strategy, PARAM_mapping_densemap_rows, PARAM_tile_rows, PARAM_tile_cols,
+        PARAM_tile_weight_bits, PARAM_tile_cell_bits, -1};
+    int blame_map = later_of(c, mapping_params);
+    uint64_t tiles = c->chip.tiles > 0 ? (uint64_t)c->chip.tiles : w.arrays;
+    uint64_t mesh, entries;
+    uint64_t chip = chip_mem_bytes(c, tiles, &mesh, &entries);
+    uint64_t routers = chip_mesh_routers(c, tiles);
+    uint64_t units = sat_add_u64(tiles, (uint64_t)c->cluster.count + (uint64_t)c->sram.banks +
+                                            (uint64_t)c->dram.channels);
+    uint64_t queues = sat_add_u64(sat_mul_u64(tiles, 2),
+                                  sat_mul_u64((uint64_t)c->cluster.count + (uint64_t)c->sram.banks +
+                                                  (uint64_t)c->dram.channels, w.tags));
+    e->arrays = w.arrays;
+    e->routers = routers;
+    e->blame_arrays = blame_map;
+    int n = 0;
+    struct driver_mem_part *p = e->part;
+    /* Twice the mapping: `aimcsim map` holds a comparison mapping beside
+     * the configured one. */
+    p[n++] = (struct driver_mem_part){"mapping",
+                                      sat_add_u64(sat_add_u64(w.model_bytes, w.transform_bytes),
+                                                  sat_mul_u64(w.mapping_bytes, 2)), blame_map};
+    p[n++] = (struct driver_mem_part){"chip", chip - mesh,
+                                      c->chip.tiles > 0 ? PARAM_chip_tiles : blame_map};
+    p[n++] = (struct driver_mem_part){"mesh", mesh,
+                                      c->noc.width > 0
+                                          ? config_later(c, PARAM_noc_width, PARAM_noc_height)
+                                          : c->chip.tiles > 0 ? PARAM_chip_tiles : blame_map};
+    int sched_params[sizeof mapping_params / sizeof *mapping_params + 3], k = 0;
+    for (; mapping_params[k] >= 0; k++)
+        sched_params[k] = mapping_params[k];
+    sched_params[k++] = PARAM_run_batch;
+    sched_params[k++] = PARAM_run_prompt_tokens;
+    sched_params[k++] = PARAM_run_decode_tokens;
+    sched_params[k] = -1;
+    p[n++] = (struct driver_mem_part){"scheduler", w.sched_bytes, later_of(c, sched_params)};
+    p[n++] = (struct driver_mem_part){"window",
+                                      engine_mem_bytes((uint64_t)c->run.window_cmds, w.tags,
+                                                       queues), PARAM_run_window_cmds};
+    p[n++] = (struct driver_mem_part){"statistics", stats_mem_bytes(sat_add_u64(entries, 256)),
+                                      PARAM_chip_per_unit_stats};
+    /* Traces (--trace): the power bins (at most 2^23 cells of 8 bytes) and a
+     * name of about 64 bytes per track (units, their transfers, mesh
+     * links). */
+    if (trace)
+        p[n++] = (struct driver_mem_part){
+            "traces",
+            sat_add_u64(UINT64_C(64) << 20,
+                        sat_mul_u64(sat_add_u64(sat_mul_u64(units, 3), sat_mul_u64(routers, 4)),
+                                    64)),
+            PARAM_run_max_memory_mb};
+    e->nparts = n;
+    for (int i = 0; i < n; i++)
+        e->total = sat_add_u64(e->total, p[i].bytes);
+    return 0;
+}
+
+int driver_check_memory(const config *c, int trace, char *err, size_t errlen)
+{
+    driver_mem e;
+    if (driver_estimate(c, trace, &e) < 0)
+        return 0; /* the model is invalid: workloads_config_check says why */
+    int dflt;
+    uint64_t limit = driver_memory_limit_mb(c, &dflt);
+    uint64_t need = to_mb(e.total);
+    if (need <= limit) {
+        /* Within memory, the counts must still fit their 32-bit homes
+         * (array ids, the mesh's link slots). */
+        if (e.arrays > UINT32_MAX)
+            return config_fail(c, e.blame_arrays, err, errlen,
+                               "the mapping needs up to %llu arrays (expected at most "
+                               "4294967295)", (unsigned long long)e.arrays);
+        if (e.routers > (UINT32_MAX >> 2))
+            return config_fail(c, e.part[2].blame, err, errlen,
+                               "a mesh of %llu routers (expected at most 1073741823)",
+                               (unsigned long long)e.routers);
+        return 0;
+    }
+    int big = 0;
+    for (int i = 1; i < e.nparts; i++)
+        if (e.part[i].bytes > e.part[big].bytes)
+            big = i;
+    char parts[512];
+    size_t u = 0;
+    parts[0] = 0;
+    for (int i = 0; i < e.nparts && u < sizeof parts; i++)
+        u += (size_t)snprintf(parts + u, sizeof parts - u, "%s%s %llu", i ? ", " : "",
+                              e.part[i].what, (unsigned long long)to_mb(e.part[i].bytes));
+    char lim[96];
+    if (dflt)
+        snprintf(lim, sizeof lim, "%llu MiB, 3/4 of the physical memory",
+                 (unsigned long long)limit);
+    else
+        snprintf(lim, sizeof lim, "%llu MiB", (unsigned long long)limit);
+    return config_fail(c, e.part[big].blame, err, errlen,
+                       "the run needs an estimated %llu MiB (%s MiB), more than [run] "
+                       "max_memory_mb allows (%s) (expected a smaller design point, or a "
+                       "larger [run] max_memory_mb)", (unsigned long long)need, parts, lim);
+}
+
 int driver_config_check(const config *c, char *err, size_t errlen)
 {
-    if (config_check_run(c, err, errlen) < 0 || arch_config_check(c, err, errlen) < 0)
+    if (config_check_run(c, err, errlen) < 0 || arch_config_check(c, err, errlen) < 0 ||
+        driver_check_memory(c, 0, err, errlen) < 0)
         return -1;
     return workloads_config_check(c, err, errlen);
 }
@@ -433,6 +569,8 @@ static int run(struct sim *s, char *err, size_t errlen)
 
     /* The output folder before anything else: an unusable one is bad
      * input, and an earlier run's files go now, whatever this run does. */
+    if (o->trace && driver_check_memory(c, 1, err, errlen) < 0)
+        goto out;
     if (o->out_dir && outdir_prepare(o->out_dir, o->trace, err, errlen) < 0)
         goto out;
     if (model_init(&s->m, c, err, errlen) < 0)

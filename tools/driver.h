@@ -25,6 +25,7 @@
 #define AIMCSIM_DRIVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sim/config.h"
@@ -44,10 +45,39 @@ typedef struct driver_opts {
 
 /* Every cross-parameter check of a configuration, in the order of the
  * floors: [run] and [trace] (config_check_run), the hardware
- * (arch_config_check), the workload (workloads_config_check).  Always run
+ * (arch_config_check), the resource estimate (driver_estimate) against
+ * [run] max_memory_mb, the workload (workloads_config_check).  Always run
  * before a configuration is used.  0, or -1 with the first violation,
- * located at its file and line or --set argument. */
+ * located at its file and line or --set argument (for the estimate: at
+ * the parameter set last among those that size its largest part). */
 int driver_config_check(const config *c, char *err, size_t errlen);
+
+/* The resource estimate of a run (docs/reliability.md): what its parts
+ * allocate, about, from the configuration alone, before any of them is
+ * built; saturating at UINT64_MAX. */
+typedef struct driver_mem {
+    struct driver_mem_part {
+        const char *what;   /* "mapping", "chip", "mesh", "scheduler", "window",
+                             * "statistics", "traces" */
+        uint64_t bytes;
+        int blame;          /* the parameter that sizes it (set last) */
+    } part[8];
+    int nparts;
+    uint64_t total;
+    uint64_t arrays, routers;  /* of the mapping and the mesh, at most */
+    int blame_arrays;
+} driver_mem;
+/* With trace: the traces of --trace included.  0, or -1 when the model is
+ * invalid (workloads_config_check says why). */
+int driver_estimate(const config *c, int trace, driver_mem *e);
+/* The estimate against [run] max_memory_mb (an error located at the
+ * parameter that sizes its largest part), then the counts that must fit
+ * 32 bits (array ids, mesh links).  Part of driver_config_check (without
+ * traces); driver_run repeats it with traces for --trace. */
+int driver_check_memory(const config *c, int trace, char *err, size_t errlen);
+/* [run] max_memory_mb, or 3/4 of the physical memory when it is 0
+ * (*is_default set then); UINT64_MAX when that cannot be read. */
+uint64_t driver_memory_limit_mb(const config *c, int *is_default);
 
 /* The checks that need the mapping: the chip it needs can be built (tiles,
  * mesh) and the scheduler can place the run's data (KV cache, digital

@@ -322,6 +322,76 @@ int mapper_lora_targets(const config *c, uint8_t kind[MODEL_PROJ_KINDS], char *e
     return 0;
 }
 
+/* ---- the estimate -------------------------------------------------------- */
+
+/* One stage of in_n x out_n, with `blocks` blocks of b x b when it is a
+ * block-diagonal factor (0: a dense matrix), placed by strategy. */
+static void est_stage(const config *c, uint64_t R, uint64_t Cw, uint64_t in_n, uint64_t out_n,
+                      uint64_t blocks, uint64_t b, mapper_mem *e, uint64_t *proj_acts,
+                      uint64_t *extra)
+{
+    uint64_t arrays, places, acts;
+    e->transform_bytes = sat_add_u64(e->transform_bytes,
+                                     sat_mul_u64(blocks ? blocks : 1, sizeof(transform_block)));
+    if (!blocks || c->mapping.strategy == MAPPER_LINEAR) {
+        /* Linear (and the dense stages of the others): one array, one
+         * placement, one activation per piece. */
+        arrays = places = acts = sat_mul_u64(ceil_div_u64(in_n, R), ceil_div_u64(out_n, Cw));
+    } else {
+        uint64_t sr = R / b ? R / b : 1, sc = Cw / b ? Cw / b : 1;
+        uint64_t S = sr < sc ? sr : sc;
+        arrays = ceil_div_u64(blocks, S); /* a group per array at most */
+        places = blocks;
+        acts = blocks;
+        if (c->mapping.strategy == MAPPER_DENSEMAP) {
+            uint64_t rho = c->mapping.densemap_rows ? (uint64_t)c->mapping.densemap_rows : b;
+            acts = sat_mul_u64(blocks, ceil_div_u64(b, rho ? rho : 1));
+            /* each array's grid of slots, each block's cell */
+            *extra = sat_add_u64(*extra, sat_mul_u64(arrays, sat_mul_u64(sr * sc, 4)));
+            *extra = sat_add_u64(*extra, sat_mul_u64(blocks, 24));
+        }
+    }
+    e->arrays = sat_add_u64(e->arrays, arrays);
+    e->places = sat_add_u64(e->places, places);
+    e->acts = sat_add_u64(e->acts, acts);
+    *proj_acts = sat_add_u64(*proj_acts, acts);
+}
+
+void mapper_estimate(const model *m, uint32_t nb, const config *c, mapper_mem *e)
+{
+    memset(e, 0, sizeof *e);
+    uint64_t cpw = tile_columns_per_weight((unsigned)c->tile.weight_bits,
+                                           (unsigned)c->tile.cell_bits);
+    uint64_t R = (uint64_t)c->tile.rows, Cw = (uint64_t)c->tile.cols / cpw;
+    if (!Cw)
+        Cw = 1; /* refused by mapper_check_config */
+    uint64_t n = m->d_model, b = nb ? n / nb : n, extra = 0;
+    for (uint32_t p = 0; p < m->nproj; p++) {
+        const model_proj *pj = &m->proj[p];
+        uint64_t in = pj->in, out = pj->out, pa = 0;
+        if (c->transform.kind == TRANSFORM_MONARCH && pj->kind != MODEL_PROJ_LM_HEAD && nb) {
+            uint64_t S = in == n && out == n ? 1 : in == n ? out / n : in / n, N = S * n;
+            int tall = in == n;
+            est_stage(c, R, Cw, tall ? n : N, N, S * nb, b, e, &pa, &extra);
+            est_stage(c, R, Cw, N, tall ? N : n, S * nb, b, e, &pa, &extra);
+        } else {
+            est_stage(c, R, Cw, in, out, 0, 0, e, &pa, &extra);
+        }
+        if (pa > e->max_proj_acts)
+            e->max_proj_acts = pa;
+    }
+    e->transform_bytes = sat_add_u64(e->transform_bytes,
+                                     (uint64_t)m->nproj * sizeof(transform_proj));
+    /* The lists grow by doubling: up to twice what they hold.  Per array
+     * its step counter, its share of placed cells and an id in the counts;
+     * per placement and activation their record and an id. */
+    uint64_t b2 = sat_mul_u64(e->arrays, sizeof(uint32_t) + sizeof(uint64_t) + sizeof(uint32_t));
+    b2 = sat_add_u64(b2, sat_mul_u64(e->places, sizeof(mapper_place) + sizeof(uint32_t)));
+    b2 = sat_add_u64(b2, sat_mul_u64(e->acts, sizeof(mapper_act) + sizeof(uint32_t)));
+    e->bytes = sat_add_u64(sat_mul_u64(b2, 2), extra);
+    e->bytes = sat_add_u64(e->bytes, (uint64_t)m->nproj * sizeof(mapper_proj));
+}
+
 /* ---- counts ------------------------------------------------------------- */
 
 static int act_cmp(const void *a, const void *b)
