@@ -114,6 +114,7 @@ test: deps
 	AIMCSIM=$(PROG) $(TESTBIN) -j2 $(TEST_ARGS)
 	sh tests/floors.sh $(B)
 	sh tests/build.sh $(PROG)
+	sh tests/corpus.sh $(PROG)
 	sh tests/golden.sh check $(PROG)
 	sh tests/docs.sh $(PROG)
 
@@ -128,6 +129,7 @@ asan:
 	  build-asan/aimcsim-tests build-asan/aimcsim
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
 	  AIMCSIM=build-asan/aimcsim build-asan/aimcsim-tests -j2 $(TEST_ARGS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/corpus.sh build-asan/aimcsim
 
 bench: $(BENCHBIN) $(PROG)
 	@echo "== event kernel ($(B)/bench_kernel)"; $(B)/bench_kernel

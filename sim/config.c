@@ -177,7 +177,7 @@ static int parse_value(config *c, int i, const char *value, const char *loc,
     case PT_REAL: {
         errno = 0;
         double v = strtod(value, &end);
-        if (*end || errno || !isfinite(v))
+        if (*end || errno || !isfinite(v) || !is_decimal_number(value))
             FAIL("not a number");
         if (v < p->min || v > p->max)
             FAIL("must be in [%g, %g]", p->min, p->max);

@@ -88,6 +88,12 @@ static inline int64_t ceil_div_i64(int64_t a, int64_t b)
  *   "path:LINE: NUL byte (expected text)". */
 char *read_text_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
+/* 1 if s is a whole decimal number: [+-] digits [. digits] [(e|E) [+-]
+ * digits], with digits on at least one side of the point.  No hex, inf or
+ * nan, which strtod also takes: the readers of configurations and profiles
+ * accept only this. */
+int is_decimal_number(const char *s);
+
 /* 64-bit FNV-1a, continued from h (start with FNV64_INIT). */
 #define FNV64_INIT 0xcbf29ce484222325ULL
 uint64_t fnv64(uint64_t h, const void *data, size_t len);

@@ -134,33 +134,6 @@ char *mapper_profile_path(const config *c)
     return xasprintf("%.*s/%s", (int)(slash - c->path), c->path, v);
 }
 
-/* 1 if s is a decimal number: [+-] digits [. digits] [(e|E) [+-] digits],
- * digits on at least one side of the point; no hex, inf or nan (strtod
- * takes those too). */
-static int decimal_number(const char *s)
-{
-    int digits = 0;
-    if (*s == '+' || *s == '-')
-        s++;
-    for (; isdigit((unsigned char)*s); s++)
-        digits++;
-    if (*s == '.')
-        for (s++; isdigit((unsigned char)*s); s++)
-            digits++;
-    if (!digits)
-        return 0;
-    if (*s == 'e' || *s == 'E') {
-        s++;
-        if (*s == '+' || *s == '-')
-            s++;
-        if (!isdigit((unsigned char)*s))
-            return 0;
-        while (isdigit((unsigned char)*s))
-            s++;
-    }
-    return !*s;
-}
-
 int mapper_profile_load(const model *m, const char *path, double *value, char *err,
                         size_t errlen)
 {
@@ -208,7 +181,7 @@ int mapper_profile_load(const model *m, const char *path, double *value, char *e
             break;
         }
         errno = 0;
-        double v = decimal_number(num) ? strtod(num, NULL) : NAN;
+        double v = is_decimal_number(num) ? strtod(num, NULL) : NAN;
         if (errno || !isfinite(v)) {
             rc = errf(err, errlen,
                       "%s:%u: %s: '%s' is not a number (expected a decimal number such as "
