@@ -689,6 +689,9 @@ stopped:
         errf(err, errlen, "aimcsim: interrupted by %s at %.6g ms of simulated time: partial "
              "statistics in %s/%s", signal_name(stop_signal),
              (double)engine_end_ps(s->eng) * 1e-9, o->out_dir, OUTDIR_PARTIAL);
+    else if (started)
+        errf(err, errlen, "aimcsim: interrupted by %s at %.6g ms of simulated time (no --out: "
+             "nothing written)", signal_name(stop_signal), (double)engine_end_ps(s->eng) * 1e-9);
     else if (o->stream_out)
         errf(err, errlen, "aimcsim: interrupted by %s: %s not written",
              signal_name(stop_signal), o->stream_out);
