@@ -40,7 +40,7 @@ LDLIBS    := $(PKG_LIBS) -lstdc++ -lm
 TOOLS_LIB := $(filter-out tools/aimcsim.c tools/cli% tools/bench_%,$(wildcard tools/*.c))
 LIB_C     := $(sort $(wildcard sim/*.c arch/*.c workloads/*.c traces/*.c) $(TOOLS_LIB))
 # The floors' parameter tables, in the order of `aimcsim params`.
-PARAM_DEFS := workloads/params.def arch/params.def sim/params_run.def
+PARAM_DEFS := workloads/params.def workloads/params_noise.def arch/params.def sim/params_run.def
 LIB_CXX   := $(sort $(wildcard sim/*.cc))
 LIB_OBJ   := $(LIB_C:%.c=$(B)/%.o) $(LIB_CXX:%.cc=$(B)/%.o)
 LIB       := $(B)/libaimcsim.a
@@ -118,6 +118,7 @@ test: deps
 	sh tests/corpus.sh $(PROG)
 	sh tests/golden.sh check $(PROG)
 	sh tests/docs.sh $(PROG)
+	sh tests/validation.sh $(PROG)
 
 # Rewrites the golden outputs (tests/golden/) from the current build: for a
 # change that moves results on purpose; commit the diff with the reason.

@@ -27,7 +27,8 @@ enum adc_kind {
 enum adc_model {
     ADC_E_ISAAC,    /* ISAAC table (hwcomponents), log-linear between points */
     ADC_E_PUMA,     /* PUMA table, log-linear between points */
-    ADC_E_MURMANN,  /* survey bound: E = 1 / (2 10^((FOM_S - SNDR) / 10)) */
+    ADC_E_MURMANN,  /* survey fit, the Accelergy plug-in's current revision */
+    ADC_E_MURMANN2022, /* its superseded 2022 revision: constant FOM_S bound */
     ADC_E_NEUROSIM, /* NeuroSim V1.4 SAR table (22 nm) */
     ADC_E_ZIGZAG,   /* ZigZag-IMC: (100 fF B + 0.001 fF 4^B) V^2 */
     ADC_E_FIXED,    /* [adc] e_fixed_pj at every resolution */
@@ -37,7 +38,8 @@ enum adc_model {
 /* [adc] area_model: area per ADC versus resolution. */
 enum adc_area_model {
     ADC_A_ISAAC,    /* ISAAC table, log-linear between points */
-    ADC_A_MURMANN,  /* survey-fit table, scaled by tech^0.993 f^0.181 */
+    ADC_A_MURMANN,  /* survey fit, the plug-in's current revision */
+    ADC_A_MURMANN2022, /* the old table, scaled by tech^0.993 f^0.181 */
     ADC_A_ZIGZAG,   /* 10^(-0.0369 B + 1.206) 2^B um^2 */
     ADC_A_FIXED,    /* [adc] area_fixed_um2 */
     ADC_A_MODELS
@@ -58,6 +60,9 @@ uint64_t adc_conv_ps(const adc_params *p, unsigned bits);
 double adc_energy_pj(const adc_params *p, unsigned bits);
 /* Area of one ADC built for `bits`, um^2. */
 double adc_area_um2(const adc_params *p, unsigned bits);
+/* 1 if the energy model's source does not cover `bits` (the value is an
+ * extrapolation: murmann below 4 bits, a table beyond its ends). */
+int adc_extrapolated(const adc_params *p, unsigned bits);
 
 /* ceil(log2(rows)) clipped to [min, max] (rows >= 1; log2(1) = 0): the
  * resolution that keeps the sum of `rows` one-bit products exact. */

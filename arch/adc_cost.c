@@ -47,9 +47,32 @@ static const double puma_e_pj[] = {0.39, 0.88, 1.56};
 /* NeuroSim V1.4 SAR ADC, 22 nm (fJ). */
 static const double neurosim_e_bits[] = {4, 5, 6, 7, 8};
 static const double neurosim_e_fj[] = {33, 42, 53, 65, 78};
-/* Murmann survey fit, area at 32 nm and 1 GS/s (Accelergy ADC plug-in). */
-static const double murmann_a_bits[] = {4, 6, 8, 10};
-static const double murmann_a_um2[] = {372, 921, 2279, 5639};
+/* murmann2022 area: the table constants.md used to quote as the survey fit
+ * at 32 nm and 1 GS/s; no revision of the plug-in reproduces it (kept only
+ * so that earlier results can be repeated). */
+static const double murmann2022_a_bits[] = {4, 6, 8, 10};
+static const double murmann2022_a_um2[] = {372, 921, 2279, 5639};
+
+/* The Accelergy ADC plug-in, current revision (accelergy-adc-plug-in
+ * model.yaml and model.py, commit 6851cb8, 2024, carried unchanged by
+ * hwcomponents-adc; Andrulis et al., "Modeling Analog-Digital-Converter
+ * Energy and Area for Compute-In-Memory Accelerator Design",
+ * arXiv:2404.06553; data: Murmann, ADC Performance Survey 1997-2023).
+ * f is one ADC's sample rate in Hz, tech the node in nm, logs natural. */
+#define MUR_LINE_DB 213.7806687348118       /* FOM_S line: a - b ln f */
+#define MUR_LINE_PER_LN_HZ 2.8719030399529957
+#define MUR_CAP_DB 128.3068287398817        /* FOM_S cap by resolution: c + d ceil(b) */
+#define MUR_CAP_PER_BIT_DB 3.220512
+#define MUR_CAP_MAX_BITS 20                 /* the cap table has entries 0..20 */
+#define MUR_E_LN_C 26.0496215686518         /* energy: x exp(c + t ln tech - r ln b - res) */
+#define MUR_E_LN_TECH 1.8800369206815004
+#define MUR_E_LN_BITS 2.8291256050594527
+#define MUR_E_RESIDUAL 1.4702022133784405   /* 20th percentile of the fit's residuals */
+#define MUR_A_LN_C 1.3461916439910742       /* area: exp(c + t ln tech + f ln f + e ln E_pJ) */
+#define MUR_A_LN_TECH 0.9932794744745022
+#define MUR_A_LN_HZ 0.18071538424508238
+#define MUR_A_LN_PJ 0.29912426192653485
+#define MUR_MIN_BITS 4                      /* the plug-in refuses fewer bits */
 
 #define CURVE(b, v) {(int)(sizeof b / sizeof b[0]), b, v}
 
@@ -67,8 +90,33 @@ static double e_puma(const adc_params *p, unsigned bits)
     return curve_at(&cv, bits);
 }
 
-/* SNDR = 6.02 b + 1.76 dB; E = 1 / (2 10^((FOM_S - SNDR) / 10)) J. */
+/* One ADC's sample rate at `bits`, Hz: its conversions back to back. */
+static double rate_hz(const adc_params *p, unsigned bits)
+{
+    return units_ghz_to_hz(units_period_ps_to_ghz((double)adc_conv_ps(p, bits)));
+}
+
+/* The current plug-in: the Schreier bound E = 1 / (2 10^((FOM_S - SNDR) /
+ * 10)), SNDR = b 20 log10(2) + 10 log10(1.5) dB, with FOM_S the smaller of
+ * the rate line and the resolution's cap, times the node and resolution
+ * regression.  The bound is in joules and the regression was fitted against
+ * survey energies in pJ, so the product is pJ (as the plug-in returns it). */
 static double e_murmann(const adc_params *p, unsigned bits)
+{
+    double b = bits;
+    double sndr_db = b * 20.0 * log10(2.0) + 10.0 * log10(1.5);
+    double line_db = MUR_LINE_DB - MUR_LINE_PER_LN_HZ * log(rate_hz(p, bits));
+    unsigned i = bits < MUR_CAP_MAX_BITS ? bits : MUR_CAP_MAX_BITS;
+    double cap_db = MUR_CAP_DB + MUR_CAP_PER_BIT_DB * i;
+    double fom_db = line_db < cap_db ? line_db : cap_db;
+    double bound = 1.0 / (2.0 * pow(10.0, (fom_db - sndr_db) / 10.0));
+    return bound * exp(MUR_E_LN_C + MUR_E_LN_TECH * log(p->adc.tech_nm) - MUR_E_LN_BITS * log(b) -
+                       MUR_E_RESIDUAL);
+}
+
+/* The superseded June 2022 revision: the bare bound with a constant FOM_S
+ * ([adc] fom_s_db), so energy grows 4x per bit. */
+static double e_murmann2022(const adc_params *p, unsigned bits)
 {
     double sndr_db = 6.02 * bits + 1.76;
     return units_j_to_pj(1.0 / (2.0 * pow(10.0, (p->adc.fom_s_db - sndr_db) / 10.0)));
@@ -101,11 +149,18 @@ static double a_isaac(const adc_params *p, unsigned bits)
     return curve_at(&cv, bits);
 }
 
-/* The survey-fit table (32 nm, 1 GS/s) scaled by the fit's exponents of the
- * node and the sample rate: (tech / 32)^0.993 (f / 1 GS/s)^0.181. */
+/* The current plug-in's area of one ADC: exp(c + t ln tech + f ln f_Hz +
+ * e ln E_pJ), at the ADC's rate and energy at `bits`. */
 static double a_murmann(const adc_params *p, unsigned bits)
 {
-    static const struct curve cv = CURVE(murmann_a_bits, murmann_a_um2);
+    return exp(MUR_A_LN_C + MUR_A_LN_TECH * log(p->adc.tech_nm) +
+               MUR_A_LN_HZ * log(rate_hz(p, bits)) + MUR_A_LN_PJ * log(e_murmann(p, bits)));
+}
+
+/* murmann2022: the old table scaled by (tech / 32)^0.993 (f / 1 GS/s)^0.181. */
+static double a_murmann2022(const adc_params *p, unsigned bits)
+{
+    static const struct curve cv = CURVE(murmann2022_a_bits, murmann2022_a_um2);
     double f_gsps = units_period_ps_to_ghz((double)adc_conv_ps(p, bits));
     return curve_at(&cv, bits) * pow(p->adc.tech_nm / 32.0, 0.993) * pow(f_gsps, 0.181);
 }
@@ -128,13 +183,15 @@ static double a_fixed(const adc_params *p, unsigned bits)
 static const struct {
     const char *name;
     double (*energy_pj)(const adc_params *, unsigned);
+    unsigned lo, hi;  /* resolutions its source covers; outside: extrapolated */
 } emodels[ADC_E_MODELS] = {
-    [ADC_E_ISAAC] = {"isaac", e_isaac},
-    [ADC_E_PUMA] = {"puma", e_puma},
-    [ADC_E_MURMANN] = {"murmann", e_murmann},
-    [ADC_E_NEUROSIM] = {"neurosim", e_neurosim},
-    [ADC_E_ZIGZAG] = {"zigzag", e_zigzag},
-    [ADC_E_FIXED] = {"fixed", e_fixed},
+    [ADC_E_ISAAC] = {"isaac", e_isaac, 4, 10},
+    [ADC_E_PUMA] = {"puma", e_puma, 4, 8},
+    [ADC_E_MURMANN] = {"murmann", e_murmann, MUR_MIN_BITS, MUR_CAP_MAX_BITS},
+    [ADC_E_MURMANN2022] = {"murmann2022", e_murmann2022, 4, 10},
+    [ADC_E_NEUROSIM] = {"neurosim", e_neurosim, 4, 8},
+    [ADC_E_ZIGZAG] = {"zigzag", e_zigzag, 1, ADC_MAX_BITS},
+    [ADC_E_FIXED] = {"fixed", e_fixed, 1, ADC_MAX_BITS},
 };
 
 static const struct {
@@ -143,9 +200,15 @@ static const struct {
 } amodels[ADC_A_MODELS] = {
     [ADC_A_ISAAC] = {"isaac", a_isaac},
     [ADC_A_MURMANN] = {"murmann", a_murmann},
+    [ADC_A_MURMANN2022] = {"murmann2022", a_murmann2022},
     [ADC_A_ZIGZAG] = {"zigzag", a_zigzag},
     [ADC_A_FIXED] = {"fixed", a_fixed},
 };
+
+int adc_extrapolated(const adc_params *p, unsigned bits)
+{
+    return bits < emodels[p->adc.model].lo || bits > emodels[p->adc.model].hi;
+}
 
 const char *adc_model_name(enum adc_model m)
 {

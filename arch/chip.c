@@ -90,6 +90,7 @@ static void register_stats(chip *c, stats *st, int per_unit)
         if (i != AREA_DRAM)
             stats_real(st, &c->area[i].area_um2, "area.%s_um2", area_row_names[i]);
     stats_real(st, &c->p_static_mw, "power.static_mw");
+    stats_counter(st, &c->st_reticles, "chip.dies");
     stats_real(st, &c->tiles.util_array, "util.array_time");
     stats_real(st, &c->tiles.util_adc, "util.adc_time");
     stats_real(st, &c->noc.util_link, "util.link_time");
@@ -133,6 +134,7 @@ chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err
     }
     chip *c = xcalloc(1, sizeof *c);
     c->tiles_needed = tiles_needed;
+    c->reticle_mm2 = cfg->chip.reticle_mm2;
     tile_unit_init(&c->tiles, &c->sh, cfg, tiles);
     cluster_unit_init(&c->clusters, &c->sh, cfg);
     sram_unit_init(&c->sram, &c->sh, cfg);
@@ -175,6 +177,10 @@ chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err
         c->area_total_um2 += c->area[i].area_um2;
         c->p_static_mw += c->area[i].static_mw;
     }
+    /* A hop is the node pitch: the mesh spans the chip. */
+    noc_params_set_pitch(&c->noc.np, sqrt(units_um2_to_mm2(c->area_total_um2) /
+                                          (double)c->noc.routers));
+    c->st_reticles = (uint64_t)ceil(units_um2_to_mm2(c->area_total_um2) / cfg->chip.reticle_mm2);
 
     c->st_tiles = tiles;
     c->st_clusters = c->n[UNIT_CLUSTER];
@@ -359,6 +365,16 @@ void chip_print_area(const chip *c, FILE *f)
     print_lines(f, c->area, c->area_total_um2, &a, &p);
     print_total(f, "total", a, p);
     fprintf(f, "DRAM is off-chip: its static power is counted, its area is not.\n");
+    chip_print_reticle_note(c, f);
+}
+
+void chip_print_reticle_note(const chip *c, FILE *f)
+{
+    if (c->st_reticles > 1)
+        fprintf(f, "note: %.0f mm2 exceeds one lithography field (%.0f mm2): as built it takes %llu "
+                   "dies\n",
+                units_um2_to_mm2(c->area_total_um2), c->reticle_mm2,
+                (unsigned long long)c->st_reticles);
 }
 
 int chip_print_area_per_tile(const config *cfg, FILE *f, char *err, size_t errlen)

@@ -94,6 +94,9 @@ uint64_t chip_mesh_routers(const config *c, uint64_t tiles);
 
 /* The area and static-power table of the chip (aligned columns). */
 void chip_print_area(const chip *c, FILE *f);
+/* A line saying how many dies the chip takes when it exceeds [chip]
+ * reticle_mm2 (nothing otherwise). */
+void chip_print_reticle_note(const chip *c, FILE *f);
 /* The same for a configuration whose tile count is set by the mapping:
  * figures per tile, then the rest of the chip.  -1 with a message if the
  * configuration cannot be built. */

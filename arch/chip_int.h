@@ -74,10 +74,13 @@ typedef struct tile_unit {
     /* Per-resolution tables, index = bits (0 unused). */
     uint64_t t_conv_ps[ADC_MAX_BITS + 1];
     double e_conv_pj[ADC_MAX_BITS + 1];
+    uint8_t extrapolated[ADC_MAX_BITS + 1]; /* 1: the energy model's source does not cover it */
     double adc_area_um2;           /* per ADC, at the design resolution */
+    double e_prog_pj;              /* programming one array (tile_prog_pj) */
     /* Counters (registered as statistics). */
     uint64_t acts, conversions, row_drives, cell_reads, sh_samples, sa_ops, programs;
     uint64_t conv_bits[ADC_MAX_BITS + 1];
+    uint64_t conv_extrapolated;    /* conversions at an extrapolated resolution */
     uint64_t tile_busy_ps, bank_busy_ps;
     double util_array, util_adc;
 } tile_unit;
@@ -178,6 +181,8 @@ struct chip {
     /* Configuration echoes (statistics). */
     uint64_t st_tiles, st_clusters, st_sram, st_dram, st_mesh_w, st_mesh_h, st_adcs;
     uint64_t st_sram_capacity;
+    uint64_t st_reticles;          /* dies of [chip] reticle_mm2 the area needs */
+    double reticle_mm2;
 
     /* Results of chip_finalize. */
     int finalized;

@@ -21,15 +21,35 @@ typedef struct mem_sram_params {
     struct cfg_sram sram;    /* [sram] as configured */
     uint64_t t_access_ps;    /* [sram] t_access_ns */
     uint64_t t_cycle_ps;     /* [sram] t_cycle_ns */
+    /* Of one bank of bank_bytes with width_bytes accesses, scaled from the
+     * configured 64 KiB, 32-byte bank (CACTI 7 fit, docs/models.md 6):
+     *   e_access = e_access_pj x (C / 64 KiB)^0.60 x (W / 32 B)^0.65
+     *   area     = bank_area_um2 x (C / 64 KiB) x (W / 32 B)^0.15
+     *   leak     = p_leak_mw x (C / 64 KiB)^0.95 */
+    double e_access_pj, bank_area_um2, p_leak_mw;
 } mem_sram_params;
 
+/* [dram] kind (order of the param choices). */
+enum mem_dram_kind { DRAM_HBM2, DRAM_DDR4_3200, DRAM_LPDDR4_3200, DRAM_LPDDR4X_4266, DRAM_KINDS };
+
 typedef struct mem_dram_params {
-    struct cfg_dram dram;    /* [dram] as configured; 1 GB/s = 1 byte/ns */
-    uint64_t t_access_ps;    /* [dram] t_access_ns */
+    int kind;                /* enum mem_dram_kind */
+    uint32_t channels;
+    double bandwidth_gb_s;   /* per channel; 1 GB/s = 1 byte/ns */
+    uint64_t t_access_ps;
+    double e_access_pj;      /* per access of access_bytes */
+    uint64_t access_bytes;
+    double e_bit_pj;         /* per bit transferred */
+    double p_static_mw;      /* per channel */
 } mem_dram_params;
 
 void mem_sram_params_init(mem_sram_params *p, const config *c);
+/* The interface of [dram] kind (its table, docs/models.md 6), each figure
+ * overridden by its [dram] key when that key is not left at "the kind's"
+ * (bandwidth_gb_s 0, t_access_ns, e_bit_pj, p_static_mw -1). */
 void mem_dram_params_init(mem_dram_params *p, const config *c);
+/* The name of a DRAM kind ("hbm2"). */
+const char *mem_dram_kind_name(int kind);
 
 /* Word accesses of an SRAM access: ceil(bytes / width_bytes). */
 uint64_t mem_sram_words(const mem_sram_params *p, uint64_t bytes);

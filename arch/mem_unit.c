@@ -28,7 +28,7 @@ void dram_unit_init(dram_unit *u, struct chip_shared *sh, const config *c)
 {
     u->sh = sh;
     mem_dram_params_init(&u->dp, c);
-    u->n = (uint32_t)c->dram.channels;
+    u->n = u->dp.channels;
     u->ch = xcalloc(u->n ? u->n : 1, sizeof *u->ch);
 }
 
@@ -112,15 +112,14 @@ static void sram_finalize(void *self, uint64_t t_end_ps, double e[E_PARTS])
 {
     sram_unit *u = self;
     (void)t_end_ps;
-    e[E_SRAM] = (double)(u->words_rd + u->words_wr) * u->sp.sram.e_access_pj;
+    e[E_SRAM] = (double)(u->words_rd + u->words_wr) * u->sp.e_access_pj;
 }
 
 static void dram_finalize(void *self, uint64_t t_end_ps, double e[E_PARTS])
 {
     dram_unit *u = self;
     (void)t_end_ps;
-    e[E_DRAM] = (double)u->accesses * u->dp.dram.e_access_pj +
-                8.0 * (double)u->bytes * u->dp.dram.e_bit_pj;
+    e[E_DRAM] = (double)u->accesses * u->dp.e_access_pj + 8.0 * (double)u->bytes * u->dp.e_bit_pj;
 }
 
 static int sram_check(const void *self, uint64_t t_end_ps, char *err, size_t errlen)
@@ -181,7 +180,7 @@ static void sram_area(const void *self, double n, int whole, area_line rows[AREA
 {
     const sram_unit *u = self;
     (void)whole;
-    rows[AREA_SRAM] = (area_line){n, n * u->sp.sram.bank_area_um2, n * u->sp.sram.p_leak_mw};
+    rows[AREA_SRAM] = (area_line){n, n * u->sp.bank_area_um2, n * u->sp.p_leak_mw};
 }
 
 /* DRAM is off-chip: its static power counts, its area does not. */
@@ -189,7 +188,7 @@ static void dram_area(const void *self, double n, int whole, area_line rows[AREA
 {
     const dram_unit *u = self;
     (void)whole;
-    rows[AREA_DRAM] = (area_line){n, 0, n * u->dp.dram.p_static_mw};
+    rows[AREA_DRAM] = (area_line){n, 0, n * u->dp.p_static_mw};
 }
 
 const unit_ops sram_unit_ops = {"sram", sram_exec, sram_finalize, sram_check, sram_stats,

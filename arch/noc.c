@@ -8,8 +8,8 @@
  */
 #include "arch/noc.h"
 
+#include <math.h>
 #include <stdio.h>
-
 #include <stdlib.h>
 
 #include "sim/units.h"
@@ -45,6 +45,26 @@ void noc_link_name(const noc *n, uint32_t link, char *buf, size_t len)
              (int)y + dy[link % DIRS]);
 }
 
+/* The router the [noc] figures describe under dsent scaling. */
+#define REF_PORTS 5.0
+#define REF_WIDTH_BITS 256.0
+/* DSENT v0.9 at 32 nm (Sun et al., NOCS 2012; router.cfg, 1 GHz, 2 VCs x
+ * 4 flits, DFF buffers, multiplexer crossbar), fitted over 4..8 ports and
+ * 32..512-bit flits within 9%: buffers ~ P w, crossbar ~ (P w)^2,
+ * allocators ~ P^3 (um^2); leakage ~ P^1.2 w; energy per bit ~ P^0.29,
+ * independent of the width. */
+#define DSENT_A_PW 41.43
+#define DSENT_A_PW2 0.0509
+#define DSENT_A_P3 3.96
+#define DSENT_LEAK_P_EXP 1.2
+#define DSENT_E_P_EXP 0.29
+
+double noc_router_shape_um2(double ports, double width_bits)
+{
+    double pw = ports * width_bits;
+    return DSENT_A_PW * pw + DSENT_A_PW2 * pw * pw + DSENT_A_P3 * ports * ports * ports;
+}
+
 void noc_params_init(noc_params *p, const config *c)
 {
     p->noc = c->noc;
@@ -52,6 +72,22 @@ void noc_params_init(noc_params *p, const config *c)
     p->height = (uint32_t)c->noc.height;
     p->router_ps = units_cycles_to_ps((uint64_t)c->noc.router_cyc, c->noc.clock_ghz);
     p->link_ps = units_cycles_to_ps((uint64_t)c->noc.link_cyc, c->noc.clock_ghz);
+    p->ports = 4 + (unsigned)c->chip.tiles_per_router;
+    p->e_router_bit_fj = c->noc.e_router_bit_fj;
+    p->router_area_um2 = c->noc.router_area_um2;
+    p->p_router_leak_mw = c->noc.p_router_leak_mw;
+    if (c->noc.router_scaling == NOC_SCALE_DSENT) {
+        double P = p->ports, w = 8.0 * (double)c->noc.link_bytes;
+        p->router_area_um2 *= noc_router_shape_um2(P, w) / noc_router_shape_um2(REF_PORTS, REF_WIDTH_BITS);
+        p->p_router_leak_mw *= pow(P / REF_PORTS, DSENT_LEAK_P_EXP) * w / REF_WIDTH_BITS;
+        p->e_router_bit_fj *= pow(P / REF_PORTS, DSENT_E_P_EXP);
+    }
+    noc_params_set_pitch(p, 1.0);
+}
+
+void noc_params_set_pitch(noc_params *p, double pitch_mm)
+{
+    p->e_link_bit_fj = p->noc.e_link_bit_fj_mm * pitch_mm;
 }
 
 void noc_auto_size(uint32_t nodes, uint32_t *width, uint32_t *height)
@@ -89,8 +125,7 @@ uint64_t noc_latency_ps(const noc_params *p, uint32_t hops, uint64_t flits)
 double noc_energy_pj(const noc_params *p, uint32_t hops, uint64_t bytes)
 {
     double bits = 8.0 * (double)bytes;
-    return units_fj_to_pj(bits *
-                          ((hops + 1) * p->noc.e_router_bit_fj + hops * p->noc.e_link_bit_fj));
+    return units_fj_to_pj(bits * ((hops + 1) * p->e_router_bit_fj + hops * p->e_link_bit_fj));
 }
 
 uint64_t noc_link_count(uint32_t width, uint32_t height)

@@ -29,15 +29,37 @@
 
 #include "sim/config.h"
 
+/* [noc] router_scaling (order of the param choices). */
+enum noc_scaling { NOC_SCALE_DSENT, NOC_SCALE_NONE };
+
 typedef struct noc_params {
     struct cfg_noc noc;      /* [noc] as configured */
     uint32_t width, height;  /* the mesh: [noc] width x height, or set by the chip when 0 */
     uint64_t router_ps;      /* router latency per traversal: router_cyc cycles */
     uint64_t link_ps;        /* link latency per hop: link_cyc cycles */
+    unsigned ports;          /* of every router: 4 mesh ports + [chip] tiles_per_router */
+    double e_router_bit_fj;  /* per bit per traversal, at `ports` and link_bytes */
+    double router_area_um2;  /* per router */
+    double p_router_leak_mw; /* per router */
+    double e_link_bit_fj;    /* per bit per hop: e_link_bit_fj_mm x the node pitch
+                              * (noc_params_set_pitch; 1 mm until set) */
 } noc_params;
 
-/* Parameters of [noc]; width and height as configured (0: automatic). */
+/* Parameters of [noc]; width and height as configured (0: automatic).
+ * Every router is the same design, with 4 mesh ports and one local port per
+ * array of a tile node ([chip] tiles_per_router); with [noc] router_scaling
+ * = dsent its figures are scaled from the configured 5-port, 32-byte ones
+ * (docs/models.md 5):
+ *   area = router_area_um2 x D(P, w) / D(5, 256),
+ *          D(P, w) = 41.43 P w + 0.0509 (P w)^2 + 3.96 P^3  (w = 8 link_bytes)
+ *   leak = p_router_leak_mw x (P / 5)^1.2 x w / 256
+ *   e    = e_router_bit_fj x (P / 5)^0.29                 (per bit, any w) */
 void noc_params_init(noc_params *p, const config *c);
+/* The DSENT-fitted router area shape D(P, w) above, um^2 at 32 nm. */
+double noc_router_shape_um2(double ports, double width_bits);
+/* Sets the hop length (the node pitch, mm): e_link_bit_fj = [noc]
+ * e_link_bit_fj_mm x pitch_mm. */
+void noc_params_set_pitch(noc_params *p, double pitch_mm);
 
 /* The smallest mesh for `nodes` nodes: width = ceil(sqrt(nodes)),
  * height = ceil(nodes / width) (1 x 1 for nodes <= 1). */
@@ -51,7 +73,7 @@ uint64_t noc_flits(const noc_params *p, uint64_t bytes);
 uint64_t noc_ser_ps(const noc_params *p, uint64_t flits);
 /* Uncontended latency: (hops + 1) router + hops link + serialisation. */
 uint64_t noc_latency_ps(const noc_params *p, uint32_t hops, uint64_t flits);
-/* Energy: 8 bytes ((hops + 1) e_router_bit + hops e_link_bit), pJ. */
+/* Energy: 8 bytes ((hops + 1) e_router_bit_fj + hops e_link_bit_fj), pJ. */
 double noc_energy_pj(const noc_params *p, uint32_t hops, uint64_t bytes);
 /* Directed links of a width x height mesh. */
 uint64_t noc_link_count(uint32_t width, uint32_t height);

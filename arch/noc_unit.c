@@ -76,8 +76,8 @@ static void exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *o
 static void finalize(void *self, uint64_t t_end_ps, double e[E_PARTS])
 {
     noc_unit *u = self;
-    e[E_NOC] = units_fj_to_pj((double)u->router_bits * u->np.noc.e_router_bit_fj +
-                              (double)u->link_bits * u->np.noc.e_link_bit_fj);
+    e[E_NOC] = units_fj_to_pj((double)u->router_bits * u->np.e_router_bit_fj +
+                              (double)u->link_bits * u->np.e_link_bit_fj);
     u->link_busy_ps = noc_busy_ps(u->mesh);
     u->util_link = util_ratio((double)u->link_busy_ps, (double)u->nlinks, t_end_ps);
 }
@@ -108,7 +108,7 @@ static void area(const void *self, double n, int whole, area_line rows[AREA_ROWS
 {
     const noc_unit *u = self;
     (void)whole;
-    rows[AREA_NOC] = (area_line){n, n * u->np.noc.router_area_um2, n * u->np.noc.p_router_leak_mw};
+    rows[AREA_NOC] = (area_line){n, n * u->np.router_area_um2, n * u->np.p_router_leak_mw};
 }
 
 const unit_ops noc_unit_ops = {"noc", exec, finalize, check, stats_reg, area};

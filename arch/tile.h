@@ -28,7 +28,7 @@ typedef struct tile_params {
     uint64_t t_int_ps;      /* [tile] t_int_ns: integration per slice */
     uint64_t t_pre_ps;      /* [tile] t_pre_ns: other array time per slice */
     uint64_t t_post_ps;     /* [tile] t_post_ns: after the last conversion */
-    uint64_t t_prog_ps;     /* [tile] t_prog_ns: programming one array */
+    uint64_t t_prog_ps;     /* programming one array: tile_prog_pj's rounds x (pulse + verify) */
 } tile_params;
 
 void tile_params_init(tile_params *t, const config *c);
@@ -71,6 +71,16 @@ typedef struct tile_act_energy {
 
 void tile_act_energy_of(const tile_params *t, const tile_act_counts *n,
                         double e_conv_pj, tile_act_energy *out);
+
+/* Programming one array (docs/models.md 2.4): its rows one after another,
+ * the cells of a row in parallel, [tile] prog_devices devices per cell in
+ * turn, prog_iterations program-and-verify rounds each:
+ *   rounds = rows x prog_devices x prog_iterations
+ *   time   = rounds x (prog_pulse_ns + prog_verify_ns)        (t_prog_ps)
+ *   energy = rounds x (cols x prog_pulse_pj + e_verify)       (tile_prog_pj)
+ * where e_verify reads one row through the ADCs (an activation of 1 row
+ * and every column at e_conv_pj per conversion). */
+double tile_prog_pj(const tile_params *t, double e_conv_pj);
 
 /* Area of one array's parts, um^2 (ADCs and their shift-and-add units are
  * counted with the bank, arch/chip.h). */

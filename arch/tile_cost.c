@@ -18,7 +18,20 @@ void tile_params_init(tile_params *t, const config *c)
     t->t_int_ps = units_ns_to_ps(c->tile.t_int_ns);
     t->t_pre_ps = units_ns_to_ps(c->tile.t_pre_ns);
     t->t_post_ps = units_ns_to_ps(c->tile.t_post_ns);
-    t->t_prog_ps = units_ns_to_ps(c->tile.t_prog_ns);
+    t->t_prog_ps = units_ns_to_ps((double)c->tile.rows * (double)c->tile.prog_devices *
+                                  c->tile.prog_iterations *
+                                  (c->tile.prog_pulse_ns + c->tile.prog_verify_ns));
+}
+
+double tile_prog_pj(const tile_params *t, double e_conv_pj)
+{
+    double rounds = (double)t->tile.rows * (double)t->tile.prog_devices * t->tile.prog_iterations;
+    tile_act_counts n;
+    tile_act_energy e;
+    tile_act_count(t, 1, (uint32_t)t->tile.cols, 1, &n);
+    tile_act_energy_of(t, &n, e_conv_pj, &e);
+    double verify = e.array_pj + e.dac_pj + e.adc_pj + e.periph_pj;
+    return rounds * ((double)t->tile.cols * t->tile.prog_pulse_pj + verify);
 }
 
 unsigned tile_columns_per_weight(unsigned weight_bits, unsigned cell_bits)

@@ -40,8 +40,10 @@ void tile_unit_init(tile_unit *u, struct chip_shared *sh, const config *c, uint3
     for (unsigned b = 1; b <= ADC_MAX_BITS; b++) {
         u->t_conv_ps[b] = adc_conv_ps(&u->ap, b);
         u->e_conv_pj[b] = adc_energy_pj(&u->ap, b);
+        u->extrapolated[b] = (uint8_t)adc_extrapolated(&u->ap, b);
     }
     u->adc_area_um2 = adc_area_um2(&u->ap, adc_design_bits(c));
+    u->e_prog_pj = tile_prog_pj(&u->tp, u->e_conv_pj[adc_design_bits(c)]);
     u->tile = xcalloc(tiles ? tiles : 1, sizeof *u->tile);
     u->bank = xcalloc(u->nbanks ? u->nbanks : 1, sizeof *u->bank);
 }
@@ -115,6 +117,8 @@ static void exec_act(tile_unit *u, const cmd_work *w, uint64_t t_ready, unit_tim
     u->cell_reads += n.cell_reads;
     u->conversions += n.conversions;
     u->conv_bits[bits] += n.conversions;
+    if (u->extrapolated[bits])
+        u->conv_extrapolated += n.conversions;
     u->sh_samples += n.sh_samples;
     u->sa_ops += n.sa_ops;
     out->e_pj = e.array_pj + e.dac_pj + e.adc_pj + e.periph_pj;
@@ -154,7 +158,7 @@ static void exec_prog(tile_unit *u, const cmd_work *w, uint64_t t_ready, unit_ti
     out->start_ps = start;
     out->end_ps = out->span_end_ps = end;
     out->wait_ps[STALL_ARRAY] = start - t_ready;
-    out->e_pj = u->tp.tile.e_prog_pj;
+    out->e_pj = u->e_prog_pj;
     shared_finish(u->sh, out);
 }
 
@@ -179,7 +183,7 @@ static void finalize(void *self, uint64_t t_end_ps, double e[E_PARTS])
     e[E_ARRAY] = (double)u->cell_reads * units_fj_to_pj(tp->tile.e_cell_fj);
     e[E_PERIPH] = (double)u->sa_ops * tp->tile.e_sa_pj +
                   (double)u->sh_samples * units_fj_to_pj(tp->tile.e_sh_fj);
-    e[E_PROGRAM] = (double)u->programs * tp->tile.e_prog_pj;
+    e[E_PROGRAM] = (double)u->programs * u->e_prog_pj;
     u->util_array = util_ratio((double)u->tile_busy_ps, u->ntiles, t_end_ps);
     u->util_adc = util_ratio((double)u->bank_busy_ps, u->nbanks, t_end_ps);
 }
@@ -216,6 +220,7 @@ static void stats_reg(void *self, stats *st, int per_unit)
     stats_counter(st, &u->tile_busy_ps, "tile.busy_ps");
     stats_counter(st, &u->conversions, "adc.conversions");
     stats_counter(st, &u->bank_busy_ps, "adc.busy_ps");
+    stats_counter(st, &u->conv_extrapolated, "adc.extrapolated_conversions");
 }
 
 /* n arrays and their ADC banks, one per [adc] share_tiles arrays. */

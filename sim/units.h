@@ -34,6 +34,7 @@ static inline uint64_t units_cycles_to_ps(uint64_t cycles, double ghz)
 }
 /* The rate in GHz (events per ns) of one event every period_ps. */
 static inline double units_period_ps_to_ghz(double period_ps) { return 1e3 / period_ps; }
+static inline double units_ghz_to_hz(double ghz) { return ghz * 1e9; }
 
 /* Energy of a power in mW held for t ps, in pJ: 1 mW x 1 ps = 1e-3 pJ. */
 static inline double units_static_pj(double p_mw, uint64_t t_ps) { return p_mw * (double)t_ps * 1e-3; }

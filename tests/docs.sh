@@ -7,7 +7,9 @@
 #  2. every statistic that run writes to stats.csv is listed in the table
 #     "Statistics" (a name, or a pattern with {a,b,...} alternatives and
 #     <i> or <component> placeholders);
-#  3. every column of projections.csv, layers.csv and tags.csv is listed.
+#  3. every column of projections.csv, layers.csv and tags.csv is listed;
+#  4. docs/models.md's parameter tables have every hardware parameter with
+#     its unit and default.
 #
 # usage: tests/docs.sh [AIMCSIM]     (run by `make test`; exit 1 on a mismatch)
 set -eu
@@ -65,5 +67,16 @@ for f in projections.csv layers.csv tags.csv; do
     done
 done
 
-[ $fail = 0 ] && echo "docs: the examples and lists of $doc match a real run"
+# 4. docs/models.md's parameter tables: every hardware parameter's row,
+# "| `key` | unit | default |", as `aimcsim params` gives them.
+"$prog" params | awk '$1 ~ /^(tile|adc|cluster|noc|sram|dram|chip)\./ {
+        key = $1; sub(/^[a-z]+\./, "", key)
+        unit = $3; def = $4
+        if (def == "\"\"") def = ""
+        printf "| `%s` | %s | %s |\n", key, unit, def }' > "$tmp/rows"
+while IFS= read -r r; do
+    grep -qF "$r" docs/models.md || { echo "docs: docs/models.md: no parameter row starting '$r'"; fail=1; }
+done < "$tmp/rows"
+
+[ $fail = 0 ] && echo "docs: the examples and lists of $doc and docs/models.md's parameter tables match the program"
 exit $fail

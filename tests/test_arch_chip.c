@@ -179,7 +179,7 @@ Test(arch_chip, boundary_link)
     /* rowmajor: tile 0 at node 0, tile 1 at node 1; 100 B = 4 flits: the
      * link 0 -> 1 is busy over [2 ns, 6 ns]; a packet sent at t reaches it
      * at t + 2 ns */
-    const char *sets[] = {"chip.placement=rowmajor", NULL};
+    const char *sets[] = {"chip.placement=rowmajor", "chip.tiles_per_router=1", NULL};
     for (int d = 0; d <= 1; d++) {
         struct rig r;
         rig_open(&r, 2, sets);
@@ -209,10 +209,10 @@ Test(arch_chip, boundary_cluster_and_memories)
         cr_expect_eq(a.end_ps, 600000 + 5000);
         tu_mem(r.c, UNIT(UNIT_SRAM, 3), 1, 0, 100, 604000 - 1 + (uint64_t)d, &b);
         cr_expect_eq(b.wait_ps[STALL_MEM], d ? 0 : 1);
-        /* DRAM: 64 B at 25.6 GB/s = 2.5 ns channel time, 50 ns latency */
+        /* DRAM (HBM2): 64 B at 32 GB/s = 2 ns channel time, 45 ns latency */
         tu_mem(r.c, UNIT(UNIT_DRAM, 0), 0, 0, 64, 700000, &a);
-        cr_expect_eq(a.end_ps, 700000 + 52500);
-        tu_mem(r.c, UNIT(UNIT_DRAM, 0), 0, 64, 64, 702500 - 1 + (uint64_t)d, &b);
+        cr_expect_eq(a.end_ps, 700000 + 47000);
+        tu_mem(r.c, UNIT(UNIT_DRAM, 0), 0, 64, 64, 702000 - 1 + (uint64_t)d, &b);
         cr_expect_eq(b.wait_ps[STALL_MEM], d ? 0 : 1);
         rig_close(&r);
     }
@@ -277,7 +277,8 @@ Test(arch_chip, contention_own_array_and_sample_hold)
 Test(arch_chip, contention_link_and_cluster)
 {
     struct rig r;
-    rig_open(&r, 4, (const char *[]){"chip.placement=rowmajor", "cluster.slots=2", NULL});
+    rig_open(&r, 4, (const char *[]){"chip.placement=rowmajor", "chip.tiles_per_router=1",
+                                     "cluster.slots=2", NULL});
     tu_timing a, b, c;
     tu_xfer(r.c, UNIT(UNIT_TILE, 0), UNIT(UNIT_TILE, 3), 320, 0, &a);   /* 10 flits */
     tu_xfer(r.c, UNIT(UNIT_TILE, 0), UNIT(UNIT_TILE, 3), 320, 0, &b);
@@ -461,10 +462,19 @@ Test(arch_chip, counts_and_capacity)
     cr_expect_eq(chip_node(r.c, UNIT(UNIT_TILE, 0)), chip_node(r.c, UNIT(UNIT_TILE, 3)));
     cr_expect_neq(chip_node(r.c, UNIT(UNIT_TILE, 3)), chip_node(r.c, UNIT(UNIT_TILE, 4)));
     cr_expect_eq(chip_node(r.c, UNIT(UNIT_NONE, 0)), -1);
+    /* Programming one array (docs/models.md 2.4): 256 rows x 2 devices x 10
+     * iterations = 5120 rounds of a 100 ns pulse and a 130 ns verify:
+     * 1177.6 us; each round 256 pulses of 30 pJ plus a verify read of one row
+     * (8.5 pJ drive + 256 x 33 fJ cells + 256 conversions of 8 bits at the
+     * murmann energy + 256 x (30 pJ readout + 1 fJ S&H)). */
     tile_params tp;
+    adc_params ap;
     tile_params_init(&tp, &r.cfg);
-    cr_expect_eq(tp.t_prog_ps, 3250000);
-    cr_expect_float_eq(tp.tile.e_prog_pj, 312500.0, 1e-9);
+    adc_params_init(&ap, &r.cfg);
+    cr_expect_eq(tp.t_prog_ps, 5120ull * 230000);
+    double verify = 8.5 + 256 * 0.033 + 256 * adc_energy_pj(&ap, 8) + 256 * (30.0 + 0.001);
+    cr_expect_float_eq(tile_prog_pj(&tp, adc_energy_pj(&ap, 8)), 5120 * (256 * 30.0 + verify),
+                       1e-6);
     rig_close(&r);
 }
 
@@ -488,8 +498,8 @@ static void check_placement(struct rig *r)
 Test(arch_chip, placement_policies)
 {
     struct rig r;
-    rig_open(&r, 6, (const char *[]){"chip.placement=rowmajor", "sram.banks=3",
-                                     "cluster.count=2", NULL});
+    rig_open(&r, 6, (const char *[]){"chip.placement=rowmajor", "chip.tiles_per_router=1",
+                                     "sram.banks=3", "cluster.count=2", NULL});
     for (uint32_t i = 0; i < 6; i++)
         cr_expect_eq(chip_node(r.c, UNIT(UNIT_TILE, i)), i);
     cr_expect_eq(chip_node(r.c, UNIT(UNIT_CLUSTER, 0)), 6);
@@ -500,7 +510,8 @@ Test(arch_chip, placement_policies)
     /* interleaved: 6 tiles, 2 clusters, 3 banks: K = 11, M = 5; positions
      * floor((2j + 1) 11 / 10) = 1, 3, 5, 7, 9; merge order C S C S S by
      * (2i + 1) / 2n: C 1/4, S 1/6, ... -> S(1/6) C(1/4) S(1/2) C(3/4) S(5/6) */
-    rig_open(&r, 6, (const char *[]){"sram.banks=3", "cluster.count=2", NULL});
+    rig_open(&r, 6, (const char *[]){"chip.tiles_per_router=1", "sram.banks=3", "cluster.count=2",
+                                     NULL});
     cr_expect_eq(chip_node(r.c, UNIT(UNIT_SRAM, 0)), 1);
     cr_expect_eq(chip_node(r.c, UNIT(UNIT_CLUSTER, 0)), 3);
     cr_expect_eq(chip_node(r.c, UNIT(UNIT_SRAM, 1)), 5);
@@ -540,8 +551,12 @@ Test(arch_chip, refuses_too_few_arrays)
     cr_expect_eq(chip_count(ch, UNIT_TILE), 4);
     tu_timing o;
     tu_program(ch, 2, 100, &o);
-    cr_expect_eq(o.end_ps, 100 + 3250000);
-    cr_expect_float_eq(o.e_pj, 312500.0, 1e-9);
+    tile_params tp;
+    adc_params ap;
+    tile_params_init(&tp, &c);
+    adc_params_init(&ap, &c);
+    cr_expect_eq(o.end_ps, 100 + 5120ull * 230000);   /* 256 rows x 2 devices x 10 x 230 ns */
+    cr_expect_float_eq(o.e_pj, tile_prog_pj(&tp, adc_energy_pj(&ap, 8)), 1e-6);
     chip_free(ch);
     config_free(&c);
 }
@@ -552,7 +567,7 @@ Test(arch_chip, refuses_small_mesh)
     mkcfg(&c, (const char *[]){"noc.width=2", "noc.height=2", NULL});
     cr_assert_null(chip_create(&c, 10, NULL, err, sizeof err));
     cr_expect_str_eq(err, "--set noc.height=2: [noc] height = 2: mesh 2 x 2 has 4 nodes, the "
-                          "chip needs 79 (10 tile nodes, 4 clusters, 64 SRAM banks, 1 DRAM "
+                          "chip needs 72 (3 tile nodes, 4 clusters, 64 SRAM banks, 1 DRAM "
                           "channels)");
     config_free(&c);
     mkcfg(&c, (const char *[]){"cluster.count=0", "sram.banks=0", "dram.channels=0", NULL});
@@ -582,9 +597,9 @@ Test(arch_chip, config_check_messages)
          "--set noc.width=4: [noc] width = 4: set both width and height, or both to 0 "
          "(automatic)"},
         {{"chip.tiles=10", "noc.width=4", "noc.height=4", NULL},
-         "--set noc.height=4: [noc] height = 4: mesh 4 x 4 has 16 nodes, the chip needs 79"},
+         "--set noc.height=4: [noc] height = 4: mesh 4 x 4 has 16 nodes, the chip needs 72"},
         {{"chip.tiles=10", "noc.height=4", "noc.width=4", NULL},
-         "--set noc.width=4: [noc] width = 4: mesh 4 x 4 has 16 nodes, the chip needs 79"},
+         "--set noc.width=4: [noc] width = 4: mesh 4 x 4 has 16 nodes, the chip needs 72"},
         {{"sram.t_access_ns=0.5", NULL},
          "--set sram.t_access_ns=0.5: [sram] t_access_ns = 0.5: access latency (0.5 ns) below "
          "the cycle time (1 ns)"},

@@ -130,11 +130,62 @@ Test(arch_adc, energy_other_models)
     REL(adc_energy_pj(&p, 11), 3.5, 1e-12);
 }
 
-Test(arch_adc, energy_murmann)
+/* An ADC sampling at exactly 1 GS/s at `bits`: a SAR of `bits` cycles of a
+ * `bits` GHz clock. */
+static adc_params adc_1gsps(double tech_nm, unsigned bits)
 {
-    adc_params p = adc_of((const char *[]){"adc.model=murmann", NULL});
+    adc_params p = adc_of((const char *[]){"adc.kind=sar", "adc.sar_extra_cyc=0", NULL});
+    p.adc.model = ADC_E_MURMANN;
+    p.adc.area_model = ADC_A_MURMANN;
+    p.adc.tech_nm = tech_nm;
+    p.adc.clock_ghz = bits;
+    cr_assert_eq(adc_conv_ps(&p, bits), 1000);
+    return p;
+}
+
+Test(arch_adc, energy_and_area_murmann_plugin_points)
+{
+    /* The Accelergy ADC plug-in's current revision at 1 GS/s per ADC, as
+     * reference/constants.md tabulates it (its formula evaluated): 32 nm
+     * 0.924 / 0.936 / 1.714 / 13.9 pJ and 4964 / 4984 / 5972 um^2 at 4 / 5 /
+     * 8 / 10 bits; 22 nm 0.456 / 0.462 / 0.846 pJ at 4 / 5 / 8 bits (and
+     * 6.89 pJ at 10 bits; areas 2771 / 2782 / 3334 / 6242 um^2).  Within 1%. */
+    static const struct {
+        double tech;
+        unsigned bits;
+        double e_pj, a_um2;
+    } pt[] = {
+        {32, 4, 0.924, 4964},  {32, 5, 0.936, 4984},  {32, 8, 1.714, 5972},
+        {32, 10, 13.9, 11180}, {22, 4, 0.456, 2771},  {22, 5, 0.462, 2782},
+        {22, 8, 0.846, 3334},  {22, 10, 6.89, 6242},
+    };
+    for (size_t i = 0; i < sizeof pt / sizeof pt[0]; i++) {
+        adc_params p = adc_1gsps(pt[i].tech, pt[i].bits);
+        REL(adc_energy_pj(&p, pt[i].bits), pt[i].e_pj, 0.01);
+        REL(adc_area_um2(&p, pt[i].bits), pt[i].a_um2, 0.01);
+    }
+    /* 3 bits: an extrapolation (the plug-in refuses b < 4): 1.09 pJ */
+    adc_params p = adc_1gsps(32, 3);
+    REL(adc_energy_pj(&p, 3), 1.09, 0.01);
+    cr_expect(adc_extrapolated(&p, 3));
+    cr_expect(!adc_extrapolated(&p, 4));
+    /* Below the rate knee the cap binds: 8 bits cost the same at 13 MS/s
+     * (a 300 ps/LSB CCO) as at 1 GS/s; the area shrinks as f^0.181. */
+    adc_params q = adc_of((const char *[]){"adc.kind=cco", "adc.t_lsb_ps=300", NULL});
+    p = adc_1gsps(32, 8);
+    REL(adc_energy_pj(&q, 8), adc_energy_pj(&p, 8), 1e-12);
+    REL(adc_area_um2(&q, 8), adc_area_um2(&p, 8) * pow(1e12 / 76800.0 / 1e9, 0.18071538424508238),
+        1e-9);
+    /* Above the knee the rate line binds: 10 GS/s at 8 bits, 7.51 pJ */
+    p.adc.clock_ghz = 80;
+    REL(adc_energy_pj(&p, 8), 7.51, 0.01);
+}
+
+Test(arch_adc, energy_murmann2022_unchanged)
+{
+    adc_params p = adc_of((const char *[]){"adc.model=murmann2022", NULL});
     /* E = 1 / (2 10^((FOM - SNDR) / 10)) J, SNDR = 6.02 b + 1.76 dB,
-     * FOM = 168.85 dB: the constants.md row within 1%. */
+     * FOM = 168.85 dB: the superseded plug-in revision, as before. */
     REL(adc_energy_pj(&p, 4), 0.0025, 0.01);
     REL(adc_energy_pj(&p, 6), 0.040, 0.01);
     REL(adc_energy_pj(&p, 8), 0.64, 0.01);
@@ -160,11 +211,11 @@ Test(arch_adc, area_models)
     REL(adc_area_um2(&p, 3), 777, 1e-12);
 }
 
-Test(arch_adc, area_murmann)
+Test(arch_adc, area_murmann2022_unchanged)
 {
     /* A SAR at (b + 1) cycles of a (b + 1) GHz clock samples at exactly
-     * 1 GS/s: the table at 32 nm, 1 GS/s. */
-    adc_params p = adc_of((const char *[]){"adc.area_model=murmann", "adc.kind=sar",
+     * 1 GS/s: the old table at 32 nm, 1 GS/s. */
+    adc_params p = adc_of((const char *[]){"adc.area_model=murmann2022", "adc.kind=sar",
                                            "adc.clock_ghz=9", NULL});
     REL(adc_area_um2(&p, 8), 2279, 1e-12);
     p.adc.clock_ghz = 5;
@@ -432,8 +483,62 @@ Test(arch_noc, serialisation_latency_energy)
     cr_expect_eq(noc_flits(&p, 100), 4);
     cr_expect_eq(noc_latency_ps(&p, 5, 4), 6 * 2000 + 5 * 1000 + 4 * 1000);
     cr_expect_eq(noc_latency_ps(&p, 0, 1), 2000 + 1000);
-    /* 800 bits x (6 routers x 81 fJ + 5 links x 10 fJ) */
-    REL(noc_energy_pj(&p, 5, 100), 800 * (6 * 81 + 5 * 10) * 1e-3, 1e-12);
+    /* Every router has 4 mesh ports + 4 local ones (tiles_per_router 4):
+     * 34.6 fJ per bit at 5 ports x (8/5)^0.29; a hop's link is the pitch
+     * (1 mm until the chip sets it) x 32.4 fJ per bit per mm.  800 bits x
+     * (6 routers + 5 links): */
+    double e_r = 34.6 * pow(8.0 / 5.0, 0.29), e_l = 32.4;
+    REL(p.e_router_bit_fj, e_r, 1e-12);
+    REL(noc_energy_pj(&p, 5, 100), 800 * (6 * e_r + 5 * e_l) * 1e-3, 1e-12);
+    noc_params_set_pitch(&p, 0.5);
+    REL(noc_energy_pj(&p, 5, 100), 800 * (6 * e_r + 5 * 0.5 * e_l) * 1e-3, 1e-12);
+}
+
+/* The router model (docs/models.md 5): the [noc] figures describe a 5-port
+ * router with 32-byte links; dsent scales them to the router's ports P and
+ * link width w (bits): area x D(P, w) / D(5, 256), D = 41.43 P w + 0.0509
+ * (P w)^2 + 3.96 P^3; leakage x (P / 5)^1.2 w / 256; energy per bit x
+ * (P / 5)^0.29, whatever the width. */
+static noc_params noc_with(const char *const *sets)
+{
+    config c;
+    noc_params p;
+    mkcfg(&c, sets);
+    noc_params_init(&p, &c);
+    config_free(&c);
+    return p;
+}
+
+Test(arch_noc, router_scales_with_ports_and_width)
+{
+    double D = 41.43 * 5 * 256 + 0.0509 * (5 * 256.0) * (5 * 256.0) + 3.96 * 125;
+    /* one array per router: 5 ports, 32-byte links: the figures as given */
+    noc_params p = noc_with((const char *[]){"chip.tiles_per_router=1", NULL});
+    cr_expect_eq(p.ports, 5);
+    REL(p.router_area_um2, 136077, 1e-12);
+    REL(p.p_router_leak_mw, 4.27, 1e-12);
+    REL(p.e_router_bit_fj, 34.6, 1e-12);
+    /* doubling the link width: area by the D ratio, leakage x 2, energy per
+     * bit unchanged */
+    noc_params q = noc_with((const char *[]){"chip.tiles_per_router=1", "noc.link_bytes=64", NULL});
+    double D2 = 41.43 * 5 * 512 + 0.0509 * (5 * 512.0) * (5 * 512.0) + 3.96 * 125;
+    REL(q.router_area_um2, 136077 * D2 / D, 1e-12);
+    REL(q.p_router_leak_mw, 2 * 4.27, 1e-12);
+    REL(q.e_router_bit_fj, 34.6, 1e-12);
+    cr_expect_gt(q.router_area_um2 / p.router_area_um2, 3.0);   /* the crossbar's (P w)^2 */
+    /* 8 ports (4 arrays per router) */
+    q = noc_with(NULL);
+    cr_expect_eq(q.ports, 8);
+    double D8 = 41.43 * 8 * 256 + 0.0509 * (8 * 256.0) * (8 * 256.0) + 3.96 * 512;
+    REL(q.router_area_um2, 136077 * D8 / D, 1e-12);
+    REL(q.p_router_leak_mw, 4.27 * pow(8 / 5.0, 1.2), 1e-12);
+    /* DSENT's own 8-port 256-bit router is 295038 um^2: the fit within 10% */
+    REL(q.router_area_um2, 295038, 0.10);
+    /* none: per router as given */
+    q = noc_with((const char *[]){"noc.router_scaling=none", "noc.link_bytes=64", NULL});
+    REL(q.router_area_um2, 136077, 1e-12);
+    REL(q.p_router_leak_mw, 4.27, 1e-12);
+    REL(q.e_router_bit_fj, 34.6, 1e-12);
 }
 
 Test(arch_noc, reservation)
@@ -476,12 +581,41 @@ Test(arch_mem, sram)
     REL(mem_sram_energy_pj(&p, 100), 4 * 20.45, 1e-12);
 }
 
+Test(arch_mem, sram_scales_with_capacity_and_width)
+{
+    /* docs/models.md 6: from the 64 KiB, 32-byte bank, energy x C^0.60
+     * W^0.65, area x C W^0.15, leakage x C^0.95 (C, W relative) */
+    config c;
+    mem_sram_params p;
+    mkcfg(&c, (const char *[]){"sram.bank_bytes=131072", NULL});
+    mem_sram_params_init(&p, &c);
+    config_free(&c);
+    REL(p.e_access_pj, 20.45 * pow(2, 0.60), 1e-12);
+    REL(p.bank_area_um2, 83000 * 2, 1e-12);
+    REL(p.p_leak_mw, 0.46 * pow(2, 0.95), 1e-12);
+    mkcfg(&c, (const char *[]){"sram.width_bytes=64", NULL});
+    mem_sram_params_init(&p, &c);
+    config_free(&c);
+    REL(p.e_access_pj, 20.45 * pow(2, 0.65), 1e-12);
+    REL(p.bank_area_um2, 83000 * pow(2, 0.15), 1e-12);
+    REL(p.p_leak_mw, 0.46, 1e-12);
+    REL(mem_sram_energy_pj(&p, 100), 2 * 20.45 * pow(2, 0.65), 1e-12);   /* 2 words of 64 B */
+    /* PUMA's 128 KB eDRAM: 25.35 pJ, 0.77 mW (CACTI's exponents predict 33.1 pJ
+     * and 0.89 mW from the 64 KiB point: within 31% and 16%) */
+    mkcfg(&c, (const char *[]){"sram.bank_bytes=131072", NULL});
+    mem_sram_params_init(&p, &c);
+    config_free(&c);
+    REL(p.e_access_pj, 25.35, 0.31);
+    REL(p.p_leak_mw, 0.77, 0.16);
+}
+
 Test(arch_mem, dram)
 {
     config c;
     mem_dram_params p;
-    mkcfg(&c, (const char *[]){"dram.e_bit_pj=0.5", NULL});
-    mem_dram_params_init(&p, &c);   /* 25.6 GB/s, 50 ns, 120 pJ per 64 B */
+    mkcfg(&c, (const char *[]){"dram.kind=ddr4-3200", "dram.e_access_pj=120", "dram.e_bit_pj=0.5",
+                               "dram.t_access_ns=50", NULL});
+    mem_dram_params_init(&p, &c);   /* 25.6 GB/s; overridden: 50 ns, 120 pJ per 64 B, 0.5 pJ/bit */
     config_free(&c);
     cr_expect_eq(mem_dram_busy_ps(&p, 64), 2500);
     cr_expect_eq(mem_dram_busy_ps(&p, 100), 3906);   /* 3.90625 ns */
@@ -489,4 +623,39 @@ Test(arch_mem, dram)
     cr_expect_eq(mem_dram_accesses(&p, 64), 1);
     cr_expect_eq(mem_dram_accesses(&p, 65), 2);
     REL(mem_dram_energy_pj(&p, 100), 2 * 120 + 800 * 0.5, 1e-12);
+}
+
+Test(arch_mem, dram_kinds)
+{
+    /* per channel: GB/s, ns, pJ/bit, background mW (docs/models.md 6) */
+    static const struct {
+        const char *kind;
+        double gb_s, ns, pj_bit, mw;
+    } k[] = {{"hbm2", 32, 45, 3.9, 66},
+             {"ddr4-3200", 25.6, 45, 15, 500},
+             {"lpddr4-3200", 6.4, 50, 8, 57},
+             {"lpddr4x-4266", 8.53, 50, 6.5, 57}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        char set[64];
+        snprintf(set, sizeof set, "dram.kind=%s", k[i].kind);
+        config c;
+        mem_dram_params p;
+        mkcfg(&c, (const char *[]){set, NULL});
+        mem_dram_params_init(&p, &c);
+        config_free(&c);
+        cr_expect_str_eq(mem_dram_kind_name(p.kind), k[i].kind);
+        /* 64 KiB read: its bytes at the bandwidth, then the latency */
+        REL((double)mem_dram_busy_ps(&p, 65536), 65536 / k[i].gb_s * 1e3, 1e-6);
+        cr_expect_eq(mem_dram_latency_ps(&p, 0), (uint64_t)(k[i].ns * 1000));
+        REL(mem_dram_energy_pj(&p, 65536), 65536 * 8 * k[i].pj_bit, 1e-12);
+        REL(p.p_static_mw, k[i].mw, 1e-12);
+    }
+    /* a key overrides the kind's figure */
+    config c;
+    mem_dram_params p;
+    mkcfg(&c, (const char *[]){"dram.kind=lpddr4-3200", "dram.bandwidth_gb_s=12.8", NULL});
+    mem_dram_params_init(&p, &c);
+    config_free(&c);
+    REL(p.bandwidth_gb_s, 12.8, 1e-12);
+    REL(p.e_bit_pj, 8, 1e-12);
 }

@@ -116,8 +116,8 @@ Test(cli, errors_after_mapping_are_located_and_map_applies_them)
          "--set dram.channels=0: [dram] channels = 0: embedding tables: 10240 bytes fit no "
          "SRAM bank and the chip has no DRAM channel\n"},
         {"--set noc.width=3 --set noc.height=3",
-         "--set noc.height=3: [noc] height = 3: mesh 3 x 3 has 9 nodes, the chip needs 78 "
-         "(9 tile nodes, 4 clusters, 64 SRAM banks, 1 DRAM channels)\n"},
+         "--set noc.height=3: [noc] height = 3: mesh 3 x 3 has 9 nodes, the chip needs 72 "
+         "(3 tile nodes, 4 clusters, 64 SRAM banks, 1 DRAM channels)\n"},
         {"--set run.prompt_tokens=40",
          "--set run.prompt_tokens=40: [run] prompt_tokens = 40: prompt_tokens + decode_tokens = "
          "41 exceeds the model's context of 32 tokens\n"},

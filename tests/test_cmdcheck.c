@@ -18,7 +18,7 @@
 #include "tools/cmdcheck.h"
 
 /* tests/golden/tiny.ini: 9 tiles of 256 x 256, 8-bit ADCs, 4 clusters, 64
- * SRAM banks of 64 KiB, 1 DRAM channel, a 9 x 9 mesh. */
+ * SRAM banks of 64 KiB, 1 DRAM channel, a 9 x 8 mesh. */
 #define TINY "tests/golden/tiny.ini"
 #define HDR "aimcsim-cmd 1\nunits tile=9 cluster=4 sram=64 dram=1\ntag 0 -1 other\n"
 
@@ -106,7 +106,7 @@ Test(cmdcheck, commands_the_chip_cannot_run_are_refused_at_their_line, .timeout 
     /* Nearly 2^64 bytes overflowed the NoC's bit counters and its energy. */
     expect_refused("0 xfer tile0 dst=tile1 bytes=18446744073709551615 tag=0 deps=", "",
                    "xfer: bytes=18446744073709551615 more than the NoC's counters hold (expected "
-                   "at most 33909456017848440 bytes per transfer on this 9 x 9 mesh)");
+                   "at most 36028797018963968 bytes per transfer on this 9 x 8 mesh)");
 }
 
 /* A stream whose commands would take the run past 2^63 ps is refused at
@@ -122,8 +122,10 @@ Test(cmdcheck, a_run_that_would_overflow_simulated_time_is_refused, .timeout = 6
         n += (size_t)snprintf(text + n, cap - n, "%d prog tile0 array=0 tag=0 deps=\n", i);
     snprintf(text + n, cap - n, "end %d\n", N);
     char *path = tu_tmpfile(".cmd", text);
-    char *cmd = xasprintf("%s exec " TINY " %s --set tile.t_prog_ns=1e12 --quiet", tu_prog(),
-                          path);
+    /* t_prog = rows x devices x iterations x (pulse + verify) = 1e12 ns */
+    char *cmd = xasprintf("%s exec " TINY " %s --set tile.prog_devices=1 "
+                          "--set tile.prog_iterations=1000 --set tile.prog_pulse_ns=3906250 "
+                          "--set tile.prog_verify_ns=0 --quiet", tu_prog(), path);
     char *out, *err;
     cr_expect_eq(tu_sh(cmd, &out, &err), 2, "%s", err);
     char *want = xasprintf("%s:%d: the commands up to here take more than 2^63 ps one after "

@@ -41,22 +41,22 @@ Test(estimate, oversized_design_points_are_refused_with_the_estimate, .timeout =
                    "a smaller design point, or a larger [run] max_memory_mb)\n");
     expect_refused("run configs/default.ini --set tile.rows=1 --set tile.cols=1 --set adc.count=1 "
                    "--set run.max_memory_mb=4096 --quiet",
-                   "--set tile.cols=1: [tile] cols = 1: the run needs an estimated 205481 MiB "
-                   "(mapping 126292, chip 8129, mesh 7540, scheduler 45939, window 17583, "
+                   "--set tile.cols=1: [tile] cols = 1: the run needs an estimated 199031 MiB "
+                   "(mapping 126292, chip 7334, mesh 1886, scheduler 45939, window 17583, "
                    "statistics 1 MiB), more than [run] max_memory_mb allows (4096 MiB) (expected "
                    "a smaller design point, or a larger [run] max_memory_mb)\n");
     expect_refused("map configs/default.ini --set model.preset=custom --set model.layers=1 "
                    "--set model.d_model=1048576 --set model.heads=1 --set model.d_ff=1 "
                    "--set model.vocab=1 --set model.context_tokens=1 --set run.prompt_tokens=1 "
                    "--set run.decode_tokens=0 --set run.max_memory_mb=4096",
-                   "--set model.vocab=1: [model] vocab = 1: the run needs an estimated 149456 MiB "
-                   "(mapping 68621, chip 4417, mesh 4098, scheduler 59905, window 12418, "
+                   "--set model.vocab=1: [model] vocab = 1: the run needs an estimated 145951 MiB "
+                   "(mapping 68621, chip 3985, mesh 1025, scheduler 59905, window 12418, "
                    "statistics 1 MiB), more than [run] max_memory_mb allows (4096 MiB) (expected "
                    "a smaller design point, or a larger [run] max_memory_mb)\n");
     expect_refused("map configs/default.ini --set model.preset=gpt2-xl --set tile.rows=1 "
                    "--set run.max_memory_mb=4096",
-                   "--set tile.rows=1: [tile] rows = 1: the run needs an estimated 8809 MiB "
-                   "(mapping 6526, chip 420, mesh 390, scheduler 376, window 1099, statistics "
+                   "--set tile.rows=1: [tile] rows = 1: the run needs an estimated 8475 MiB "
+                   "(mapping 6526, chip 379, mesh 98, scheduler 376, window 1099, statistics "
                    "1 MiB), more than [run] max_memory_mb allows (4096 MiB) (expected a smaller "
                    "design point, or a larger [run] max_memory_mb)\n");
     /* The default limit, 3/4 of the physical memory: the message says so. */

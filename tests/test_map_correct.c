@@ -17,8 +17,9 @@
  *
  * Cases cover each strategy; (n, b, m) with b dividing m and not,
  * rectangular arrays, bit-sliced weights (2 columns per weight), tall and
- * wide Monarch stacks and the dense LM head, every densemap sharing mode,
- * rows per activation b, 1, 2, 3 (not dividing b), and groups that need
+ * wide Monarch stacks and the dense LM head, every densemap packing mode
+ * with every sharing mode, rows per activation b, 1, 2, 3 (not dividing
+ * b), ADC bits derived and fixed, and groups or output bundles that need
  * more than CMD_MAX_RANGES ranges.
  */
 #include <criterion/criterion.h>
@@ -193,9 +194,10 @@ static void lay_out(struct cells *c, const mapper *mp, uint32_t p, uint32_t s, c
     }
 }
 
-/* Evaluates stage s of projection p on input u into o (out_n). */
-static void run_stage(const struct cells *c, const mapper *mp, uint32_t p, uint32_t s,
-                      const double *u, double *o)
+/* Evaluates stage s of projection p on input u into o (out_n); the ADC
+ * resolution must be ceil(log2 rows_summed) when derived, else [adc] bits. */
+static void run_stage(const struct cells *c, const mapper *mp, const config *cfg, uint32_t p,
+                      uint32_t s, const double *u, double *o)
 {
     const mapper_stage *st = &mp->proj[p].stage[s];
     const transform_stage *ts = st->ts;
@@ -213,6 +215,8 @@ static void run_stage(const struct cells *c, const mapper *mp, uint32_t p, uint3
         uint32_t want_bits = 1;
         while ((1u << want_bits) < a->rows_summed)
             want_bits++;
+        if (!cfg->adc.derive_bits)
+            want_bits = (uint32_t)cfg->adc.bits;
         cr_expect_eq(a->bits, want_bits, "rows_summed %u", a->rows_summed);
         for (int ci = 0; ci < a->cols.nranges; ci++) {
             uint32_t lo = a->cols.r[ci].lo, n = a->cols.r[ci].n;
@@ -330,7 +334,7 @@ static void check_mapping(const char *ini)
         for (uint32_t s = 0; s < tp->nstages; s++) {
             const mapper_stage *st = &mp.proj[p].stage[s];
             o = malloc(st->ts->out_n * sizeof *o);
-            run_stage(&c, &mp, p, s, u, o);
+            run_stage(&c, &mp, &cfg, p, s, u, o);
             free(u);
             u = o;
             if (st->perm_n) {
@@ -362,20 +366,28 @@ static void check_mapping(const char *ini)
     config_free(&cfg);
 }
 
-/* A one- or two-layer custom model with an LM head, n = d_model. */
-static void check(const char *model, const char *tile, const char *rest)
+/* A one- or two-layer custom model with an LM head, n = d_model; ADC bits
+ * derived from the rows summed, or fixed at 4 with `fixed`. */
+static void check_bits(const char *model, const char *tile, const char *rest, int fixed)
 {
     char ini[1024];
     snprintf(ini, sizeof ini,
-             "[model]\npreset = custom\n%s\n[tile]\n%s\n[adc]\ncount = 1\nderive_bits = true\n"
-             "bits_min = 1\nbits_max = 16\n%s\n",
-             model, tile, rest);
+             "[model]\npreset = custom\n%s\n[tile]\n%s\n[adc]\ncount = 1\nderive_bits = %s\n"
+             "bits = 4\nbits_min = 1\nbits_max = 16\n%s\n",
+             model, tile, fixed ? "false" : "true", rest);
     check_mapping(ini);
+}
+
+static void check(const char *model, const char *tile, const char *rest)
+{
+    check_bits(model, tile, rest, 0);
 }
 
 #define M16 "layers = 2\nd_model = 16\nheads = 2\nd_ff = 64\nvocab = 40\ncontext_tokens = 8"
 #define M36 "layers = 1\nd_model = 36\nheads = 3\nd_ff = 72\nvocab = 20\ncontext_tokens = 8"
 #define M64 "layers = 1\nd_model = 64\nheads = 4\nd_ff = 256\nvocab = 50\ncontext_tokens = 8"
+/* GPT-2-like: d_ff = 4 d_model, so c_attn stacks 3 pieces, c_fc and mlp.c_proj 4. */
+#define M48 "layers = 2\nd_model = 48\nheads = 4\nd_ff = 192\nvocab = 30\ncontext_tokens = 8"
 /* n = 2 with b = 1 and 18 pieces: one group of 18 blocks spans 9 pieces. */
 #define M2 "layers = 1\nd_model = 2\nheads = 1\nd_ff = 36\nvocab = 3\ncontext_tokens = 8"
 
@@ -399,16 +411,21 @@ Test(map_correct, linear_monarch)
 static const struct {
     const char *model, *tile, *nblocks;
     int b;
+    int sr, sc;             /* block slots per array: rows, columns */
 } cases[] = {
-    {M16, "rows = 8\ncols = 8", "nblocks = 4", 4},          /* n 16, b 4, m 8: 2 per array */
-    {M16, "rows = 8\ncols = 8", "nblocks = 2", 8},          /* b = m: 1 per array */
-    {M36, "rows = 16\ncols = 16", "nblocks = 6", 6},        /* b 6 does not divide m 16 */
-    {M64, "rows = 32\ncols = 32", "nblocks = 8", 8},        /* b 8, m 32: 4 per array */
-    {M16, "rows = 16\ncols = 24", "nblocks = 4", 4},        /* rectangular array */
-    {M64, "rows = 24\ncols = 40", "nblocks = 8", 8},        /* 3 x 5 slots */
-    {M64, "rows = 40\ncols = 24", "nblocks = 8", 8},        /* 5 x 3 slots */
-    {M36, "rows = 16\ncols = 26\nweight_bits = 8\ncell_bits = 4", "nblocks = 6", 6},
-    {M2, "rows = 18\ncols = 18", "nblocks = 2", 1},         /* b 1: > 8 ranges per group */
+    {M16, "rows = 8\ncols = 8", "nblocks = 4", 4, 2, 2},    /* n 16, b 4, m 8: 2 per array */
+    {M16, "rows = 8\ncols = 8", "nblocks = 2", 8, 1, 1},    /* b = m: 1 per array */
+    {M36, "rows = 16\ncols = 16", "nblocks = 6", 6, 2, 2},  /* b 6 does not divide m 16 */
+    {M64, "rows = 32\ncols = 32", "nblocks = 8", 8, 4, 4},  /* b 8, m 32: 4 per array */
+    {M16, "rows = 16\ncols = 24", "nblocks = 4", 4, 4, 6},  /* rectangular array */
+    {M64, "rows = 24\ncols = 40", "nblocks = 8", 8, 3, 5},  /* 3 x 5 slots */
+    {M64, "rows = 40\ncols = 24", "nblocks = 8", 8, 5, 3},  /* 5 x 3 slots */
+    {M36, "rows = 16\ncols = 26\nweight_bits = 8\ncell_bits = 4", "nblocks = 6", 6, 2, 2},
+    {M2, "rows = 18\ncols = 18", "nblocks = 2", 1, 18, 18}, /* b 1: > 8 ranges per group */
+    {M48, "rows = 32\ncols = 32", "nblocks = 6", 8, 4, 4},  /* GPT-2-like, 4 x 4 slots */
+    {M48, "rows = 40\ncols = 40", "nblocks = 4", 12, 3, 3}, /* b 12 does not divide 40 */
+    {M48, "rows = 40\ncols = 64", "nblocks = 4", 12, 3, 5}, /* ... nor 64: 3 x 5 slots */
+    {M48, "rows = 64\ncols = 40", "nblocks = 4", 12, 5, 3}, /* 5 x 3 slots */
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -426,24 +443,51 @@ Test(map_correct, sparsemap)
           "digital = h1.mlp.c_fc\n");
 }
 
-/* Every case, every sharing mode, rows per activation 0 (= b), 1, 2, 3
- * (those within b). */
-Test(map_correct, densemap_every_share_and_rows)
+/* Every case, every packing mode, every sharing mode, rows per activation
+ * 0 (= b), 1, 2, 3 (those within b); ADC bits derived for 0 and 2, fixed
+ * for 1 and 3.  A packing whose line holds one block (input: one block
+ * per row, output: one per column) must be refused instead. */
+Test(map_correct, densemap_every_pack_share_and_rows)
 {
     static const char *const share[] = {"factor", "projection", "model"};
+    static const char *const pack[] = {"greedy", "input", "output"};
     for (size_t i = 0; i < NCASES; i++)
-        for (int sh = 0; sh < 3; sh++)
-            for (int rows = 0; rows <= 3 && rows <= cases[i].b; rows++) {
-                char rest[256];
-                snprintf(rest, sizeof rest,
-                         "[transform]\nkind = monarch\n%s\n[mapping]\nstrategy = densemap\n"
-                         "densemap_share = %s\ndensemap_rows = %d\n",
-                         cases[i].nblocks, share[sh], rows);
-                check(cases[i].model, cases[i].tile, rest);
+        for (int pk = 0; pk < 3; pk++) {
+            if ((pk == 1 && cases[i].sc < 2) || (pk == 2 && cases[i].sr < 2)) {
+                char ini[512];
+                snprintf(ini, sizeof ini,
+                         "[model]\npreset = custom\n%s\n[tile]\n%s\n[adc]\ncount = 1\n[transform]\n"
+                         "kind = monarch\n%s\n[mapping]\nstrategy = densemap\n"
+                         "densemap_pack = %s\n",
+                         cases[i].model, cases[i].tile, cases[i].nblocks, pack[pk]);
+                config cfg;
+                config_defaults(&cfg);
+                cr_assert_eq(config_load_string(&cfg, "t.ini", ini, err, sizeof err), 0);
+                cr_expect_neq(driver_config_check(&cfg, err, sizeof err), 0, "case %zu %s", i,
+                              pack[pk]);
+                cr_expect(strstr(err, "] densemap_pack = ") && strstr(err, "holds one block"), "%s",
+                          err);
+                config_free(&cfg);
+                continue;
             }
-    check(M16, "rows = 8\ncols = 8",
-          "[transform]\nkind = monarch\nnblocks = 4\n[mapping]\nstrategy = densemap\n"
-          "densemap_share = model\ndigital = h0.mlp.c_fc\n");
+            for (int sh = 0; sh < 3; sh++)
+                for (int rows = 0; rows <= 3 && rows <= cases[i].b; rows++) {
+                    char rest[256];
+                    snprintf(rest, sizeof rest,
+                             "[transform]\nkind = monarch\n%s\n[mapping]\nstrategy = densemap\n"
+                             "densemap_share = %s\ndensemap_pack = %s\ndensemap_rows = %d\n",
+                             cases[i].nblocks, share[sh], pack[pk], rows);
+                    check_bits(cases[i].model, cases[i].tile, rest, rows % 2);
+                }
+        }
+    for (int pk = 0; pk < 3; pk++) {
+        char rest[256];
+        snprintf(rest, sizeof rest,
+                 "[transform]\nkind = monarch\nnblocks = 4\n[mapping]\nstrategy = densemap\n"
+                 "densemap_share = model\ndensemap_pack = %s\ndigital = h0.mlp.c_fc\n",
+                 pack[pk]);
+        check(M16, "rows = 8\ncols = 8", rest);
+    }
 }
 
 /* A densemap activation sums rows_summed = rho rows (3 bits at rho = 8):

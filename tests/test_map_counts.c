@@ -2,8 +2,9 @@
  * test_map_counts.c -- mapping counts against closed forms: Linear array
  * counts for GPT-2 small, SparseMap utilisation b / m, DenseMap utilisation
  * 100% when every slot is filled (and the b-not-dividing-m case), the
- * R/L diagonal pairing, digital overlays and their MACs (the seed paper's
- * 7.67 M and 37.9%), profiles and thresholds, LoRA MACs, and the registry.
+ * R/L diagonal pairing, the activations of each DenseMap packing by hand,
+ * digital overlays and their MACs (the seed paper's 7.67 M and 37.9%),
+ * profiles and thresholds, LoRA MACs, and the registry.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -284,4 +285,140 @@ Test(map_counts, registry_matches_param)
     cr_expect_null(mapper_get(3));
     for (int i = 0; i <= MAPPER_SHARE_MODEL; i++)
         cr_expect_str_eq(mapper_share_name(i), config_enum_name(PARAM_mapping_densemap_share, i));
+    for (int i = 0; i <= MAPPER_PACK_OUTPUT; i++)
+        cr_expect_str_eq(mapper_pack_name(i), config_enum_name(PARAM_mapping_densemap_pack, i));
+}
+
+/* Activations, conversions and reductions of each DenseMap packing, by
+ * hand.  One layer, n = 32, nblocks 16 (b = 2), d_ff 128, no LM head, on
+ * 8 x 8 arrays: 4 x 4 slots, 16 blocks per array, one block row per
+ * activation (rho = b = 2).  Stages (blocks): c_attn R, L 48 each (3
+ * pieces), c_proj R, L 16, c_fc R, L 64 (4 pieces), mlp.c_proj R, L 64
+ * (4 pieces): every stage fills whole arrays (12, 4, 16 diagonals of 4),
+ * 24 arrays, so every array holds one stage under every share mode.  In a
+ * full array every row slot has a block in every column slot, so an
+ * activation drives one row slot (one input) and converts the blocks of
+ * that row that read it, or (output packing) converts one column slot and
+ * drives the rows of the blocks added there.
+ *
+ * greedy: diagonal g holds blocks 4g .. 4g + 3, i.e. one piece's blocks
+ *   k = 4 (g mod 4) + r at row slot r; an array holds one piece, whose
+ *   blocks all read distinct inputs: every block is an activation,
+ *   48 + 48 + 16 + 16 + 64 + 64 + 64 + 64 = 384.  mlp.c_proj L adds the 4
+ *   pieces' blocks into each of its 32 outputs: 32 x 3 = 96 reduction
+ *   additions.  Conversions: one block of 2 columns each, 768.
+ * input: c_attn R sorted by input is Q0 K0 V0 Q1 K1 V1 ...; its D = 48 / 4
+ *   = 12 diagonals are 3 arrays of 4; row slot 0 takes sorted blocks 0 ..
+ *   3 in array 0, 4 .. 7 in array 1, 8 .. 11 in array 2, row slot 1 the
+ *   next 12, ...: row slot r holds inputs 4r .. 4r + 3, 4 blocks of them
+ *   per array: Q K V of 4r and Q of
+ *   4r + 1 (array 0), K V of 4r + 1 and Q K of 4r + 2 (array 1), V of
+ *   4r + 2 and Q K V of 4r + 3 (array 2): 2 inputs per row, 3 x 4 x 2 = 24
+ *   activations instead of 48.  c_fc R: 4 arrays, row r of array a holds the
+ *   4 pieces of input 4r + a: 1 activation per row, 4 x 4 = 16 instead of
+ *   64.  384 - 24 - 48 = 312; conversions and reductions unchanged.
+ * output: mlp.c_proj L sorted by output: the 4 pieces of output k in a
+ *   row; 4 arrays whose column slots hold 4 blocks each: column slot c
+ *   takes outputs 4c, 4c + 1, 4c + 2, 4c + 3 in arrays 0, 1, 2, 3, its 4
+ *   pieces one per row slot: one activation per column, 4 x 4 = 16
+ *   instead of 64, each adding 4 blocks of 2 rows (rows_summed 8: 3 bits);
+ *   384 - 48 = 336 activations, 768 - 48 x 2 = 672 conversions, and every
+ *   output of mlp.c_proj L gets one contribution: 0 reduction additions.
+ * With rho = 1 every activation is two steps of one row per block: twice
+ * the activations, and 4 rows summed (2 bits) under output.
+ * GPT-2 medium at nblocks 16 (b = 64 on 256 x 256: 4 x 4 slots, 16 blocks
+ * per piece, the same pieces) is this layer 24 times: with rho = 8 (8
+ * steps), 24 x 8 x 384, 312, 336 activations. */
+Test(map_counts, densemap_pack_by_hand)
+{
+    static const char *const pack[] = {"greedy", "input", "output"};
+    static const char *const share[] = {"factor", "projection", "model"};
+    /* per projection: c_attn, c_proj, c_fc, mlp.c_proj */
+    static const uint64_t acts[3][4] = {{96, 32, 128, 128}, {72, 32, 80, 128},
+                                        {96, 32, 128, 80}};
+    static const uint64_t total[3] = {384, 312, 336}, conv[3] = {768, 768, 672};
+    static const uint64_t adds[3] = {96, 96, 0};
+    static const unsigned bits[3] = {1, 1, 3};
+    for (int pk = 0; pk < 3; pk++)
+        for (int sh = 0; sh < 3; sh++)
+            for (int rho = 0; rho <= 1; rho++) {
+                char ini[512];
+                snprintf(ini, sizeof ini,
+                         "[model]\npreset = custom\nlayers = 1\nd_model = 32\nheads = 2\n"
+                         "d_ff = 128\nvocab = 10\ncontext_tokens = 8\nlm_head = none\n"
+                         "[tile]\nrows = 8\ncols = 8\n[adc]\ncount = 1\nderive_bits = true\n"
+                         "bits_min = 1\n[transform]\nkind = monarch\nnblocks = 16\n"
+                         "[mapping]\nstrategy = densemap\ndensemap_pack = %s\n"
+                         "densemap_share = %s\ndensemap_rows = %d\n", pack[pk], share[sh], rho);
+                fx f;
+                fx_build(&f, ini);
+                uint64_t k = rho ? 2 : 1;
+                cr_expect_eq(f.mp.narrays, 24, "%s %s", pack[pk], share[sh]);
+                for (uint32_t p = 0; p < 4; p++)
+                    cr_expect_eq(f.mp.proj[p].sum.acts, k * acts[pk][p], "%s %s rho %d %s",
+                                 pack[pk], share[sh], rho, f.m.proj[p].name);
+                cr_expect_eq(f.mp.total.acts, k * total[pk], "%s %s", pack[pk], share[sh]);
+                cr_expect_eq(f.mp.total.conversions, k * conv[pk], "%s %s", pack[pk], share[sh]);
+                const mapper_stage *l = &f.mp.proj[3].stage[1];  /* mlp.c_proj L */
+                if (!rho) {
+                    cr_expect_eq(f.mp.total.reduce_adds, adds[pk], "%s %s", pack[pk], share[sh]);
+                    cr_expect_eq(l->reduce_k, pk == 2 ? 1 : 4);
+                }
+                cr_expect_eq(f.mp.proj[3].sum.bits_max, rho && pk == 2 ? 2 : bits[pk], "%s %s",
+                             pack[pk], share[sh]);
+                cr_expect_eq(l->act[0].rows_summed, (rho ? 1 : 2) * (pk == 2 ? 4 : 1));
+                fx_free(&f);
+            }
+    for (int pk = 0; pk < 3; pk++) {
+        char ini[512];
+        snprintf(ini, sizeof ini,
+                 "[model]\npreset = gpt2-medium\nlm_head = none\n[transform]\nkind = monarch\n"
+                 "nblocks = 16\n[mapping]\nstrategy = densemap\ndensemap_rows = 8\n"
+                 "densemap_pack = %s\n", pack[pk]);
+        fx f;
+        fx_build(&f, ini);
+        cr_expect_eq(f.mp.narrays, 24 * 24, "%s", pack[pk]);
+        cr_expect_eq(f.mp.total.acts, 24 * 8 * total[pk], "%s", pack[pk]);
+        fx_free(&f);
+    }
+}
+
+/* GPT-2 medium, nblocks 32 (b 32), 256 x 256 (8 x 8 slots), factor, rho =
+ * b, by hand for the stages whose arrays are full.
+ * c_fc R (128 blocks, 2 arrays): greedy puts pieces 0 and 1 in array 0 (4
+ *   diagonals each, k = 8 (g mod 4) + r at row r), so row r holds inputs
+ *   r, 8 + r, 16 + r, 24 + r twice: 4 activations per row, 2 x 8 x 4 = 64.
+ *   input: D = 16, row r takes inputs 4r .. 4r + 3 (4 pieces each), array 0
+ *   the first two, array 1 the last two: 2 per row, 2 x 8 x 2 = 32.
+ * mlp.c_proj L (128 blocks, 2 arrays): greedy, every block its own
+ *   activation: 128; each output adds 4 pieces: 1024 x 3 reduction
+ *   additions, 128 x 32 conversions.  output: column c takes outputs
+ *   4c .. 4c + 3 (4 pieces each), 2 per array: 2 x 8 x 2 = 32 activations
+ *   of 4 x 32 = 128 rows (7 bits), 32 x 32 conversions, no reduction. */
+Test(map_counts, densemap_pack_gpt2_medium_stages)
+{
+    static const char *const pack[] = {"greedy", "input", "output"};
+    static const uint32_t fc_r[3] = {64, 32, 64}, proj_l[3] = {128, 128, 32};
+    for (int pk = 0; pk < 3; pk++) {
+        char ini[512];
+        snprintf(ini, sizeof ini,
+                 "[model]\npreset = gpt2-medium\nlm_head = none\n[adc]\nderive_bits = true\n"
+                 "[transform]\nkind = monarch\n[mapping]\nstrategy = densemap\n"
+                 "densemap_pack = %s\n", pack[pk]);
+        fx f;
+        fx_build(&f, ini);
+        cr_expect_eq(f.mp.narrays, 336, "%s", pack[pk]);
+        for (uint32_t layer = 0; layer < 24; layer++) {
+            const mapper_stage *r = &f.mp.proj[4 * layer + 2].stage[0];
+            const mapper_stage *l = &f.mp.proj[4 * layer + 3].stage[1];
+            cr_expect_eq(r->nact, fc_r[pk], "%s h%u c_fc R", pack[pk], layer);
+            cr_expect_eq(r->narrays, 2);
+            cr_expect_eq(l->nact, proj_l[pk], "%s h%u mlp.c_proj L", pack[pk], layer);
+            cr_expect_eq(l->conversions, (uint64_t)proj_l[pk] * 32);
+            cr_expect_eq(l->reduce_adds, pk == 2 ? 0 : 1024 * 3);
+            cr_expect_eq(l->act[0].rows_summed, pk == 2 ? 128 : 32);
+            cr_expect_eq(l->act[0].bits, pk == 2 ? 7 : 5);
+        }
+        fx_free(&f);
+    }
 }

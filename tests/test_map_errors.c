@@ -158,6 +158,33 @@ Test(map_errors, parameter_conflicts)
                  "densemap_rows = 33\n",
                  "t.ini:5: [mapping] densemap_rows = 33: exceeds the block size b = 32 (a "
                  "column would sum rows of two blocks)");
+    /* b = 768 / 3 = 256: one block per 256 x 256 array */
+    expect_error("[transform]\nkind = monarch\nnblocks = 3\n[mapping]\nstrategy = densemap\n"
+                 "densemap_pack = input\n",
+                 "t.ini:6: [mapping] densemap_pack = input: a 256 x 256 array holds one block of "
+                 "b = 256 per row (input sharing puts the blocks that read one input side by "
+                 "side in a row; use more blocks, wider arrays, or greedy)");
+    /* b = 96: floor(128 / 96) = 1 row slot, floor(256 / 96) = 2 column slots */
+    expect_error("[tile]\nrows = 128\n[transform]\nkind = monarch\nnblocks = 8\n[mapping]\n"
+                 "strategy = densemap\ndensemap_pack = output\n",
+                 "t.ini:8: [mapping] densemap_pack = output: a 128 x 256 array holds one block "
+                 "of b = 96 per column (output sharing stacks the blocks added into one output "
+                 "in a column; use more blocks, taller arrays, or greedy)");
+    expect_error("[model]\npreset = custom\nlayers = 1\nd_model = 64\nheads = 2\nd_ff = 64\n"
+                 "vocab = 10\ncontext_tokens = 8\n[transform]\nkind = monarch\n[mapping]\n"
+                 "strategy = densemap\ndensemap_pack = output\n",
+                 "t.ini:13: [mapping] densemap_pack = output: no stage of custom adds two blocks "
+                 "into one output (output sharing needs a wide Monarch stack: mlp.c_proj with "
+                 "d_ff >= 2 d_model)");
+    /* ... the same packings are fine where they can apply, and ignored
+     * by the other strategies */
+    config c;
+    cr_expect_eq(load(&c, "[tile]\nrows = 128\n[transform]\nkind = monarch\nnblocks = 8\n"
+                          "[mapping]\nstrategy = densemap\ndensemap_pack = input\n"), 0, "%s", err);
+    config_free(&c);
+    cr_expect_eq(load(&c, "[transform]\nkind = monarch\nnblocks = 3\n[mapping]\n"
+                          "strategy = sparsemap\ndensemap_pack = input\n"), 0, "%s", err);
+    config_free(&c);
     expect_error("[tile]\nweight_bits = 8\ncell_bits = 1\ncols = 4\n[adc]\ncount = 4\n",
                  "t.ini:4: [tile] cols = 4: narrower than one weight (8 columns: weight_bits 8 "
                  "/ cell_bits 1)");
@@ -227,6 +254,10 @@ Test(map_errors, cli_per_projection_csv_json)
     cr_expect(strstr(c, "\nh0.attn.c_attn,0,attn.c_attn,768,2304,analog,0,") != NULL);
     cr_expect(strstr(j, "\"compare\": [") != NULL);
     cr_expect(strstr(j, "\"strategy\": \"densemap\"") != NULL);
+    cr_expect(strstr(j, "\"densemap_pack\": \"greedy\"") != NULL);
+    cr_expect(strstr(out, "(share factor, pack greedy, 32 rows per activation)") != NULL, "%s",
+              out);
+    cr_expect_null(strstr(out, "packing "));
     cr_expect(strstr(j, "\"provenance\": {") != NULL);
     free(c);
     free(j);
@@ -246,6 +277,39 @@ Test(map_errors, cli_per_projection_csv_json)
     free(ini);
     free(csv);
     free(json);
+}
+
+/* A packing other than greedy is named and set against greedy (GPT-2
+ * medium without LM head, b = 32, 256 x 256, factor; counts as in
+ * map_counts/densemap_pack_gpt2_medium_stages: per layer, input saves 32
+ * c_fc R and 11 c_attn R activations, output 96 mlp.c_proj L ones). */
+Test(map_errors, cli_pack_against_greedy)
+{
+    char *ini = tu_tmpfile(".ini", "[model]\npreset = gpt2-medium\nlm_head = none\n"
+                                   "[transform]\nkind = monarch\n[mapping]\nstrategy = densemap\n");
+    char args[1024], *out, *e;
+    snprintf(args, sizeof args, "%s --set mapping.densemap_pack=output", ini);
+    cr_assert_eq(run(args, &out, &e), 0, "%s", e);
+    cr_expect(strstr(out, "(share factor, pack output, 32 rows per activation)") != NULL, "%s",
+              out);
+    /* 14400 - 24 x 96 = 12096 activations; 589824 - 24 x 96 x 32 conversions;
+     * 24 x 1024 x 3 = 73728 reduction additions, all saved */
+    cr_expect(strstr(out, "\npacking    output against greedy: acts/tok 12096 (greedy 14400, "
+                          "-16.0%), convs/tok 516096 (greedy 589824, -12.5%), red.adds 0 "
+                          "(greedy 73728, -100.0%), arrays 336 (greedy 336, +0.0%)\n") != NULL,
+              "%s", out);
+    cr_expect(strstr(out, "\ndensemap rows packed with [mapping] densemap_pack = output\n") !=
+              NULL, "%s", out);
+    free(out);
+    free(e);
+    snprintf(args, sizeof args, "%s --set mapping.densemap_pack=input", ini);
+    cr_assert_eq(run(args, &out, &e), 0, "%s", e);
+    cr_expect(strstr(out, "\npacking    input against greedy: acts/tok 13368 (greedy 14400, "
+                          "-7.2%)") != NULL, "%s", out);
+    free(out);
+    free(e);
+    remove(ini);
+    free(ini);
 }
 
 Test(map_errors, cli_bad_input_exit_2)

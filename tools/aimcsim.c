@@ -31,6 +31,8 @@ static const struct subcommand subcommands[] = {
      "schedule and simulate; print the report; write stats, CSV, traces to DIR"},
     {"map", cli_map, "map CONFIG.ini [--set ...] [--per-projection] [--compare] [--csv FILE] [--json FILE]",
      "mapping only: arrays, utilisation, parameters, FLOPs, area"},
+    {"adc", cli_adc, "adc CONFIG.ini [--set ...]",
+     "the ADC model: conversion time, rate, energy and area per resolution"},
     {"area", cli_area, "area CONFIG.ini [--set ...]",
      "the chip's area and static power by component"},
     {"schedule", cli_schedule, "schedule CONFIG.ini [--set ...] -o STREAM[.gz]",
@@ -42,6 +44,12 @@ static const struct subcommand subcommands[] = {
      "sweep CONFIG.ini --vary sec.key=v1,v2,... [--zip sec.key=a,b ...] [--set sec.key=val ...] "
      "[-j N] [--out DIR] [--force] [--trace] [--quiet] [--emit-jobs FILE | --merge DIR]",
      "run the cross product of the values, one process per point; one CSV"},
+    {"profile", cli_profile,
+     "profile CONFIG.ini --weights FILE --tokens FILE [--start N] [--len N] [--context N] "
+     "[--whole] [--metric ppl|kl] [-j N] [--set sec.key=val ...] [--out FILE] [--csv FILE] "
+     "[--quiet]",
+     "accuracy: sensitivity profile of the projections (or --whole: the whole model) under "
+     "the AIMC noise model, from an llm.c GPT-2 checkpoint"},
     {"params", cmd_params, "params", "every parameter: unit, default, range, help"},
     {"help", cmd_help, "help [SUBCOMMAND]", "this text, or one subcommand's"},
     {"version", cmd_version, "version", "the version"},

@@ -11,9 +11,11 @@
 int cli_run(int argc, char **argv);
 int cli_map(int argc, char **argv);
 int cli_area(int argc, char **argv);
+int cli_adc(int argc, char **argv);
 int cli_schedule(int argc, char **argv);
 int cli_exec(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
+int cli_profile(int argc, char **argv);
 
 /* Options common to the subcommands that take a configuration. */
 typedef struct cli_opts {

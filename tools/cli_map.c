@@ -6,7 +6,9 @@
  * Prints, for the configured model, transform and mapping, one row per
  * projection kind (per projection with --per-projection) and the total:
  * arrays, stored non-zeros, cell utilisation, activations, ADC conversions
- * and resolutions, digital work, parameters and FLOPs per token.  Then the
+ * and resolutions, digital work, parameters and FLOPs per token; under
+ * densemap with [mapping] densemap_pack other than greedy, also what that
+ * packing saves against greedy (same sharing and rows).  Then the
  * comparison of dense and Monarch, Linear, SparseMap and DenseMap (each
  * sharing mode) for the same model, arrays and overlays; --compare prints
  * the comparison only.  --csv writes the rows printed (per projection and
@@ -296,6 +298,9 @@ static void print_compare(const config *cfg, const variant *v, FILE *f)
                     share_name(v[i].share), v[i].err);
     fprintf(f, "* the configured transform and mapping; all rows with the same model, "
                "arrays, digital projections and LoRA\n");
+    if (cfg->mapping.densemap_pack != MAPPER_PACK_GREEDY)
+        fprintf(f, "densemap rows packed with [mapping] densemap_pack = %s\n",
+                mapper_pack_name(cfg->mapping.densemap_pack));
 }
 
 /* ---- CSV and JSON ------------------------------------------------------- */
@@ -400,6 +405,8 @@ static void write_json(ofile *o, const config *cfg, const mapper *mp, const vari
     json_str(o, mp->ops->name);
     ofile_puts(o, ", \"densemap_share\": ");
     json_str(o, mapper_share_name(cfg->mapping.densemap_share));
+    ofile_puts(o, ", \"densemap_pack\": ");
+    json_str(o, mapper_pack_name(cfg->mapping.densemap_pack));
     ofile_printf(o, ", \"rows\": %u, \"cols\": %u, \"columns_per_weight\": %u}", mp->rows,
                  mp->cols, mp->cpw);
     ofile_puts(o, ",\n  \"projections\": [");
@@ -452,7 +459,9 @@ static int write_file(const char *path, const config *cfg, const mapper *mp, con
     return ofile_commit(o, err, errlen);
 }
 
-static void print_header(const config *c, const mapper *mp, FILE *f)
+/* The model, transform and mapping; greedy: the packing against greedy
+ * (against_greedy), or NULL. */
+static void print_header(const config *c, const mapper *mp, char (*greedy)[96], FILE *f)
 {
     const model *m = mp->model;
     const transform *t = mp->tr;
@@ -468,15 +477,59 @@ static void print_header(const config *c, const mapper *mp, FILE *f)
         fprintf(f, "transform  dense\n");
     fprintf(f, "mapping    %s", mp->ops->name);
     if (c->mapping.strategy == MAPPER_DENSEMAP)
-        fprintf(f, " (share %s, %u rows per activation)",
+        fprintf(f, " (share %s, pack %s, %u rows per activation)",
                 mapper_share_name(c->mapping.densemap_share),
+                mapper_pack_name(c->mapping.densemap_pack),
                 c->mapping.densemap_rows ? (unsigned)c->mapping.densemap_rows : t->b);
     fprintf(f, " on %u x %u arrays, %u column%s per weight; ADC bits %s\n", mp->rows, mp->cols,
             mp->cpw, mp->cpw == 1 ? "" : "s",
             c->adc.derive_bits ? "derived from the rows summed" : "fixed");
     if (c->lora.rank)
         fprintf(f, "lora       rank %lld on %s\n", (long long)c->lora.rank, c->lora.targets);
-    fprintf(f, "arrays     %u (cell utilisation %.1f%%)\n\n", mp->narrays, 100.0 * mp->total.util);
+    fprintf(f, "arrays     %u (cell utilisation %.1f%%)\n", mp->narrays, 100.0 * mp->total.util);
+    if (greedy)
+        fprintf(f, "packing    %s against greedy: acts/tok %s, convs/tok %s, red.adds %s, "
+                   "arrays %s\n",
+                mapper_pack_name(c->mapping.densemap_pack), greedy[0], greedy[1], greedy[2],
+                greedy[3]);
+    fprintf(f, "\n");
+}
+
+/* "x (greedy g, -d%)": a packing's count against greedy's. */
+static void fmt_against(char *b, size_t n, uint64_t x, uint64_t g)
+{
+    if (g)
+        snprintf(b, n, "%llu (greedy %llu, %+.1f%%)", (unsigned long long)x,
+                 (unsigned long long)g, 100.0 * ((double)x - (double)g) / (double)g);
+    else
+        snprintf(b, n, "%llu (greedy %llu)", (unsigned long long)x, (unsigned long long)g);
+}
+
+/* Fills greedy[0..3] with the configured mapping's activations,
+ * conversions, reduction additions and arrays against those of greedy
+ * packing; 0 if the mapping is not densemap with another packing (or
+ * greedy cannot be built). */
+static int against_greedy(const config *cfg, const model *m, const transform *t,
+                          const mapper *mp, char greedy[4][96])
+{
+    if (cfg->mapping.strategy != MAPPER_DENSEMAP ||
+        cfg->mapping.densemap_pack == MAPPER_PACK_GREEDY)
+        return 0;
+    config c;
+    char err[ERR_LEN];
+    mapper g;
+    config_copy(&c, cfg);
+    int ok = config_set(&c, "mapping.densemap_pack=greedy", err, sizeof err) == 0 &&
+             mapper_build(&g, m, t, &c, err, sizeof err) == 0;
+    config_free(&c);
+    if (!ok)
+        return 0;
+    fmt_against(greedy[0], 96, mp->total.acts, g.total.acts);
+    fmt_against(greedy[1], 96, mp->total.conversions, g.total.conversions);
+    fmt_against(greedy[2], 96, mp->total.reduce_adds, g.total.reduce_adds);
+    fmt_against(greedy[3], 96, mp->narrays, g.narrays);
+    mapper_free(&g);
+    return 1;
 }
 
 int cli_map(int argc, char **argv)
@@ -535,7 +588,9 @@ int cli_map(int argc, char **argv)
     if (rc == 0) {
         run_variants(c, &m, v);
         if (!compare) {
-            print_header(c, &mp, stdout);
+            char greedy[4][96];
+            print_header(c, &mp, against_greedy(c, &m, &t, &mp, greedy) ? greedy : NULL,
+                         stdout);
             if (c->chip.tiles > 0 && mp.narrays > (uint64_t)c->chip.tiles)
                 printf("note: %u arrays on %lld tiles: arrays are reprogrammed ([chip] "
                        "reprogram)\n\n", mp.narrays, (long long)c->chip.tiles);

@@ -193,7 +193,7 @@ static int check_mem(cmdcheck *k, const cmd *c, uint64_t *lat, uint64_t *ev, cha
     if (ckd_add_u64(&end, addr, bytes) || bytes > CMDCHECK_LIMIT)
         return errf(err, errlen, "mem: %s addr=%" PRIu64 " bytes=%" PRIu64 " ends past 2^64 "
                     "(expected addr + bytes < 2^64 and bytes <= 2^62)", us, addr, bytes);
-    *lat = bound((long double)bytes * 1e3L / (long double)k->dp.dram.bandwidth_gb_s +
+    *lat = bound((long double)bytes * 1e3L / (long double)k->dp.bandwidth_gb_s +
                  (long double)k->dp.t_access_ps);
     *ev = bytes;
     return 0;

@@ -74,6 +74,7 @@ struct sim {
     transform t;
     mapper mp;
     int have_m, have_t, have_mp;
+    int bare;                 /* exec on the chip alone (no model, no mapping) */
     stats *st;
     chip *chip;
     kernel *k;
@@ -463,7 +464,12 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
     if (!o)
         return -1;
     ofile_puts(o, "layer,commands,activations,busy_ps,energy_pj\n");
-    for (int32_t l = -1; l < (int32_t)s->m.layers; l++) {
+    /* The model's blocks; on a bare exec, the blocks the tags name. */
+    int32_t layers = s->have_m ? (int32_t)s->m.layers : 0;
+    for (uint32_t i = 0; i < ntags; i++)
+        if (tags[i].layer + 1 > layers)
+            layers = tags[i].layer + 1;
+    for (int32_t l = -1; l < layers; l++) {
         engine_tag_stats sum = {0, 0, 0, 0};
         for (uint32_t i = 0; i < ntags; i++)
             if (tags[i].layer == l) {
@@ -479,6 +485,8 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
     if (ofile_commit(o, err, errlen) < 0)
         return -1;
 
+    if (!s->have_mp)  /* a bare exec has no projections */
+        return 0;
     /* projections.csv: the mapping of each projection and what it cost. */
     path = join(dir, "projections.csv");
     o = ofile_open(path, 1, err, errlen);
@@ -573,25 +581,48 @@ static int run(struct sim *s, char *err, size_t errlen)
         goto out;
     if (o->out_dir && outdir_prepare(o->out_dir, o->trace, err, errlen) < 0)
         goto out;
-    if (model_init(&s->m, c, err, errlen) < 0)
-        goto out;
-    s->have_m = 1;
-    if (transform_init(&s->t, &s->m, c, err, errlen) < 0)
-        goto out;
-    s->have_t = 1;
-    if (mapper_build(&s->mp, &s->m, &s->t, c, err, errlen) < 0)
-        goto out;
-    s->have_mp = 1;
+    /* exec of a stream scheduled from another configuration (or written by
+     * hand) runs on the chip alone: the model and mapping are built only
+     * when the stream says it came from this configuration, for their
+     * statistics and tables. */
+    const cmdstream_header *h = NULL;
+    if (o->stream_in) {
+        s->rd = cmdr_open(o->stream_in, err, errlen);
+        if (!s->rd)
+            goto out;
+        h = cmdr_header(s->rd);
+        const char *from = cmdstream_prov_get(h, "config_hash");
+        char mine[32];
+        snprintf(mine, sizeof mine, "%016llx", (unsigned long long)config_hash(c));
+        s->bare = !from || strcmp(from, mine);
+    }
     s->st = stats_create();
-    register_map_stats(s);
-    s->chip = chip_create(c, s->mp.narrays, s->st, err, errlen);
+    /* A bare exec's chip: [chip] tiles, or as many as the stream names; a
+     * stream larger than the chip is refused below (validate_units). */
+    uint32_t tiles_needed = h && c->chip.tiles == 0 ? h->units[UNIT_TILE] : 0;
+    if (!s->bare) {
+        if (model_init(&s->m, c, err, errlen) < 0)
+            goto out;
+        s->have_m = 1;
+        if (transform_init(&s->t, &s->m, c, err, errlen) < 0)
+            goto out;
+        s->have_t = 1;
+        if (mapper_build(&s->mp, &s->m, &s->t, c, err, errlen) < 0)
+            goto out;
+        s->have_mp = 1;
+        register_map_stats(s);
+        tiles_needed = s->mp.narrays;
+    }
+    s->chip = chip_create(c, tiles_needed, s->st, err, errlen);
     if (!s->chip)
         goto out;
     sched_chip scc;
     sched_chip_of(s->chip, &scc);
-    s->sc = sched_create(c, &s->m, &s->t, &s->mp, &scc, s->st, err, errlen);
-    if (!s->sc)
-        goto out;
+    if (!s->bare) {
+        s->sc = sched_create(c, &s->m, &s->t, &s->mp, &scc, s->st, err, errlen);
+        if (!s->sc)
+            goto out;
+    }
     if (stop_signal)
         goto stopped;
     if (o->stream_out) {
@@ -603,10 +634,6 @@ static int run(struct sim *s, char *err, size_t errlen)
 
     cmd_source src;
     if (o->stream_in) {
-        s->rd = cmdr_open(o->stream_in, err, errlen);
-        if (!s->rd)
-            goto out;
-        const cmdstream_header *h = cmdr_header(s->rd);
         if (cmdstream_validate_units(h, scc.units, err, errlen) < 0)
             goto out;
         tags = h->tags;
@@ -628,7 +655,7 @@ static int run(struct sim *s, char *err, size_t errlen)
     eo.tags = tags;
     eo.ntags = ntags;
     eo.progress = c->run.progress;
-    eo.expect_tokens = sched_tokens_out(s->sc);
+    eo.expect_tokens = s->sc ? sched_tokens_out(s->sc) : 0;
     eo.batch = (uint32_t)c->run.batch;
     s->check = cmdcheck_create(c, s->chip);
     eo.check = check_cmd;
@@ -678,7 +705,8 @@ static int run(struct sim *s, char *err, size_t errlen)
         }
     }
     if (o->report)
-        report_print(o->report, c, &s->m, s->st, tags, ntags, engine_tag_totals(s->eng));
+        report_print(o->report, c, s->have_m ? &s->m : NULL, s->st, tags, ntags,
+                     engine_tag_totals(s->eng));
     return 0;
 
 stopped:

@@ -43,6 +43,15 @@ static void row_time(FILE *f, const char *label, double ps)
     fprintf(f, "  %-26s %14s\n", label, b);
 }
 
+/* A time, or "n/a" when it does not apply. */
+static void row_opt(FILE *f, const char *label, int applies, double ps)
+{
+    if (applies)
+        row_time(f, label, ps);
+    else
+        fprintf(f, "  %-26s %14s\n", label, "n/a");
+}
+
 struct top {
     uint32_t tag;
     double e;
@@ -60,22 +69,35 @@ void report_print(FILE *f, const config *c, const model *m, const stats *st,
                   const cmd_tag *tags, uint32_t ntags, const engine_tag_stats *ts)
 {
     char b1[32], b2[32];
-    fprintf(f, "aimcsim %s: %s, %s, %s mapping, %lldx%lld arrays, %lld ADCs/tile, kernel %s\n",
-            AIMCSIM_VERSION, config_enum_name(PARAM_model_preset, c->model.preset),
-            config_enum_name(PARAM_transform_kind, c->transform.kind),
-            config_enum_name(PARAM_mapping_strategy, c->mapping.strategy),
-            (long long)c->tile.rows, (long long)c->tile.cols, (long long)c->adc.count,
-            config_enum_name(PARAM_run_kernel, c->run.kernel));
-    fprintf(f, "  %lld prompt + %lld decode tokens, batch %lld; %u layers, d_model %u\n\n",
-            (long long)c->run.prompt_tokens, (long long)c->run.decode_tokens,
-            (long long)c->run.batch, m->layers, m->d_model);
+    if (m) {
+        fprintf(f, "aimcsim %s: %s, %s, %s mapping, %lldx%lld arrays, %lld ADCs/tile, kernel %s\n",
+                AIMCSIM_VERSION, config_enum_name(PARAM_model_preset, c->model.preset),
+                config_enum_name(PARAM_transform_kind, c->transform.kind),
+                config_enum_name(PARAM_mapping_strategy, c->mapping.strategy),
+                (long long)c->tile.rows, (long long)c->tile.cols, (long long)c->adc.count,
+                config_enum_name(PARAM_run_kernel, c->run.kernel));
+        fprintf(f, "  %lld prompt + %lld decode tokens, batch %lld; %u layers, d_model %u\n\n",
+                (long long)c->run.prompt_tokens, (long long)c->run.decode_tokens,
+                (long long)c->run.batch, m->layers, m->d_model);
+    } else {
+        fprintf(f, "aimcsim %s: a command stream on %.0f arrays of %lldx%lld, %lld ADCs/tile, "
+                   "%.0f clusters, kernel %s\n\n",
+                AIMCSIM_VERSION, g(st, "chip.tiles"), (long long)c->tile.rows,
+                (long long)c->tile.cols, (long long)c->adc.count, g(st, "chip.clusters"),
+                config_enum_name(PARAM_run_kernel, c->run.kernel));
+    }
 
+    /* Figures that need output tokens (or decode steps) are n/a without. */
+    int tokens_out = g(st, "run.tokens") > 0, steps = g(st, "run.tokens") > 1;
     fprintf(f, "Latency\n");
     row_time(f, "prefill", g(st, "run.prefill_ps"));
-    row_time(f, "time to first token", g(st, "run.ttft_ps"));
-    row_time(f, "per decoded token", g(st, "run.tpot_ps"));
+    row_opt(f, "time to first token", tokens_out, g(st, "run.ttft_ps"));
+    row_opt(f, "per decoded token", steps, g(st, "run.tpot_ps"));
     row_time(f, "total", g(st, "run.total_ps"));
-    fprintf(f, "  %-26s %14.4g\n\n", "tokens/s", g(st, "run.tokens_per_s"));
+    if (tokens_out)
+        fprintf(f, "  %-26s %14.4g\n\n", "tokens/s", g(st, "run.tokens_per_s"));
+    else
+        fprintf(f, "  %-26s %14s\n\n", "tokens/s", "n/a");
 
     double total = g(st, "energy.total_pj");
     report_energy(b1, sizeof b1, total);
@@ -91,6 +113,11 @@ void report_print(FILE *f, const config *c, const model *m, const stats *st,
         fprintf(f, "  %-26s %14s %6.1f%%\n", energy_part_names[i], b1,
                 total > 0 ? 100 * e / total : 0);
     }
+    double extra = g(st, "adc.extrapolated_conversions");
+    if (extra > 0)
+        fprintf(f, "  note: %.0f of %.0f conversions at a resolution the %s ADC model's source does "
+                   "not cover\n        (murmann: below 4 bits): their energy is extrapolated\n",
+                extra, g(st, "adc.conversions"), config_enum_name(PARAM_adc_model, c->adc.model));
     double tokens = g(st, "run.tokens") * (double)c->run.batch;
     if (tokens > 0) {
         report_energy(b1, sizeof b1, total / tokens);
@@ -122,7 +149,12 @@ void report_print(FILE *f, const config *c, const model *m, const stats *st,
         fprintf(f, "  %-26s %11.4g mm2 %6.1f%%\n", area_row_names[i], units_um2_to_mm2(a),
                 atot > 0 ? 100 * a / atot : 0);
     }
-    fprintf(f, "  %-26s %11.4g mW\n\n", "static power", g(st, "power.static_mw"));
+    fprintf(f, "  %-26s %11.4g mW\n", "static power", g(st, "power.static_mw"));
+    if (g(st, "chip.dies") > 1)
+        fprintf(f, "  note: %.0f mm2 exceeds one lithography field (%g mm2): as built it takes "
+                   "%.0f dies\n",
+                units_um2_to_mm2(atot), c->chip.reticle_mm2, g(st, "chip.dies"));
+    fprintf(f, "\n");
 
     fprintf(f, "Mapping and utilisation\n");
     fprintf(f, "  %-26s %14.0f\n", "arrays used", g(st, "map.arrays"));

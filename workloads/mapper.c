@@ -58,14 +58,52 @@ const char *mapper_share_name(int share)
     return share >= 0 && share <= MAPPER_SHARE_MODEL ? names[share] : "?";
 }
 
+const char *mapper_pack_name(int pack)
+{
+    static const char *const names[] = {"greedy", "input", "output"};
+    return pack >= 0 && pack <= MAPPER_PACK_OUTPUT ? names[pack] : "?";
+}
+
 /* ---- checks ------------------------------------------------------------- */
 
 static int is_set(const config *c, int i) { return c->line[i] || c->set_arg[i]; }
 
+/* [mapping] densemap_pack against the array and the model: the blocks it
+ * co-locates must fit side by side in one line of an array, and some stage
+ * must have blocks to co-locate. */
+static int check_pack(const config *c, const model *m, const transform *t, uint32_t Cw,
+                      char *err, size_t errlen)
+{
+    int pack = c->mapping.densemap_pack;
+    if (c->mapping.strategy != MAPPER_DENSEMAP || pack == MAPPER_PACK_GREEDY)
+        return 0;
+    uint32_t b = t->b;
+    int in = pack == MAPPER_PACK_INPUT;
+    if ((in ? Cw : (uint32_t)c->tile.rows) / b < 2)
+        return config_fail(c, PARAM_mapping_densemap_pack, err, errlen,
+                           in ? "a %lld x %u array holds one block of b = %u per row (input "
+                                "sharing puts the blocks that read one input side by side in a "
+                                "row; use more blocks, wider arrays, or greedy)"
+                              : "a %lld x %u array holds one block of b = %u per column (output "
+                                "sharing stacks the blocks added into one output in a column; "
+                                "use more blocks, taller arrays, or greedy)",
+                           (long long)c->tile.rows, Cw, b);
+    for (uint32_t p = 0; p < t->nproj; p++)
+        for (uint32_t s = 0; s < t->proj[p].nstages; s++)
+            if (t->proj[p].stage[s].factor != TRANSFORM_W &&
+                mapper_dense_shares(&t->proj[p].stage[s], pack))
+                return 0;
+    return config_fail(c, PARAM_mapping_densemap_pack, err, errlen,
+                       in ? "no stage of %s has two blocks that read one input (input sharing "
+                            "needs a tall Monarch stack such as attn.c_attn)"
+                          : "no stage of %s adds two blocks into one output (output sharing "
+                            "needs a wide Monarch stack: mlp.c_proj with d_ff >= 2 d_model)",
+                       model_preset_name(m->preset));
+}
+
 int mapper_check_config(const config *c, const model *m, const transform *t, char *err,
                         size_t errlen)
 {
-    (void)m;
     uint32_t cpw = tile_columns_per_weight((unsigned)c->tile.weight_bits,
                                            (unsigned)c->tile.cell_bits);
     if ((uint64_t)c->tile.cols < cpw)
@@ -94,7 +132,7 @@ int mapper_check_config(const config *c, const model *m, const transform *t, cha
         return config_fail(c, PARAM_mapping_densemap_rows, err, errlen,
                            "exceeds the block size b = %u (a column would sum rows of two "
                            "blocks)", b);
-    return 0;
+    return check_pack(c, m, t, Cw, err, errlen);
 }
 
 /* ---- overlays ----------------------------------------------------------- */
@@ -575,6 +613,7 @@ int mapper_build(mapper *mp, const model *m, const transform *t, const config *c
     mb.Cw = mp->cols / mp->cpw;
     mb.rho = c->mapping.densemap_rows ? (uint32_t)c->mapping.densemap_rows : t->b;
     mb.share = c->mapping.densemap_share;
+    mb.pack = c->mapping.densemap_pack;
     int rc = ops->map(&mb, err, errlen);
     free(mb.steps);
     if (rc == 0)

@@ -74,6 +74,11 @@ enum mapper_strategy { MAPPER_LINEAR, MAPPER_SPARSEMAP, MAPPER_DENSEMAP };
 /* [mapping] densemap_share (order of the param choices). */
 enum mapper_share { MAPPER_SHARE_FACTOR, MAPPER_SHARE_PROJECTION, MAPPER_SHARE_MODEL };
 
+/* [mapping] densemap_pack (order of the param choices): which blocks of a
+ * stage DenseMap puts in one row (input: they read the same input) or one
+ * column (output: their outputs are added) of an array. */
+enum mapper_pack { MAPPER_PACK_GREEDY, MAPPER_PACK_INPUT, MAPPER_PACK_OUTPUT };
+
 enum mapper_exec { MAPPER_ANALOG, MAPPER_DIGITAL };
 
 typedef struct mapper_place {
@@ -165,11 +170,15 @@ const mapper_ops *mapper_lookup(const char *name, char *err, size_t errlen);
 
 /* "factor", "projection", "model". */
 const char *mapper_share_name(int share);
+/* "greedy", "input", "output". */
+const char *mapper_pack_name(int pack);
 
 /* The strategy-independent checks of the mapping parameters against the
  * model and transform (strategy vs transform, block size vs array size,
- * densemap_rows vs block size, columns per weight vs array width).  Run by
- * workloads_config_check and mapper_build; config_fail messages. */
+ * densemap_rows vs block size, columns per weight vs array width; under
+ * densemap, densemap_pack vs the blocks per array row or column and the
+ * stages it can co-locate blocks of).  Run by workloads_config_check and
+ * mapper_build; config_fail messages. */
 int mapper_check_config(const config *c, const model *m, const transform *t, char *err,
                         size_t errlen);
 

@@ -24,6 +24,7 @@ struct mapper_ctx {
     uint32_t cpw, Cw;     /* columns per weight; weights per array row */
     uint32_t rho;         /* densemap rows per activation (resolved: 1..b) */
     int share;            /* enum mapper_share */
+    int pack;             /* enum mapper_pack */
     uint32_t *steps;      /* next step of each array */
     uint32_t steps_cap;
 };
@@ -48,6 +49,11 @@ int mb_analog(const mapper_ctx *mb, uint32_t p);
 /* Linear placement of stage s of projection p (also the fallback of the
  * other strategies for dense stages). */
 void mapper_linear_stage(mapper_ctx *mb, uint32_t p, uint32_t s);
+
+/* 1 if two blocks of Monarch stage ts read the same input elements (pack
+ * MAPPER_PACK_INPUT) or add into the same output elements (MAPPER_PACK_OUTPUT):
+ * the stage has blocks for that DenseMap packing to co-locate. */
+int mapper_dense_shares(const transform_stage *ts, int pack);
 
 extern const mapper_ops mapper_linear_ops;
 extern const mapper_ops mapper_sparsemap_ops;
