@@ -19,11 +19,33 @@
 #include "tests/testutil.h"
 #include "tools/driver.h"
 
+/* msg with the figures of "an estimated N MiB (...)" left out: they
+ * follow the sizes of the program's structures; the place, the part that
+ * is the largest (for the mesh, exact: 65536 x 65536 x 4 links x 16 bytes)
+ * and the rest of the message are compared. */
+static char *without_figures(const char *msg)
+{
+    char *s = xstrdup(msg);
+    char *a = strstr(s, "an estimated ");
+    char *b = a ? strstr(a, " MiB), ") : NULL;
+    if (a && b) {
+        char *mesh = strstr(a, "mesh 262144,");
+        char *t = xasprintf("%.*san estimated (...)%s%s", (int)(a - s), s,
+                            mesh && mesh < b ? " mesh 262144" : "", b + 5);
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
 static void expect_refused(const char *args, const char *msg)
 {
     char *cmd = xasprintf("%s %s", tu_prog(), args), *out, *err;
     cr_expect_eq(tu_sh(cmd, &out, &err), 2, "%s: %s", args, err);
-    cr_expect_str_eq(err, msg, "%s", args);
+    char *got = without_figures(err), *want = without_figures(msg);
+    cr_expect_str_eq(got, want, "%s: %s", args, err);
+    free(got);
+    free(want);
     free(out);
     free(err);
     free(cmd);
