@@ -1,8 +1,10 @@
 /*
  * arch_check.c -- cross-parameter constraints of the hardware parameters
  * ([tile] [adc] [cluster] [noc] [sram] [dram] [chip]), arch/chip.h.  Each
- * violation is reported at the parameter set last among those involved.  Constraints that depend on the mapping (the tile count
- * when [chip] tiles = 0, hence the mesh size) are checked by chip_create.
+ * violation is reported at the parameter set last among those involved.
+ * Constraints that depend on the mapping (the tile count when [chip] tiles
+ * = 0, hence the mesh size and an ADC budget's share) are checked by
+ * chip_create and chip_adc_count.
  */
 #include "arch/chip.h"
 #include "sim/util.h"
@@ -15,6 +17,9 @@ int arch_config_check(const config *c, char *err, size_t errlen)
         return config_fail(c, LATER(adc_count, tile_cols), err, errlen,
                            "ADCs per tile (%lld) exceed its columns (%lld)",
                            (long long)c->adc.count, (long long)c->tile.cols);
+    if (c->adc.budget > 0 && c->adc.area_budget_mm2 > 0)
+        return config_fail(c, LATER(adc_budget, adc_area_budget_mm2), err, errlen,
+                           "an ADC budget in ADCs and one in area: set one of them");
     if (c->adc.bits_min > c->adc.bits_max)
         return config_fail(c, LATER(adc_bits_min, adc_bits_max), err, errlen,
                            "bits_min (%lld) exceeds bits_max (%lld)",

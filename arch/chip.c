@@ -32,6 +32,19 @@ static int units_of(chip *c, unit out[5])
     return 5;
 }
 
+/* A delay: given latency and energy, no unit (the chip's shared
+ * accounting executes it). */
+static void delay_exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *out)
+{
+    struct chip_shared *sh = self;
+    shared_begin(sh, t_ready, out);
+    shared_fixed(sh, w, t_ready, PW_NOC, out);
+    unit_cp(out, CP_DELAY, w->arg[0]);
+    shared_finish(sh, out);
+}
+
+static const unit_ops delay_ops = {"delay", delay_exec, NULL, NULL, NULL, NULL, NULL};
+
 /* Which unit executes each op on each kind of unit. */
 static void fill_table(chip *c)
 {
@@ -39,6 +52,9 @@ static void fill_table(chip *c)
     memset(t, 0, sizeof *t);
     t->exec[CMD_ACT][UNIT_TILE] = (unit){&tile_unit_ops, &c->tiles};
     t->exec[CMD_PROG][UNIT_TILE] = (unit){&tile_unit_ops, &c->tiles};
+    t->exec[CMD_FIXED][UNIT_TILE] = (unit){&tile_unit_ops, &c->tiles};
+    t->exec[CMD_FIXED][UNIT_CLUSTER] = (unit){&cluster_unit_ops, &c->clusters};
+    t->exec[CMD_DELAY][UNIT_NONE] = (unit){&delay_ops, &c->sh};
     t->exec[CMD_DIG][UNIT_CLUSTER] = (unit){&cluster_unit_ops, &c->clusters};
     t->exec[CMD_MEM][UNIT_SRAM] = (unit){&sram_unit_ops, &c->sram};
     t->exec[CMD_MEM][UNIT_DRAM] = (unit){&dram_unit_ops, &c->dram};
@@ -120,6 +136,33 @@ static void area_lines(chip *c, area_line rows[AREA_ROWS])
     noc_unit_ops.area(&c->noc, (double)c->noc.routers, 1, rows);
     sram_unit_ops.area(&c->sram, c->n[UNIT_SRAM], 1, rows);
     dram_unit_ops.area(&c->dram, c->n[UNIT_DRAM], 1, rows);
+}
+
+int64_t chip_adc_count(const config *c, uint32_t tiles, char *err, size_t errlen)
+{
+    if (c->adc.budget == 0 && c->adc.area_budget_mm2 == 0)
+        return c->adc.count;
+    double banks = (double)ceil_div_u64(tiles ? tiles : 1, (uint64_t)c->adc.share_tiles);
+    double n;
+    int param;
+    if (c->adc.budget > 0) {
+        n = floor((double)c->adc.budget / banks);
+        param = PARAM_adc_budget;
+    } else {
+        adc_params ap;
+        adc_params_init(&ap, c);
+        double per_um2 = adc_area_um2(&ap, adc_design_bits(c));
+        n = per_um2 > 0 ? floor(units_mm2_to_um2(c->adc.area_budget_mm2) / (banks * per_um2))
+                        : (double)c->tile.cols;
+        param = PARAM_adc_area_budget_mm2;
+    }
+    if (n < 1) {
+        config_fail(c, param, err, errlen, "gives %.0f ADC banks no ADC each (%s)", banks,
+                    param == PARAM_adc_budget ? "at least one ADC per bank"
+                                              : "not the area of one ADC per bank");
+        return 0;
+    }
+    return n > (double)c->tile.cols ? c->tile.cols : (int64_t)n;
 }
 
 chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err,
@@ -251,6 +294,7 @@ void chip_finalize(chip *c, uint64_t t_end_ps)
     memset(c->e_part, 0, sizeof c->e_part);
     for (int i = 0; i < n; i++)
         u[i].ops->finalize(u[i].self, t_end_ps, c->e_part);
+    c->e_part[E_FIXED] = c->sh.e_fixed_pj;
     c->e_part[E_STATIC] = units_static_pj(c->p_static_mw, t_end_ps);
     c->e_total = 0;
     for (int i = 0; i < E_PARTS; i++)

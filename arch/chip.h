@@ -37,6 +37,13 @@ enum chip_placement { CHIP_PLACE_ROWMAJOR, CHIP_PLACE_INTERLEAVED, CHIP_PLACEMEN
  * message located at the parameter set last among those involved. */
 int arch_config_check(const config *c, char *err, size_t errlen);
 
+/* ADCs per bank on a chip of `tiles` arrays: [adc] count, or with
+ * [adc] budget (ADCs) or area_budget_mm2 (ADC area) the budget shared
+ * evenly by the ceil(tiles / share_tiles) banks, rounded down, at most
+ * [tile] cols (docs/models.md 2.5).  0 with a message located at the
+ * budget when it gives a bank no ADC. */
+int64_t chip_adc_count(const config *c, uint32_t tiles, char *err, size_t errlen);
+
 /* Builds the chip of configuration cfg (which must have passed its
  * checks; it is not kept).  tiles_needed: arrays the mapping needs.
  * [chip] tiles = 0 gives the chip tiles_needed arrays; > 0 fixes the count,

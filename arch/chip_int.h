@@ -29,6 +29,7 @@ struct chip_shared {
     uint64_t stall_ps[STALL_CAUSES];
     uint64_t bad_cmds, order_violations;
     double e_cmd_sum;              /* sum of the per-command energies */
+    double e_fixed_pj;             /* of the commands of given cost */
     char first_bad[256];
 };
 
@@ -36,6 +37,12 @@ struct chip_shared {
 void shared_begin(struct chip_shared *s, uint64_t t_ready, unit_timing *out);
 /* Ends a call: adds its waits and energy, notes its end. */
 void shared_finish(struct chip_shared *s, unit_timing *out);
+/* A command of given cost (fixed, delay): arg[0] latency in ps, arg[1]
+ * energy in fJ, starting at start_ps; fills out's end and energy, counts
+ * the energy in e_fixed_pj and traces it under power component comp. */
+void shared_fixed(struct chip_shared *s, const cmd_work *w, uint64_t start_ps, int comp,
+                  unit_timing *out);
+
 /* Records an invalid call (first message kept) and fills out for a
  * zero-length command at t_ready. */
 void shared_bad(struct chip_shared *s, uint64_t t_ready, unit_timing *out, const char *fmt, ...)
@@ -79,6 +86,7 @@ typedef struct tile_unit {
     double e_prog_pj;              /* programming one array (tile_prog_pj) */
     /* Counters (registered as statistics). */
     uint64_t acts, conversions, row_drives, cell_reads, sh_samples, sa_ops, programs;
+    uint64_t fixed;                /* fixed commands */
     uint64_t conv_bits[ADC_MAX_BITS + 1];
     uint64_t conv_extrapolated;    /* conversions at an extrapolated resolution */
     uint64_t tile_busy_ps, bank_busy_ps;
@@ -103,6 +111,7 @@ typedef struct cluster_unit {
     uint32_t n;
     struct cluster_state *cl;  /* [n] */
     uint64_t dig_ops, lane_ops, me_fmas, dma_bytes, streamed_ops, cluster_busy_ps;
+    uint64_t fixed;        /* fixed commands */
     double util_cluster;
 } cluster_unit;
 

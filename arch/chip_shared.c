@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "arch/chip_int.h"
+#include "sim/units.h"
 #include "sim/util.h"
 
 void shared_begin(struct chip_shared *s, uint64_t t_ready, unit_timing *out)
@@ -31,6 +32,19 @@ void shared_finish(struct chip_shared *s, unit_timing *out)
     s->e_cmd_sum += out->e_pj;
     if (out->end_ps > s->max_end_ps)
         s->max_end_ps = out->end_ps;
+}
+
+void shared_fixed(struct chip_shared *s, const cmd_work *w, uint64_t start_ps, int comp,
+                  unit_timing *out)
+{
+    out->start_ps = start_ps;
+    out->end_ps = out->span_end_ps = start_ps + w->arg[0];
+    out->e_pj = units_fj_to_pj((double)w->arg[1]);
+    s->e_fixed_pj += out->e_pj;
+    if (s->sink && s->sink->energy && out->e_pj > 0) {
+        s->sink->energy(s->sink->ctx, comp, out->start_ps, out->end_ps, out->e_pj);
+        out->e_traced_pj = out->e_pj;
+    }
 }
 
 void shared_bad(struct chip_shared *s, uint64_t t_ready, unit_timing *out, const char *fmt, ...)

@@ -30,22 +30,57 @@ void cluster_unit_free(cluster_unit *u)
     free(u->cl);
 }
 
+/* The slot of cluster cl that frees first (the lowest index on ties). */
+static struct chip_res *first_free(cluster_unit *u, struct cluster_state *cl)
+{
+    struct chip_res *slot = &cl->slot[0];
+    for (uint32_t s = 1; s < (uint32_t)u->cp.cluster.slots; s++)
+        if (cl->slot[s].free_ps < slot->free_ps)
+            slot = &cl->slot[s];
+    return slot;
+}
+
+/* arg: lat_ps, e_fj: given work on one slot. */
+static void exec_fixed(cluster_unit *u, const cmd_work *w, uint64_t t_ready, unit_timing *out)
+{
+    uint32_t cluster = UNIT_INDEX(w->unit);
+    if (cluster >= u->n) {
+        shared_bad(u->sh, t_ready, out, "fixed on cluster %u (of %u)", cluster, u->n);
+        return;
+    }
+    struct cluster_state *cl = &u->cl[cluster];
+    struct chip_res *slot = first_free(u, cl);
+    uint64_t start = t_ready > slot->free_ps ? t_ready : slot->free_ps;
+    shared_fixed(u->sh, w, start, PW_DIGITAL, out);
+    slot->free_ps = out->end_ps;
+    slot->busy_ps += w->arg[0];
+    cl->busy_ps += w->arg[0];
+    cl->ops++;
+    u->cluster_busy_ps += w->arg[0];
+    u->fixed++;
+    out->wait_ps[STALL_CLUSTER] = start - t_ready;
+    unit_cp(out, CP_CLUSTER_WAIT, start - t_ready);
+    unit_cp(out, CP_CLUSTER_FIXED, w->arg[0]);
+    shared_finish(u->sh, out);
+}
+
 /* arg: kind, m, n, k (sim/cmd.c). */
 static void exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *out)
 {
     cluster_unit *u = self;
     shared_begin(u->sh, t_ready, out);
     uint32_t cluster = UNIT_INDEX(w->unit);
+    if (w->op == CMD_FIXED) {
+        exec_fixed(u, w, t_ready, out);
+        return;
+    }
     if (cluster >= u->n || w->arg[0] >= DIG_KINDS) {
         shared_bad(u->sh, t_ready, out, "dig op %d on cluster %u (of %u)", (int)w->arg[0],
                    cluster, u->n);
         return;
     }
     struct cluster_state *cl = &u->cl[cluster];
-    struct chip_res *slot = &cl->slot[0];
-    for (uint32_t s = 1; s < (uint32_t)u->cp.cluster.slots; s++)
-        if (cl->slot[s].free_ps < slot->free_ps)
-            slot = &cl->slot[s];
+    struct chip_res *slot = first_free(u, cl);
     cluster_op_cost cost;
     cluster_op(&u->cp, (enum dig_kind)w->arg[0], (uint32_t)w->arg[1], (uint32_t)w->arg[2],
                (uint32_t)w->arg[3], &cost);
@@ -64,6 +99,8 @@ static void exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *o
     out->start_ps = start;
     out->end_ps = out->span_end_ps = start + lat;
     out->wait_ps[STALL_CLUSTER] = start - t_ready;
+    unit_cp(out, CP_CLUSTER_WAIT, start - t_ready);
+    unit_cp(out, CP_DIG + (int)w->arg[0], lat);
     out->e_pj = cluster_op_energy_pj(&u->cp, &cost);
     shared_finish(u->sh, out);
 }
@@ -99,6 +136,7 @@ static void stats_reg(void *self, stats *st, int per_unit)
         return;
     }
     stats_counter(st, &u->dig_ops, "cluster.ops");
+    stats_counter(st, &u->fixed, "cluster.fixed");
     stats_counter(st, &u->lane_ops, "cluster.lane_ops");
     stats_counter(st, &u->me_fmas, "cluster.me_fmas");
     stats_counter(st, &u->dma_bytes, "cluster.dma_bytes");
@@ -113,4 +151,11 @@ static void area(const void *self, double n, int whole, area_line rows[AREA_ROWS
     rows[AREA_CLUSTER] = (area_line){n, n * u->cp.cluster.area_um2, n * u->cp.cluster.p_static_mw};
 }
 
-const unit_ops cluster_unit_ops = {"cluster", exec, finalize, check, stats_reg, area};
+/* A cluster runs one op per slot at once. */
+static uint32_t capacity(const void *self, unit_id unit)
+{
+    (void)unit;
+    return (uint32_t)((const cluster_unit *)self)->cp.cluster.slots;
+}
+
+const unit_ops cluster_unit_ops = {"cluster", exec, finalize, check, stats_reg, area, capacity};

@@ -35,10 +35,13 @@ void dram_unit_init(dram_unit *u, struct chip_shared *sh, const config *c)
 void sram_unit_free(sram_unit *u) { free(u->bank); }
 void dram_unit_free(dram_unit *u) { free(u->ch); }
 
+_Static_assert(CP_SRAM_WAIT == CP_SRAM + 1 && CP_DRAM_WAIT == CP_DRAM + 1,
+               "a memory's wait category follows its work category");
+
 /* Reserves memory unit m for an access of `busy` ps delivering after
  * `lat`; fills out. */
 static void reserve(struct mem_state *m, int write, uint64_t bytes, uint64_t busy, uint64_t lat,
-                    uint64_t t_ready, unit_timing *out)
+                    uint64_t t_ready, int cp_work, unit_timing *out)
 {
     uint64_t start = t_ready > m->r.free_ps ? t_ready : m->r.free_ps;
     m->r.free_ps = start + busy;
@@ -51,6 +54,8 @@ static void reserve(struct mem_state *m, int write, uint64_t bytes, uint64_t bus
     out->start_ps = start;
     out->end_ps = out->span_end_ps = start + lat;
     out->wait_ps[STALL_MEM] = start - t_ready;
+    unit_cp(out, cp_work + 1, start - t_ready);   /* CP_SRAM_WAIT, CP_DRAM_WAIT */
+    unit_cp(out, cp_work, lat);
 }
 
 /* arg: write, addr, bytes (sim/cmd.c). */
@@ -78,7 +83,8 @@ static void sram_exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timi
     u->bytes += bytes;
     uint64_t busy = mem_sram_busy_ps(&u->sp, bytes);
     u->busy_ps += busy;
-    reserve(&u->bank[i], write, bytes, busy, mem_sram_latency_ps(&u->sp, bytes), t_ready, out);
+    reserve(&u->bank[i], write, bytes, busy, mem_sram_latency_ps(&u->sp, bytes), t_ready,
+            CP_SRAM, out);
     out->e_pj = mem_sram_energy_pj(&u->sp, bytes);
     shared_finish(u->sh, out);
 }
@@ -103,7 +109,8 @@ static void dram_exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timi
     u->accesses += mem_dram_accesses(&u->dp, bytes);
     uint64_t busy = mem_dram_busy_ps(&u->dp, bytes);
     u->busy_ps += busy;
-    reserve(&u->ch[i], write, bytes, busy, mem_dram_latency_ps(&u->dp, bytes), t_ready, out);
+    reserve(&u->ch[i], write, bytes, busy, mem_dram_latency_ps(&u->dp, bytes), t_ready,
+            CP_DRAM, out);
     out->e_pj = mem_dram_energy_pj(&u->dp, bytes);
     shared_finish(u->sh, out);
 }
@@ -192,6 +199,6 @@ static void dram_area(const void *self, double n, int whole, area_line rows[AREA
 }
 
 const unit_ops sram_unit_ops = {"sram", sram_exec, sram_finalize, sram_check, sram_stats,
-                                sram_area};
+                                sram_area, NULL};
 const unit_ops dram_unit_ops = {"dram", dram_exec, dram_finalize, dram_check, dram_stats,
-                                dram_area};
+                                dram_area, NULL};

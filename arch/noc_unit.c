@@ -69,6 +69,8 @@ static void exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *o
     out->start_ps = t_ready;
     out->end_ps = out->span_end_ps = r.end_ps;
     out->wait_ps[STALL_LINK] = r.wait_ps;
+    unit_cp(out, CP_NOC_WAIT, r.wait_ps);
+    unit_cp(out, CP_NOC, r.end_ps - t_ready - r.wait_ps);
     out->e_pj = noc_energy_pj(&u->np, r.hops, bytes);
     shared_finish(u->sh, out);
 }
@@ -111,4 +113,4 @@ static void area(const void *self, double n, int whole, area_line rows[AREA_ROWS
     rows[AREA_NOC] = (area_line){n, n * u->np.router_area_um2, n * u->np.p_router_leak_mw};
 }
 
-const unit_ops noc_unit_ops = {"noc", exec, finalize, check, stats_reg, area};
+const unit_ops noc_unit_ops = {"noc", exec, finalize, check, stats_reg, area, NULL};

@@ -107,6 +107,24 @@ static void exec_act(tile_unit *u, const cmd_work *w, uint64_t t_ready, unit_tim
     uint64_t ideal = tile_act_latency_ps(&u->tp, (unsigned)slices, rounds, u->t_conv_ps[bits]);
     assert(end - start >= ideal);
     out->wait_ps[STALL_ADC] = end - start - ideal;
+    /* The critical path: the ideal latency split into integration and
+     * conversion (after the first slice, whichever of T and C is longer
+     * sets the pace), then what the bank or the S&H made it wait. */
+    uint64_t integ = T, conv = C + u->tp.t_post_ps;
+    if (hold) {
+        if (T >= C)
+            integ += (slices - 1) * T;
+        else
+            conv += (slices - 1) * C;
+    } else {
+        integ = slices * T;
+        conv = slices * C + u->tp.t_post_ps;
+    }
+    out->held_ps = start - t_ready;
+    out->occupies = 1;
+    unit_cp(out, CP_INTEGRATION, integ);
+    unit_cp(out, CP_ADC_WAIT, out->wait_ps[STALL_ADC]);
+    unit_cp(out, CP_ADC, conv);
 
     tile_act_counts n;
     tile_act_energy e;
@@ -158,7 +176,32 @@ static void exec_prog(tile_unit *u, const cmd_work *w, uint64_t t_ready, unit_ti
     out->start_ps = start;
     out->end_ps = out->span_end_ps = end;
     out->wait_ps[STALL_ARRAY] = start - t_ready;
+    out->held_ps = start - t_ready;
+    out->occupies = 1;
+    unit_cp(out, CP_PROGRAM, end - start);
     out->e_pj = u->e_prog_pj;
+    shared_finish(u->sh, out);
+}
+
+/* arg: lat_ps, e_fj: given work holding the array. */
+static void exec_fixed(tile_unit *u, const cmd_work *w, uint64_t t_ready, unit_timing *out)
+{
+    uint32_t tile = UNIT_INDEX(w->unit);
+    if (tile >= u->ntiles) {
+        shared_bad(u->sh, t_ready, out, "fixed on tile %u (of %u)", tile, u->ntiles);
+        return;
+    }
+    struct tile_state *t = &u->tile[tile];
+    uint64_t start = max_u64(t_ready, t->arr_free_ps);
+    shared_fixed(u->sh, w, start, PW_TILES, out);
+    t->arr_free_ps = out->end_ps;
+    t->busy_ps += w->arg[0];
+    u->tile_busy_ps += w->arg[0];
+    u->fixed++;
+    out->wait_ps[STALL_ARRAY] = start - t_ready;
+    out->held_ps = start - t_ready;
+    out->occupies = 1;
+    unit_cp(out, CP_ARRAY_FIXED, w->arg[0]);
     shared_finish(u->sh, out);
 }
 
@@ -168,8 +211,18 @@ static void exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *o
     shared_begin(u->sh, t_ready, out);
     if (w->op == CMD_PROG)
         exec_prog(u, w, t_ready, out);
+    else if (w->op == CMD_FIXED)
+        exec_fixed(u, w, t_ready, out);
     else
         exec_act(u, w, t_ready, out);
+}
+
+/* One command at a time holds an array. */
+static uint32_t capacity(const void *self, unit_id u)
+{
+    (void)self;
+    (void)u;
+    return 1;
 }
 
 static void finalize(void *self, uint64_t t_end_ps, double e[E_PARTS])
@@ -217,6 +270,7 @@ static void stats_reg(void *self, stats *st, int per_unit)
     stats_counter(st, &u->sa_ops, "tile.shift_adds");
     stats_counter(st, &u->sh_samples, "tile.sh_samples");
     stats_counter(st, &u->programs, "tile.programs");
+    stats_counter(st, &u->fixed, "tile.fixed");
     stats_counter(st, &u->tile_busy_ps, "tile.busy_ps");
     stats_counter(st, &u->conversions, "adc.conversions");
     stats_counter(st, &u->bank_busy_ps, "adc.busy_ps");
@@ -240,4 +294,4 @@ static void area(const void *self, double n, int whole, area_line rows[AREA_ROWS
                                     n * tp->tile.p_leak_mw};
 }
 
-const unit_ops tile_unit_ops = {"tile", exec, finalize, check, stats_reg, area};
+const unit_ops tile_unit_ops = {"tile", exec, finalize, check, stats_reg, area, capacity};

@@ -65,6 +65,10 @@ static const cmd_field mark_f[] = {
 static const cmd_field prog_f[] = {
     UINT("array", u.prog.array, 0, UINT32_MAX, 0),
 };
+static const cmd_field fixed_f[] = {
+    UINT("lat_ps", u.fixed.lat_ps, 0, UINT64_MAX, 0),
+    UINT("e_fj", u.fixed.e_fj, 0, UINT64_MAX, 1),
+};
 
 #define TILE CMD_UNITS(UNIT_TILE)
 #define ANY (CMD_UNITS(UNIT_TILE) | CMD_UNITS(UNIT_CLUSTER) | CMD_UNITS(UNIT_SRAM) | \
@@ -83,6 +87,10 @@ static const cmd_op_desc ops[] = {
     [CMD_MARK] = {"mark", CMD_UNITS(UNIT_NONE), "on", 0, 1, PW_STATIC, 0, ROW(mark_f),
                   "kind, value"},
     [CMD_PROG] = {"prog", TILE, "on", 1, 0, PW_TILES, 0, ROW(prog_f), "array"},
+    [CMD_FIXED] = {"fixed", TILE | CMD_UNITS(UNIT_CLUSTER), "on", 1, 0, PW_DIGITAL, 0,
+                   ROW(fixed_f), "lat_ps, e_fj"},
+    [CMD_DELAY] = {"delay", CMD_UNITS(UNIT_NONE), "on", 0, 0, PW_NOC, 0, ROW(fixed_f),
+                   "lat_ps, e_fj"},
 };
 _Static_assert(sizeof ops / sizeof *ops == CMD_OPS, "one op table row per enum cmd_op");
 
@@ -195,6 +203,8 @@ void cmd_work_of(const cmd *c, cmd_work *w)
     w->tag = c->tag;
     w->unit = c->unit;
     w->op = c->op;
+    w->arb = c->arb;
+    w->prio = c->prio;
     for (uint8_t i = 0; i < d->nfields; i++) {
         const cmd_field *f = &d->fields[i];
         if (f->arg < 0)
@@ -257,6 +267,13 @@ int cmd_unit_parse(const char *s, unit_id *u)
     return -1;
 }
 
+int cmd_since(const cmd *c)
+{
+    if (c->op == CMD_FIXED || c->op == CMD_DELAY || c->arb)
+        return 2;
+    return 1;
+}
+
 /* ---- equality ---------------------------------------------------------- */
 
 static int set_equal(const cmd_set *a, const cmd_set *b)
@@ -272,7 +289,7 @@ static int set_equal(const cmd_set *a, const cmd_set *b)
 int cmd_equal(const cmd *a, const cmd *b)
 {
     if (a->id != b->id || a->op != b->op || a->unit != b->unit || a->tag != b->tag ||
-        a->ndeps != b->ndeps)
+        a->ndeps != b->ndeps || a->arb != b->arb || (a->arb && a->prio != b->prio))
         return 0;
     for (uint32_t i = 0; i < a->ndeps; i++)
         if (a->deps[i] != b->deps[i])

@@ -43,6 +43,9 @@ enum cmd_op {
     CMD_SYNC,  /* no work: completes when its dependencies have */
     CMD_MARK,  /* like SYNC, and records a milestone (latency metrics) */
     CMD_PROG,  /* (re)program a tile's array with another array's weights */
+    CMD_FIXED, /* work of given latency and energy on a tile (its array) or a
+                * cluster (one of its slots) */
+    CMD_DELAY, /* given latency and energy, no unit */
     CMD_OPS
 };
 
@@ -80,6 +83,9 @@ typedef struct cmd {
     uint8_t op;          /* enum cmd_op */
     unit_id unit;        /* executing unit (CMD_SYNC, CMD_MARK: UNIT_NONE) */
     uint32_t tag;        /* attribution: index into the stream's tag table */
+    uint8_t arb;         /* 1: arbitrated by prio (docs/command-stream.md) */
+    uint32_t prio;       /* with arb: the lower, the sooner among the commands
+                          * waiting for its unit; ties oldest-ready first */
     union {
         struct {
             cmd_set rows, cols;
@@ -105,6 +111,10 @@ typedef struct cmd {
         struct {
             uint32_t array;   /* the mapping's array now held by the tile */
         } prog;
+        struct {
+            uint64_t lat_ps;  /* latency */
+            uint64_t e_fj;    /* energy */
+        } fixed;              /* CMD_FIXED and CMD_DELAY */
     } u;
     uint32_t ndeps;
     const uint64_t *deps; /* owned by the source; valid until its next call */
@@ -182,6 +192,8 @@ typedef struct cmd_work {
     uint32_t tag;
     unit_id unit;
     uint8_t op;
+    uint8_t arb;         /* cmd.arb, cmd.prio */
+    uint32_t prio;
     uint64_t arg[CMD_ARGS];
 } cmd_work;
 
@@ -240,6 +252,11 @@ void cmd_field_set(cmd *c, const cmd_field *f, uint64_t v);
 /* The set of a CF_SET field of c. */
 const cmd_set *cmd_field_set_of(const cmd *c, const cmd_field *f);
 cmd_set *cmd_field_set_mut(cmd *c, const cmd_field *f);
+
+/* The version of the command vocabulary that introduced c's operation
+ * or operands: 1, or 2 for fixed, delay and prio=.  A stream of format
+ * version v holds only commands with cmd_since <= v. */
+int cmd_since(const cmd *c);
 
 /* 1 if a and b are the same command: id, op, unit, tag, the operands of
  * their op (as the op table lists them) and the dependency list. */

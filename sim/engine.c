@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/critpath.h"
 #include "sim/units.h"
 #include "sim/util.h"
 
@@ -40,16 +41,28 @@ enum { S_FREE, S_WAIT, S_ISSUED, S_DONE };
 
 /* A command in the window: what the units need of it (counts, not sets)
  * and its progress. */
+/* A command in the window: what its dependencies, queue and completion
+ * touch, in one cache line (the command itself, read on issue, is in the
+ * parallel array cmds). */
 struct slot {
-    cmd_work c;
     uint64_t t_avail;    /* entered the window, or its unit predecessor issued */
     uint64_t t_deps;     /* last dependency completed (t_avail if none) */
+    uint64_t t_admit;    /* when it entered the window */
     uint64_t unit_next;  /* next id in the unit's queue, NONE at the tail */
-    uint32_t waiters;    /* first edge index + 1; 0 for none */
+    uint32_t waiters;    /* first edge index + 1; 0 for none; in admission
+                          * order, so that waiters released together issue
+                          * oldest first */
+    uint32_t waiters_tail;
     uint32_t ndeps_left;
     uint32_t uq;         /* unit queue index, or UINT32_MAX for none */
+    cp_ref node;         /* its critical-path node, once issued (held) */
+    cp_ref bind;         /* the path it will continue: its dependency that
+                          * completed last, or what admitted it (held) */
     uint8_t state;
+    uint8_t milestone;   /* its op is a milestone (cmd_op_desc) */
+    uint8_t arb;         /* it has a priority: arbitrated for its unit */
 };
+_Static_assert(sizeof(struct slot) <= 64, "a slot in one cache line");
 
 struct edge {
     uint64_t waiter;
@@ -61,13 +74,29 @@ struct unitq {
     uint64_t t_last_issue;
 };
 
+/* Arbitration of the commands with a priority that wait for one unit: a
+ * min-heap by (priority, the order they became ready). */
+struct arbent {
+    uint32_t prio;
+    uint64_t seq, id, t_ready;
+};
+struct arb {
+    uint32_t inflight, cap; /* commands of the heap's unit running; at most */
+    int scheduled;          /* an arbitration event is pending */
+    cp_ref freed;           /* the command that last let go of a place (held) */
+    uint32_t n, heap_cap;
+    struct arbent *heap;
+};
+
 struct engine {
     kernel *k;
     const unit_table *units;
     stats *st;
     engine_opts o;
 
-    struct slot *slots;
+    struct slot *slots;  /* cache-line aligned (slots_base: to free) */
+    void *slots_base;
+    cmd_work *cmds;      /* the window's commands, by id & mask as slots */
     uint64_t mask, floor, next_id;
     cmd_source src;
     int eof, failed;
@@ -86,6 +115,12 @@ struct engine {
     uint32_t nq;         /* queues per unit: 1, one per block (+1 for layer -1),
                           * or one per tag */
 
+    struct arb *arbs;    /* per unit with arbitrated commands, created on use */
+    uint32_t narbs;
+    uint32_t *arb_of[UNIT_KINDS]; /* unit index -> index + 1 in arbs */
+    uint32_t narb_of[UNIT_KINDS];
+    uint64_t ready_seq;
+
     /* statistics */
     uint64_t n_cmd[CMD_OPS], n_done, window_peak;
     uint64_t stall_dep_ps;
@@ -94,6 +129,13 @@ struct engine {
     double e_dyn_pj;
     engine_tag_stats *tag;
     uint64_t events;
+
+    /* the critical path */
+    critpath *cp;
+    cp_ref admit_from;   /* the node whose completion is refilling the window */
+    cp_ref last;         /* the node of the command that completed last: held
+                          * by its slot, or by this when last_owned */
+    int last_owned;
 
     /* progress */
     struct timespec t_wall0, t_wall_last;
@@ -228,11 +270,17 @@ static void issue(engine *e, uint64_t id)
     uint64_t now = kernel_now(e->k);
     if (s->t_deps > s->t_avail)
         e->stall_dep_ps += s->t_deps - s->t_avail;
-    const cmd_work *c = &s->c;
+    const cmd_work *c = &e->cmds[id & e->mask];
     const unit *u = &e->units->exec[c->op][UNIT_KIND(c->unit)];
     unit_timing t;
     if (u->ops) {
         u->ops->exec(u->self, c, now, &t);
+        if (c->tag < e->o.ntags && e->o.tag_cp && e->o.tag_cp[c->tag])
+            for (uint8_t i = 0; i < t.ncp; i++)
+                if (t.cp[i].cat >= CP_DIG && t.cp[i].cat < CP_DIG + DIG_KINDS)
+                    t.cp[i].cat = e->o.tag_cp[c->tag];
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_admit, now,
+                                 c->tag, &t);
         if (c->tag < e->o.ntags) {
             engine_tag_stats *ts = &e->tag[c->tag];
             ts->commands++;
@@ -247,9 +295,128 @@ static void issue(engine *e, uint64_t id)
         t.end_ps = now;
         if (c->tag < e->o.ntags)
             e->tag[c->tag].commands++;
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_admit, now, c->tag,
+                                 NULL);
     }
+    s->bind = 0;  /* critpath_issue took over its reference */
     s->state = S_ISSUED;
     kernel_schedule_at(e->k, t.end_ps < now ? now : t.end_ps, on_done, e, id);
+}
+
+/* ---- arbitration -------------------------------------------------------- */
+
+static int arb_less(const struct arbent *a, const struct arbent *b)
+{
+    return a->prio != b->prio ? a->prio < b->prio : a->seq < b->seq;
+}
+
+/* The arbitration state of unit u (op's executor gives its capacity). */
+static uint32_t arb_index(engine *e, unit_id u, int op)
+{
+    int k = UNIT_KIND(u);
+    uint32_t i = UNIT_INDEX(u);
+    if (i >= e->narb_of[k]) {
+        uint32_t n = e->narb_of[k] ? e->narb_of[k] : 64;
+        while (n <= i)
+            n *= 2;
+        e->arb_of[k] = xrealloc(e->arb_of[k], n * sizeof *e->arb_of[k]);
+        memset(e->arb_of[k] + e->narb_of[k], 0, (n - e->narb_of[k]) * sizeof *e->arb_of[k]);
+        e->narb_of[k] = n;
+    }
+    if (!e->arb_of[k][i]) {
+        e->arbs = xrealloc(e->arbs, (e->narbs + 1) * sizeof *e->arbs);
+        const unit *x = &e->units->exec[op][k];
+        struct arb *a = &e->arbs[e->narbs];
+        memset(a, 0, sizeof *a);
+        a->cap = x->ops && x->ops->capacity ? x->ops->capacity(x->self, u) : 0;
+        e->arb_of[k][i] = ++e->narbs;
+    }
+    return e->arb_of[k][i] - 1;
+}
+
+static void on_arb(kernel *k, void *ctx, uint64_t idx);
+
+/* Issues the best waiting commands of arbitration state idx while its unit
+ * has places.  A command that waited continues, on the critical path, the
+ * command whose completion freed its place. */
+static void on_arb(kernel *k, void *ctx, uint64_t idx)
+{
+    engine *e = ctx;
+    uint64_t now = kernel_now(k);
+    struct arb *a = &e->arbs[idx];
+    a->scheduled = 0;
+    while (a->n && a->inflight < a->cap) {
+        struct arbent top = a->heap[0], last = a->heap[--a->n];
+        uint32_t i = 0;
+        for (;;) { /* sift last down from the root */
+            uint32_t c = 2 * i + 1;
+            if (c >= a->n)
+                break;
+            if (c + 1 < a->n && arb_less(&a->heap[c + 1], &a->heap[c]))
+                c++;
+            if (!arb_less(&a->heap[c], &last))
+                break;
+            a->heap[i] = a->heap[c];
+            i = c;
+        }
+        if (a->n)
+            a->heap[i] = last;
+        struct slot *s = &e->slots[top.id & e->mask];
+        if (top.t_ready < now && a->freed && critpath_end(e->cp, a->freed) == now) {
+            critpath_hold(e->cp, a->freed);
+            critpath_release(e->cp, s->bind);
+            s->bind = a->freed;
+        }
+        a->inflight++;
+        issue(e, top.id);
+    }
+}
+
+/* Command id, ready, waits for its unit's arbitration at this instant. */
+static void arb_ready(engine *e, uint64_t id)
+{
+    const cmd_work *c = &e->cmds[id & e->mask];
+    uint32_t idx = arb_index(e, c->unit, c->op);
+    struct arb *a = &e->arbs[idx];
+    if (!a->cap) {
+        issue(e, id);
+        return;
+    }
+    if (a->n == a->heap_cap) {
+        a->heap_cap = a->heap_cap ? 2 * a->heap_cap : 16;
+        a->heap = xrealloc(a->heap, a->heap_cap * sizeof *a->heap);
+    }
+    struct arbent x = {c->prio, e->ready_seq++, id, kernel_now(e->k)};
+    uint32_t i = a->n++;
+    while (i && arb_less(&x, &a->heap[(i - 1) / 2])) { /* sift up */
+        a->heap[i] = a->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    a->heap[i] = x;
+    /* Decide once every command of this instant is ready: the event runs
+     * after those already due now. */
+    if (!a->scheduled) {
+        a->scheduled = 1;
+        kernel_schedule_at(e->k, kernel_now(e->k), on_arb, e, idx);
+    }
+}
+
+/* Arbitrated command id (its node r) completed: its place is free. */
+static void arb_done(engine *e, uint64_t id, cp_ref r)
+{
+    const cmd_work *c = &e->cmds[id & e->mask];
+    uint32_t idx = arb_index(e, c->unit, c->op);
+    struct arb *a = &e->arbs[idx];
+    if (!a->cap)
+        return;
+    a->inflight--;
+    critpath_hold(e->cp, r);
+    critpath_release(e->cp, a->freed);
+    a->freed = r;
+    if (a->n && !a->scheduled) {
+        a->scheduled = 1;
+        kernel_schedule_at(e->k, kernel_now(e->k), on_arb, e, idx);
+    }
 }
 
 /* Issues id if it can go now, then whatever that releases in its unit. */
@@ -260,7 +427,10 @@ static void try_issue(engine *e, uint64_t id)
         if (s->state != S_WAIT || s->ndeps_left)
             return;
         if (s->uq == UINT32_MAX) {
-            issue(e, id);
+            if (s->arb)
+                arb_ready(e, id);
+            else
+                issue(e, id);
             return;
         }
         struct unitq *q = &e->uq[s->uq];
@@ -316,37 +486,62 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
     s->state = S_DONE;
     e->n_done++;
     e->t_end = now;
-    if (cmd_op(s->c.op)->milestone) {
-        if (s->c.arg[0] == MARK_PREFILL && !e->have_prefill) {
+    if (s->arb)
+        arb_done(e, id, s->node);
+    if (e->last_owned)
+        critpath_release(e->cp, e->last);
+    e->last = s->node;
+    e->last_owned = 0;
+    if (s->milestone) {
+        const cmd_work *c = &e->cmds[id & e->mask];
+        critpath_milestone(e->cp, s->node, (int)c->arg[0]);
+        if (c->arg[0] == MARK_PREFILL && !e->have_prefill) {
             e->have_prefill = 1;
             e->t_prefill = now;
-        } else if (s->c.arg[0] == MARK_TOKEN) {
+        } else if (c->arg[0] == MARK_TOKEN) {
             if (!e->have_ttft) {
                 e->have_ttft = 1;
                 e->t_ttft = now;
             }
             e->t_last_token = now;
-            e->last_token_index = s->c.arg[1];
+            e->last_token_index = c->arg[1];
             e->tokens++;
         }
     }
     uint32_t w = s->waiters;
-    s->waiters = 0;
+    s->waiters = s->waiters_tail = 0;
     while (w) {
         struct edge ed = e->edges[w - 1];
         edge_release(e, w);
         struct slot *ws = &e->slots[ed.waiter & e->mask];
         ws->t_deps = now > ws->t_deps ? now : ws->t_deps;
+        /* completions come in time order: this one is its latest */
+        critpath_hold(e->cp, s->node);
+        critpath_release(e->cp, ws->bind);
+        ws->bind = s->node;
         if (--ws->ndeps_left == 0)
             try_issue(e, ed.waiter);
         w = ed.next;
     }
     if (id == e->floor) {
+        e->admit_from = s->node;
+        critpath_hold(e->cp, e->admit_from);
         while (e->floor < e->next_id && e->slots[e->floor & e->mask].state == S_DONE) {
-            e->slots[e->floor & e->mask].state = S_FREE;
+            struct slot *f = &e->slots[e->floor & e->mask];
+            /* the nodes released a few slots on are likely out of cache */
+            if (e->floor + 8 < e->next_id)
+                critpath_prefetch(e->cp, e->slots[(e->floor + 8) & e->mask].node);
+            f->state = S_FREE;
+            if (f->node == e->last)
+                e->last_owned = 1;  /* its reference passes to e->last */
+            else
+                critpath_release(e->cp, f->node);
+            f->node = 0;
             e->floor++;
         }
         refill(e);
+        critpath_release(e->cp, e->admit_from);
+        e->admit_from = 0;
     }
     if ((e->n_done & PROGRESS_EVERY) == 0) {
         if (e->o.stop && *e->o.stop)
@@ -392,12 +587,17 @@ static int admit(engine *e, const cmd *c)
     }
     uint64_t now = kernel_now(e->k);
     struct slot *s = &e->slots[c->id & e->mask];
-    cmd_work_of(c, &s->c);
+    cmd_work *w = &e->cmds[c->id & e->mask];
+    cmd_work_of(c, w);
     s->state = S_WAIT;
+    s->milestone = cmd_op(c->op)->milestone;
+    s->arb = c->arb;
     s->t_avail = s->t_deps = now;
-    s->waiters = 0;
+    s->waiters = s->waiters_tail = 0;
     s->ndeps_left = 0;
     s->unit_next = NONE;
+    s->node = s->bind = 0;
+    s->t_admit = now;
     for (uint32_t i = 0; i < c->ndeps; i++) {
         uint64_t d = c->deps[i];
         if (d >= c->id) {
@@ -409,12 +609,29 @@ static int admit(engine *e, const cmd *c)
         if (d < e->floor)
             continue;
         struct slot *ds = &e->slots[d & e->mask];
-        if (ds->state == S_DONE)
+        if (ds->state == S_DONE) {
+            if (critpath_end(e->cp, ds->node) >= critpath_end(e->cp, s->bind)) {
+                critpath_hold(e->cp, ds->node);
+                critpath_release(e->cp, s->bind);
+                s->bind = ds->node;
+            }
             continue;
-        ds->waiters = edge_new(e, c->id, ds->waiters);
+        }
+        uint32_t ed = edge_new(e, c->id, 0);
+        if (ds->waiters_tail)
+            e->edges[ds->waiters_tail - 1].next = ed;
+        else
+            ds->waiters = ed;
+        ds->waiters_tail = ed;
         s->ndeps_left++;
     }
-    s->uq = unit_queue_of(e, &s->c);
+    if (!s->bind && now > 0) {
+        /* Its dependencies left the window long ago: its path continues
+         * the command whose completion admitted it. */
+        s->bind = e->admit_from;
+        critpath_hold(e->cp, s->bind);
+    }
+    s->uq = c->arb ? UINT32_MAX : unit_queue_of(e, w); /* arbitrated: no in-order queue */
     if (s->uq != UINT32_MAX) {
         struct unitq *q = &e->uq[s->uq];
         if (q->tail == NONE) {
@@ -495,7 +712,8 @@ engine *engine_create(kernel *k, const unit_table *units, stats *st, const engin
     uint64_t cap = 16;
     while (cap < o->window)
         cap <<= 1;
-    e->slots = xcalloc(cap, sizeof *e->slots);
+    e->slots = xcalloc_lines(cap, sizeof *e->slots, &e->slots_base);
+    e->cmds = xcalloc(cap, sizeof *e->cmds);
     e->mask = cap - 1;
     e->nq = 1;
     if (o->queues == ENGINE_QUEUE_NODE && o->ntags)
@@ -509,6 +727,8 @@ engine *engine_create(kernel *k, const unit_table *units, stats *st, const engin
     e->qkey = xcalloc(e->qmask + 1, sizeof *e->qkey);
     e->qval = xmalloc((e->qmask + 1) * sizeof *e->qval);
     e->tag = xcalloc(o->ntags ? o->ntags : 1, sizeof *e->tag);
+    e->cp = critpath_create(st);
+    critpath_set_sink(e->cp, o->sink);
 
     stats_counter(st, &e->t_end, "run.total_ps");
     stats_counter(st, &e->t_prefill, "run.prefill_ps");
@@ -566,6 +786,7 @@ int engine_run(engine *e, cmd_source src, char *err, size_t errlen)
         return e->status;
     if (!e->have_prefill)
         e->t_prefill = e->have_ttft ? e->t_ttft : e->t_end;
+    critpath_finish(e->cp, e->last);
     return 0;
 }
 
@@ -594,11 +815,18 @@ void engine_free(engine *e)
 {
     if (!e)
         return;
-    free(e->slots);
+    free(e->slots_base);
+    for (uint32_t i = 0; i < e->narbs; i++)
+        free(e->arbs[i].heap);
+    free(e->arbs);
+    for (int k = 0; k < UNIT_KINDS; k++)
+        free(e->arb_of[k]);
+    free(e->cmds);
     free(e->edges);
     free(e->uq);
     free(e->qkey);
     free(e->qval);
     free(e->tag);
+    critpath_free(e->cp);
     free(e);
 }

@@ -59,6 +59,9 @@ typedef struct engine_opts {
     uint64_t expect_tokens;       /* for the progress line: tokens to produce */
     uint32_t batch;               /* sequences: tokens per mark are counted per sequence */
     const trace_sink *sink;       /* NULL: no traces */
+    const uint8_t *tag_cp;        /* per tag, the critical-path category of its
+                                   * cluster work (CP_SAMPLING, CP_LORA), 0: by
+                                   * op kind; NULL: all by op kind */
     /* Called for every command as it enters the window, before it can run
      * (the composer checks it against the chip: tools/cmdcheck.h): 0, or
      * -1 with the whole message, place included.  NULL: no check. */
@@ -82,7 +85,8 @@ typedef struct engine_opts {
  * (docs/reliability.md). */
 uint64_t engine_mem_bytes(uint64_t window, uint64_t ntags, uint64_t queues);
 
-/* Registers the engine's stats (run.*, stall.dep_ps, cmd.*, engine.*). */
+/* Registers the engine's stats (run.*, stall.dep_ps, cmd.*, engine.*,
+ * crit.*: the critical path, sim/critpath.h). */
 engine *engine_create(kernel *k, const unit_table *units, stats *st, const engine_opts *o);
 /* Runs the source to its end and the kernel until idle.  Returns 0;
  * ENGINE_EINPUT with the message of a source error or a refused command

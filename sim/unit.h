@@ -54,6 +54,7 @@ extern const char *const stall_cause_labels[STALL_CAUSES];
 /* Energy parts: the statistic of part i is energy.<name>_pj. */
 enum energy_part {
     E_ADC, E_DAC, E_ARRAY, E_PERIPH, E_DIGITAL, E_NOC, E_SRAM, E_DRAM, E_PROGRAM,
+    E_FIXED,   /* commands of given cost (fixed, delay) */
     E_STATIC, E_PARTS
 };
 extern const char *const energy_part_names[E_PARTS];
@@ -72,12 +73,48 @@ typedef struct area_line {
     double count, area_um2, static_mw;
 } area_line;
 
+/* Categories of the critical path (sim/critpath.h): what a stretch of a
+ * milestone's time was spent on.  The groups (CP_G_*) sum them for the
+ * report's verdict. */
+enum cp_cat {
+    CP_ORDER,          /* data ready, waiting for its queue's earlier commands */
+    CP_WINDOW,         /* data ready, not yet in the engine's look-ahead window */
+    CP_INTEGRATION,    /* analog integration (array time per slice) */
+    CP_PROGRAM,        /* reprogramming an array */
+    CP_ADC,            /* conversion rounds and the readout after them */
+    CP_ADC_WAIT,       /* the ADC bank (or the tile's sample-and-hold) was busy */
+    CP_NOC,            /* a transfer on free links */
+    CP_NOC_WAIT,       /* a transfer waiting for busy links */
+    CP_SRAM, CP_SRAM_WAIT,
+    CP_DRAM, CP_DRAM_WAIT,
+    CP_CLUSTER_WAIT,   /* every slot of the cluster was busy */
+    CP_ARRAY_FIXED,    /* work of given cost on a tile (fixed) */
+    CP_CLUSTER_FIXED,  /* work of given cost on a cluster (fixed) */
+    CP_DELAY,          /* a delay command (no unit) */
+    CP_DIG,            /* cluster work: CP_DIG + enum dig_kind */
+    CP_SAMPLING = CP_DIG + DIG_KINDS, /* cluster work for the tag "sample" */
+    CP_LORA,           /* cluster work for a LoRA adapter's tags */
+    CP_CATS
+};
+/* "order", "window", "integration", ... */
+extern const char *const cp_cat_names[CP_CATS];
+
+enum cp_group { CP_G_ENGINE, CP_G_ARRAY, CP_G_ADC, CP_G_NOC, CP_G_MEMORY, CP_G_CLUSTER,
+                CP_GROUPS };
+extern const char *const cp_group_names[CP_GROUPS];
+/* "engine", "array", "adc", "noc", "memory", "cluster": the statistic of a
+ * category is crit.<phase>.<group key>.<category>_ps. */
+extern const char *const cp_group_keys[CP_GROUPS];
+/* The group of each category. */
+extern const uint8_t cp_cat_group[CP_CATS];
+
 /* Tracks of the timeline trace.  The first UNIT_NONE values are the units
  * of each kind, one track per unit. */
 enum trace_track {
     TRACK_ADC = UNIT_NONE, /* a tile's ADC bank: index = the tile */
     TRACK_LINK,            /* a directed mesh link: index = its link slot */
     TRACK_XFER,            /* transfers by source: index = the source unit_id */
+    TRACK_CRIT,            /* the critical path: index 0 */
     TRACKS
 };
 
@@ -92,6 +129,9 @@ typedef struct trace_sink {
     void (*energy)(void *ctx, int comp, uint64_t start_ps, uint64_t end_ps, double pj);
 } trace_sink;
 
+/* Segments a unit reports of one command (waits, then its work split). */
+#define UNIT_CP_MAX 3
+
 /* What exec reports of one command. */
 typedef struct unit_timing {
     uint64_t start_ps, end_ps;       /* work began (>= t_ready) / completed */
@@ -101,7 +141,27 @@ typedef struct unit_timing {
     double e_pj;                     /* dynamic energy of this command */
     double e_traced_pj;              /* the part of e_pj the unit has already sent
                                       * to the trace sink under another component */
+    /* [t_ready, end_ps] for the critical path: held_ps, the time the unit
+     * was still busy with the previous command that occupied it (the path
+     * goes through that command), then segments by category, in time
+     * order, of what it waited for and what it did (held_ps and the
+     * segments add up to end_ps - t_ready; unit_cp appends one).
+     * occupies: this command holds the unit (a later command on the unit
+     * may wait for it to let go: that one's held_ps). */
+    uint64_t held_ps;
+    uint8_t occupies;
+    uint8_t ncp;
+    struct { uint8_t cat; uint64_t ps; } cp[UNIT_CP_MAX];
 } unit_timing;
+
+/* Appends a segment of ps to t's critical-path breakdown (none if ps is 0). */
+static inline void unit_cp(unit_timing *t, int cat, uint64_t ps)
+{
+    if (ps && t->ncp < UNIT_CP_MAX) {
+        t->cp[t->ncp].cat = (uint8_t)cat;
+        t->cp[t->ncp++].ps = ps;
+    }
+}
 
 typedef struct unit_ops {
     const char *name;   /* "tile", "cluster", "sram", "dram", "noc" */
@@ -114,6 +174,10 @@ typedef struct unit_ops {
      * (rounded up) when `whole` is set, else as the fraction n / sharers
      * (the share of one array). */
     void (*area)(const void *self, double n, int whole, area_line rows[AREA_ROWS]);
+    /* Commands unit u runs at once, for the engine's arbitration of
+     * commands with a priority (a tile's array: 1; a cluster: its slots);
+     * NULL: no limit. */
+    uint32_t (*capacity)(const void *self, unit_id u);
 } unit_ops;
 
 typedef struct unit {

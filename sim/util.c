@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,6 +35,14 @@ void *xcalloc(size_t n, size_t sz)
 {
     void *p = calloc(n ? n : 1, sz ? sz : 1);
     return p ? p : oom(n * sz);
+}
+
+void *xcalloc_lines(size_t n, size_t sz, void **base)
+{
+    size_t bytes = (n ? n : 1) * (sz ? sz : 1);
+    char *p = xcalloc(bytes + 64, 1);
+    *base = p;
+    return p + (64 - (uintptr_t)p % 64) % 64;
 }
 
 void *xrealloc(void *p, size_t n)

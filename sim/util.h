@@ -26,6 +26,9 @@ int errf(char *err, size_t errlen, const char *fmt, ...)
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);
+/* xcalloc aligned to a 64-byte cache line: returns the aligned memory and
+ * sets *base to what free() takes.  Large blocks stay lazily zeroed. */
+void *xcalloc_lines(size_t n, size_t sz, void **base);
 char *xstrdup(const char *s);
 /* Formats into a fresh string (caller frees). */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,7 +7,9 @@
 #  2. every statistic that run writes to stats.csv is listed in the table
 #     "Statistics" (a name, or a pattern with {a,b,...} alternatives and
 #     <i> or <component> placeholders);
-#  3. every column of projections.csv, layers.csv and tags.csv is listed;
+#  3. every column of projections.csv, layers.csv, tags.csv and
+#     critpath.csv is listed, and every critical-path category is in
+#     docs/scheduler.md's table;
 #  4. docs/models.md's parameter tables have every hardware parameter with
 #     its unit and default.
 #
@@ -56,7 +58,7 @@ if [ -n "$missing" ]; then
 fi
 
 # 3. CSV columns: every header field appears in the section of its file.
-for f in projections.csv layers.csv tags.csv; do
+for f in projections.csv layers.csv tags.csv critpath.csv; do
     section=$(awk -v f="$f" 'index($0, "## ") == 1 && index($0, f) { s = 1; next }
                              s && /^## / { exit } s' "$doc")
     for col in $(head -n 1 "$tmp/run/$f" | tr ',' ' '); do
@@ -65,6 +67,16 @@ for f in projections.csv layers.csv tags.csv; do
         *) echo "docs: $doc: column $col of $f is not described"; fail=1 ;;
         esac
     done
+done
+
+# 3b. Every critical-path category the run writes is in docs/scheduler.md's
+# table of categories (a row naming it in backquotes).
+cats=$(awk '/^## What bounds the latency/ { s = 1; next } s && /^## / { exit } s' docs/scheduler.md)
+for c in $(tail -n +2 "$tmp/run/critpath.csv" | cut -d, -f3 | sort -u); do
+    case $cats in
+    *"\`$c\`"*) ;;
+    *) echo "docs: docs/scheduler.md: critical-path category $c is not in the table"; fail=1 ;;
+    esac
 done
 
 # 4. docs/models.md's parameter tables: every hardware parameter's row,

@@ -1,9 +1,10 @@
 #!/bin/sh
 # golden.sh -- the golden outputs: every run of tests/golden/runs.txt, on
 # both kernel backends, must reproduce tests/golden/NAME/ byte for byte
-# (stats.csv, tags.csv, layers.csv, projections.csv; with "trace" also
-# power.csv and trace.events, the trace without its command-line metadata;
-# with "exec" the same files again from `schedule` then `exec`).
+# (stats.csv, tags.csv, layers.csv, projections.csv, critpath.csv; with
+# "trace" also power.csv and trace.events, the trace without its
+# command-line metadata; with "exec" the same files again from `schedule`
+# then `exec`).
 #
 # A change that moves results updates the expected files in the same
 # commit, deliberately: `make golden` (this script's update mode) rewrites
@@ -17,7 +18,7 @@ prog=${2:-build/aimcsim}
 case $mode in check | update) ;; *) echo "usage: $0 check|update [AIMCSIM]" >&2; exit 2 ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aimcsim-golden.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-FILES='stats.csv tags.csv layers.csv projections.csv'
+FILES='stats.csv tags.csv layers.csv projections.csv critpath.csv'
 fail=0 runs=0
 
 # The outputs of one run in $1 (a folder) reduced to what is compared.

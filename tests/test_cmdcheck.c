@@ -187,6 +187,23 @@ Test(cmdcheck, units_the_chip_does_not_have)
     x.u.xfer.dst = UNIT(UNIT_SRAM, 63);
     x.u.xfer.bytes = 1000;
     cr_expect_eq(cmdcheck_cmd(k, &x, err, sizeof err), 0, "%s", err);
+    /* fixed and delay: the stream gives the latency, bounded as any. */
+    memset(&x, 0, sizeof x);
+    x.op = CMD_FIXED;
+    x.unit = UNIT(UNIT_TILE, 0);
+    x.u.fixed.lat_ps = UINT64_MAX;
+    cr_expect_eq(cmdcheck_cmd(k, &x, err, sizeof err), -1);
+    cr_expect_str_eq(err, "fixed: lat_ps=18446744073709551615 (expected at most "
+                          "4611686018427387904 = 2^62)");
+    x.op = CMD_DELAY;
+    x.unit = UNIT(UNIT_NONE, 0);
+    x.u.fixed.lat_ps = CMDCHECK_LIMIT;
+    cr_expect_eq(cmdcheck_cmd(k, &x, err, sizeof err), 0, "%s", err);
+    /* with the transfer before, a second 2^62 ps passes 2^63 */
+    cr_expect_eq(cmdcheck_cmd(k, &x, err, sizeof err), -1);
+    cr_expect_str_eq(err, "the commands up to here take more than 2^63 ps one after another "
+                          "(expected a run that cannot exceed 2^63 ps = 106 days of simulated "
+                          "time)");
     cmdcheck_free(k);
     chip_free(ch);
     config_free(&c);

@@ -150,6 +150,16 @@ static void rand_cmd(uint64_t i, cmd *c, uint64_t *dbuf)
         c->unit = UNIT(UNIT_TILE, rng(&s) % 64);
         c->u.prog.array = (uint32_t)rng(&s);
         break;
+    case CMD_FIXED:
+    case CMD_DELAY:
+        c->unit = c->op == CMD_DELAY ? UNIT(UNIT_NONE, 0) : UNIT(rng(&s) % 2, rng(&s) % 2);
+        c->u.fixed.lat_ps = i % 11 == 0 ? UINT64_MAX : rng(&s) % 1000000;
+        c->u.fixed.e_fj = rng(&s);
+        break;
+    }
+    if (i % 7 == 3) { /* a priority on some commands of every op */
+        c->arb = 1;
+        c->prio = i % 2 ? UINT32_MAX : (uint32_t)rng(&s);
     }
     uint32_t nd = i ? (uint32_t)(rng(&s) % 6) : 0;
     if (nd > i)
@@ -195,7 +205,7 @@ static void read_random(const char *path, uint64_t n)
     cr_assert_not_null(r, "%s", err);
     const cmdstream_header *h = cmdr_header(r);
     cmdstream_header w = hdr();
-    cr_expect_eq(h->version, 1);
+    cr_expect_eq(h->version, CMDSTREAM_VERSION);
     for (int k = 0; k < UNIT_NONE; k++)
         cr_expect_eq(h->units[k], w.units[k]);
     cr_assert_eq(h->ntags, w.ntags);
@@ -403,11 +413,26 @@ static void expect_error(const char *text, int line, const char *msg)
 
 Test(cmdstream_errors, header)
 {
-    expect_error("", 1, "missing header (expected 'aimcsim-cmd 1')");
-    expect_error(SYNC(0, "") "end 1\n", 1, "missing header (expected 'aimcsim-cmd 1')");
-    expect_error("aimcsim-cmd one\n", 1, "missing header (expected 'aimcsim-cmd 1')");
-    expect_error("aimcsim-cmd 2\nunits tile=1 cluster=1 sram=1 dram=1\nend 0\n", 1,
-                 "unsupported format version 2 (expected 'aimcsim-cmd 1')");
+    expect_error("", 1, "missing header (expected 'aimcsim-cmd 2')");
+    expect_error(SYNC(0, "") "end 1\n", 1, "missing header (expected 'aimcsim-cmd 2')");
+    expect_error("aimcsim-cmd one\n", 1, "missing header (expected 'aimcsim-cmd 2')");
+    expect_error("aimcsim-cmd 3\nunits tile=1 cluster=1 sram=1 dram=1\nend 0\n", 1,
+                 "unsupported format version 3 (expected 1 to 2)");
+    expect_error("aimcsim-cmd 0\nunits tile=1 cluster=1 sram=1 dram=1\nend 0\n", 1,
+                 "unsupported format version 0 (expected 1 to 2)");
+    /* Version 1 streams are read, without what version 2 added. */
+    expect_error("aimcsim-cmd 1\nunits tile=1 cluster=1 sram=1 dram=1\ntag 0 -1 x\n"
+                 "0 fixed tile0 lat_ps=1 e_fj=1 tag=0 deps=\nend 1\n", 4,
+                 "fixed needs format version 2 (the stream is version 1)");
+    expect_error("aimcsim-cmd 1\nunits tile=1 cluster=1 sram=1 dram=1\ntag 0 -1 x\n"
+                 "0 delay - lat_ps=1 e_fj=1 tag=0 deps=\nend 1\n", 4,
+                 "delay needs format version 2 (the stream is version 1)");
+    expect_error("aimcsim-cmd 1\nunits tile=1 cluster=1 sram=1 dram=1\ntag 0 -1 x\n"
+                 "0 sync - prio=3 tag=0 deps=\nend 1\n", 4,
+                 "prio= needs format version 2 (the stream is version 1)");
+    expect_error("aimcsim-cmd 2\nunits tile=1 cluster=1 sram=1 dram=1\ntag 0 -1 x\n"
+                 "0 sync - prio=x tag=0 deps=\nend 1\n", 4,
+                 "sync: bad prio=x (expected prio=N, a decimal integer < 2^32)");
     expect_error("aimcsim-cmd 1\n" SYNC(0, "") "end 1\n", 2,
                  "no units line before the commands (expected 'units tile=N cluster=N sram=N dram=N')");
     expect_error("aimcsim-cmd 1\nunits tile=1 cluster=1 sram=1\nend 0\n", 2,
@@ -433,7 +458,7 @@ Test(cmdstream_errors, header)
 Test(cmdstream_errors, operation_and_unit)
 {
     expect_error(HDR "0 load tile0\n", L1,
-                 "unknown operation 'load' (expected act, xfer, mem, dig, sync, mark or prog)");
+                 "unknown operation 'load' (expected act, xfer, mem, dig, sync, mark, prog, fixed or delay)");
     expect_error(HDR "0 act tilex rows=0:1 cols=0:1 slices=1 bits=8 tag=0 deps=\n", L1,
                  "act: unknown unit 'tilex' (expected tileN, clusterN, sramN, dramN or -)");
     expect_error(HDR "0 act tile4 rows=0:1 cols=0:1 slices=1 bits=8 tag=0 deps=\n", L1,

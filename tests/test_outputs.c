@@ -72,8 +72,8 @@ Test(outputs, a_failed_run_leaves_no_result_of_an_earlier_one)
     free(args);
     char *od = xasprintf("%s/o", dir);
     char *ls = listing(od);
-    cr_expect_str_eq(ls, "aimcsim-files.txt\nlayers.csv\npower.csv\nprojections.csv\nstats.csv\n"
-                         "stats.json\ntags.csv\ntrace.json\n");
+    cr_expect_str_eq(ls, "aimcsim-files.txt\ncritpath.csv\nlayers.csv\npower.csv\nprojections.csv\n"
+                         "stats.csv\nstats.json\ntags.csv\ntrace.json\n");
     free(ls);
     /* The same folder, a stream refused at its second command: the earlier
      * run's results and traces are gone, only the partial snapshot. */
@@ -106,14 +106,14 @@ Test(outputs, a_failed_run_leaves_no_result_of_an_earlier_one)
     free(err);
     free(args);
     ls = listing(od);
-    cr_expect_str_eq(ls, "aimcsim-files.txt\nlayers.csv\nprojections.csv\nstats.csv\n"
-                         "stats.json\ntags.csv\n");
+    cr_expect_str_eq(ls, "aimcsim-files.txt\ncritpath.csv\nlayers.csv\nprojections.csv\n"
+                         "stats.csv\nstats.json\ntags.csv\n");
     free(ls);
     p = xasprintf("%s/aimcsim-files.txt", od);
     j = tu_slurp(p, NULL);
     cr_expect_str_eq(j, "# aimcsim: the files the last run in this folder may have written; the "
                         "next run removes them\nstats.json\nstats.csv\nprojections.csv\n"
-                        "layers.csv\ntags.csv\nstats.partial.json\n");
+                        "layers.csv\ntags.csv\ncritpath.csv\nstats.partial.json\n");
     free(j);
     free(p);
     free(s);

@@ -22,27 +22,20 @@ static char *dir;
 
 static void setup(void)
 {
-    char tmpl[] = "/tmp/aimcsim-run-XXXXXX";
-    cr_assert_not_null(mkdtemp(tmpl));
-    dir = strdup(tmpl);
+    dir = tu_mkdtemp("run");
+    cr_assert_not_null(dir);
 }
 
 static void teardown(void)
 {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    tu_sh(cmd, NULL, NULL);
+    tu_rmtree(dir);
     free(dir);
 }
 
 static char *write_file(const char *name, const char *text)
 {
-    char *path = malloc(600);
-    snprintf(path, 600, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
+    char *path = tu_write(dir, name, text);
+    cr_assert_not_null(path);
     return path;
 }
 
@@ -61,18 +54,7 @@ static char *slurp2(const char *d, const char *name)
     return tu_slurp(path, NULL);
 }
 
-/* The value of stat name in DIR/stats.csv, NaN if absent. */
-static double stat(const char *d, const char *name)
-{
-    char *csv = slurp2(d, "stats.csv");
-    cr_assert_not_null(csv, "no stats.csv in %s", d);
-    char key[256];
-    snprintf(key, sizeof key, "\n%s,", name);
-    char *p = strstr(csv, key);
-    double v = p ? strtod(p + strlen(key), NULL) : 0.0 / 0.0;
-    free(csv);
-    return v;
-}
+static double stat(const char *d, const char *name) { return tu_stat(d, name); }
 
 TestSuite(run, .init = setup, .fini = teardown, .timeout = 120);
 
@@ -383,7 +365,12 @@ Test(run, every_config_runs, .timeout = 300)
  * Energy (fixed 1 pJ ADC): conversions 32 + 33 + 8 = 73 pJ; row drives
  * 64 + 64 + 8 = 136 x 0.417 pJ; cells read (converted columns only)
  * 64x32 + 64x33 + 8x8 = 4224 x 16 fJ; shift-adds 73 x 0.021 pJ; SRAM 3 words
- * x 20.45 pJ; cluster 2240 lane ops x 1.5 pJ. */
+ * x 20.45 pJ; cluster 2240 lane ops x 1.5 pJ.
+ * Critical path of the token (sim/critpath.h): the mark completes at 320 ns
+ * with 5, the last of its dependencies to complete; 5 issued at 120 ns as
+ * soon as 0 completed (no queue ahead of it, no cluster slot busy): 200 ns
+ * of add; 0 issued at 0: 100 ns integration, then 4 rounds x 5 ns of
+ * conversion.  So 100 ns integration + 20 ns ADC + 200 ns add = 320 ns. */
 static const char *golden_ini =
     "[model]\npreset = custom\nlayers = 1\nd_model = 64\nheads = 2\nd_ff = 256\n"
     "vocab = 64\ncontext_tokens = 8\nlm_head = analog\n"
@@ -439,6 +426,27 @@ static void golden(const char *kernel)
     /* Static: the chip's static power over the 320 ns (1 mW x 1 ps = 1e-3 pJ). */
     double st = stat(d, "power.static_mw") * 320000 * 1e-3;
     cr_expect_float_eq(stat(d, "energy.static_pj"), st, 1e-9 * st);
+    /* The critical path, by category (crit.<phase>.<group>.<category>_ps) */
+    const char *phase[] = {"ttft", "total"};
+    for (int p = 0; p < 2; p++) {
+        char k[128];
+        snprintf(k, sizeof k, "crit.%s.array.integration_ps", phase[p]);
+        cr_expect_float_eq(stat(d, k), 100000, 0, "%s", k);
+        snprintf(k, sizeof k, "crit.%s.adc.adc_ps", phase[p]);
+        cr_expect_float_eq(stat(d, k), 20000, 0, "%s", k);
+        snprintf(k, sizeof k, "crit.%s.cluster.add_ps", phase[p]);
+        cr_expect_float_eq(stat(d, k), 200000, 0, "%s", k);
+        snprintf(k, sizeof k, "crit.%s.engine.order_ps", phase[p]);
+        cr_expect_float_eq(stat(d, k), 0, 0, "%s", k);
+    }
+    cr_expect_float_eq(stat(d, "crit.decode_tokens"), 0, 0);
+    char *cp = slurp2(d, "critpath.csv");
+    cr_assert_not_null(cp);
+    cr_expect(strstr(cp, "phase,group,category,time_ps,share\n"), "%s", cp);
+    cr_expect(strstr(cp, "\nttft,cluster,add,200000,0.625\n"), "%s", cp);
+    cr_expect(strstr(cp, "\nttft,adc,adc,20000,0.0625\n"), "%s", cp);
+    cr_expect(!strstr(cp, "\ntpot,"), "no decoded token, no tpot rows: %s", cp);
+    free(cp);
     char *tags = slurp2(d, "tags.csv");
     /* Per tag: commands, activations, busy (start to end), energy. */
     cr_expect(strstr(tags, "h0.attn.c_attn,0,2,2,245000,"), "%s", tags);
@@ -556,6 +564,135 @@ Test(run, queues_per_unit_or_per_node)
         cr_expect_float_eq(stat(d, "run.total_ps"), i < 2 ? 203000 : 202000, 0, "queues=%s", q[i]);
     }
     free(s);
+    free(ini);
+}
+
+/* An ADC budget ([adc] budget, area_budget_mm2; docs/models.md 2.5): the
+ * tiny model maps to 5 arrays.  budget 1000 over 5 banks: floor(200) ADCs
+ * each; with share_tiles = 2, ceil(5 / 2) = 3 banks: budget 700 gives
+ * floor(700 / 3) = 233 each; 100000 over 5 banks would be 20000 each, capped at the 256
+ * columns; 4 cannot give 5 banks one ADC each.  Area: with the fixed area
+ * model at 1000 um2 an ADC, 0.6 mm2 = 600000 um2 over 5 banks is
+ * floor(600000 / (5 x 1000)) = 120 each, 600 ADCs, 0.6 mm2 of ADC area. */
+Test(run, adc_budget)
+{
+    char *ini = write_file("budget.ini", tiny_ini);
+    struct { const char *sets; double adcs; } ok[] = {
+        {"--set adc.budget=1000", 5 * 200},
+        {"--set adc.budget=700 --set adc.share_tiles=2", 3 * 233},
+        {"--set adc.budget=100000", 5 * 256},
+        {"--set adc.area_budget_mm2=0.6 --set adc.area_model=fixed --set adc.area_fixed_um2=1000",
+         5 * 120},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char args[2048], *err, d[700];
+        snprintf(d, sizeof d, "%s/budget%zu", dir, i);
+        snprintf(args, sizeof args, "run %s %s --out %s --quiet", ini, ok[i].sets, d);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        cr_expect_float_eq(stat(d, "chip.adcs"), ok[i].adcs, 0, "%s", ok[i].sets);
+    }
+    char d3[700];
+    snprintf(d3, sizeof d3, "%s/budget3", dir);
+    cr_expect_float_eq(stat(d3, "area.adc_um2"), 600 * 1000.0, 1e-6);
+    char args[2048], *err;
+    snprintf(args, sizeof args, "run %s --set adc.budget=4 --quiet", ini);
+    cr_expect_eq(aimcsim(args, NULL, &err), 2);
+    cr_expect(strstr(err, "[adc] budget = 4: gives 5 ADC banks no ADC each"), "%s", err);
+    free(err);
+    free(ini);
+}
+
+/* Tie rule (docs/scheduler.md): the waiters one completion releases issue
+ * oldest first.  An add [0, 200] releases two reads of one SRAM bank, in
+ * queues of their own (tags 1 and 2; queues = node): 1 (64 B, 2 words)
+ * issues first and takes the bank [200, 202], completing at 200 + 2 + 1 =
+ * 203 ns; 2 (32 B) waits for the bank until 202, completes at 202 + 2 =
+ * 204.  The token follows 1: 203 ns (newest first would give 2 the bank
+ * first, [200, 201], and 1 would complete at 201 + 3 = 204). */
+Test(run, waiters_released_oldest_first)
+{
+    char *ini = write_file("golden.ini", golden_ini);
+    char *s = write_file("tie.cmd", "aimcsim-cmd 1\nunits tile=5 cluster=1 sram=64 dram=1\n"
+                                    "tag 0 0 h0.attn.c_attn\ntag 1 0 h0.attn.qk\n"
+                                    "tag 2 0 h0.attn.av\n"
+                                    "0 dig cluster0 add m=1 n=2240 k=0 tag=0 deps=\n"
+                                    "1 mem sram0 read addr=0 bytes=64 tag=1 deps=0\n"
+                                    "2 mem sram0 read addr=64 bytes=32 tag=2 deps=0\n"
+                                    "3 mark - token value=0 tag=1 deps=1\n"
+                                    "end 4\n");
+    const char *k[] = {"native", "systemc"};
+    for (int i = 0; i < 2; i++) {
+        char args[2048], *err, d[700];
+        snprintf(d, sizeof d, "%s/tie-%s", dir, k[i]);
+        snprintf(args, sizeof args, "exec %s %s --set run.queues=node --set run.kernel=%s --out %s "
+                 "--quiet", ini, s, k[i], d);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        cr_expect_float_eq(stat(d, "run.ttft_ps"), 203000, 0, "%s", k[i]);
+        cr_expect_float_eq(stat(d, "run.total_ps"), 204000, 0, "%s", k[i]);
+    }
+    free(s);
+    free(ini);
+}
+
+/* Priorities (prio=, docs/command-stream.md): commands with a priority
+ * wait for their unit's arbitration, the lowest priority first, ties by
+ * the order they became ready.
+ * Pool: a cluster of 2 slots; four fixed ops of 100 ns ready at 0 with
+ * priorities 3, 1, 2, 0 (ids 0..3): 3 and 1 run [0, 100], then 2 and 0
+ * [100, 200].  Token 1 follows id 3 (100 ns), token 2 id 0 (200 ns).
+ * Tile: A (prio 5) runs [0, 100] on tile 0; B (prio 9) becomes ready at 10
+ * (after a delay of 10 ns), C (prio 1) at 50: at 100 C goes first, [100,
+ * 200], then B [200, 300].  A mark after C: 200 ns (first come, first
+ * served would give 300).  Energy of the given costs: 3 x 2000 fJ of fixed
+ * ops and 2 delays of 500 fJ, 7 pJ. */
+Test(run, priorities_arbitrate_a_unit)
+{
+    char *ini = write_file("prio.ini", "[cluster]\ncount = 1\ncores = 2\nslots = 2\n"
+                                        "[chip]\ntiles = 1\n");
+    char *pool = write_file("pool.cmd",
+                            "aimcsim-cmd 2\nunits tile=1 cluster=1 sram=1 dram=1\ntag 0 -1 x\n"
+                            "0 fixed cluster0 lat_ps=100000 e_fj=1000 prio=3 tag=0 deps=\n"
+                            "1 fixed cluster0 lat_ps=100000 e_fj=1000 prio=1 tag=0 deps=\n"
+                            "2 fixed cluster0 lat_ps=100000 e_fj=1000 prio=2 tag=0 deps=\n"
+                            "3 fixed cluster0 lat_ps=100000 e_fj=1000 prio=0 tag=0 deps=\n"
+                            "4 mark - token value=0 tag=0 deps=3\n"
+                            "5 mark - token value=1 tag=0 deps=0\n"
+                            "end 6\n");
+    char *tile = write_file("tile.cmd",
+                            "aimcsim-cmd 2\nunits tile=1 cluster=1 sram=1 dram=1\ntag 0 -1 x\n"
+                            "0 fixed tile0 lat_ps=100000 e_fj=2000 prio=5 tag=0 deps=\n"
+                            "1 delay - lat_ps=10000 e_fj=500 tag=0 deps=\n"
+                            "2 delay - lat_ps=50000 e_fj=500 tag=0 deps=\n"
+                            "3 fixed tile0 lat_ps=100000 e_fj=2000 prio=9 tag=0 deps=1\n"
+                            "4 fixed tile0 lat_ps=100000 e_fj=2000 prio=1 tag=0 deps=2\n"
+                            "5 mark - token value=0 tag=0 deps=4\n"
+                            "end 6\n");
+    const char *k[] = {"native", "systemc"};
+    for (int i = 0; i < 2; i++) {
+        char args[2048], *err, d[700];
+        snprintf(d, sizeof d, "%s/pool-%s", dir, k[i]);
+        snprintf(args, sizeof args, "exec %s %s --set run.kernel=%s --out %s --quiet", ini, pool,
+                 k[i], d);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        cr_expect_float_eq(stat(d, "run.ttft_ps"), 100000, 0, "%s", k[i]);
+        cr_expect_float_eq(stat(d, "run.tpot_ps"), 100000, 0, "%s", k[i]);
+        cr_expect_float_eq(stat(d, "cluster.fixed"), 4, 0);
+        snprintf(d, sizeof d, "%s/tile-%s", dir, k[i]);
+        snprintf(args, sizeof args, "exec %s %s --set run.kernel=%s --out %s --quiet", ini, tile,
+                 k[i], d);
+        cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
+        free(err);
+        cr_expect_float_eq(stat(d, "run.ttft_ps"), 200000, 0, "%s", k[i]);
+        cr_expect_float_eq(stat(d, "run.total_ps"), 300000, 0, "%s", k[i]);
+        cr_expect_float_eq(stat(d, "energy.fixed_pj"), 3 * 2.0 + 2 * 0.5, 1e-12);
+        cr_expect_float_eq(stat(d, "tile.fixed"), 3, 0);
+        cr_expect_float_eq(stat(d, "cmd.delay"), 2, 0);
+    }
+    free(tile);
+    free(pool);
     free(ini);
 }
 

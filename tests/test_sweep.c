@@ -156,7 +156,7 @@ static char *stat_of(const char *stats, const char *name)
 
 static int is_metric(const char *name)
 {
-    static const char *const pre[] = {"run.", "energy.", "area.", "map.", "util.", "stall."};
+    static const char *const pre[] = {"run.", "energy.", "area.", "map.", "util.", "stall.", "crit."};
     for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
         if (!strncmp(name, pre[i], strlen(pre[i])))
             return 1;
@@ -533,15 +533,15 @@ Test(sweep_plots, each_script_draws_png_and_svg)
                      "--vary adc.count=1,4,16 --out %s/sw --trace --quiet", tu_prog(), d, d),
                  0, "%s", err);
     free(err);
-    static const char *const script[4] = {"plot_adc_sweep", "plot_mapping", "plot_energy",
-                                          "plot_power"};
-    for (int i = 0; i < 4; i++) {
+    static const char *const script[6] = {"plot_adc_sweep", "plot_mapping", "plot_energy",
+                                          "plot_critpath", "plot_power", "plot_critpath"};
+    for (int i = 0; i < 6; i++) {
         char in[1024];
-        if (i < 3)
+        if (i < 4)
             snprintf(in, sizeof in, "%s/sw/sweep.csv", d);
         else
-            snprintf(in, sizeof in,
-                     "%s/sw/points/p0000_mapping.strategy=linear_adc.count=1/power.csv", d);
+            snprintf(in, sizeof in, "%s/sw/points/p0000_mapping.strategy=linear_adc.count=1/%s",
+                     d, i == 4 ? "power.csv" : "critpath.csv");
         cr_expect_eq(shf(NULL, &err, "sh tools/%s.sh %s %s/fig/%s", script[i], in, d,
                          script[i]), 0, "%s: %s", script[i], err);
         free(err);
@@ -564,6 +564,14 @@ Test(sweep_plots, each_script_draws_png_and_svg)
     snprintf(in, sizeof in, "%s/sw/sweep.csv", d);
     cr_expect_eq(shf(NULL, &err, "sh tools/plot_power.sh %s %s/fig/bad", in, d), 2);
     cr_expect(strstr(err, "no column \"t_start_ns\""), "%s", err);
+    free(err);
+    cr_expect_eq(shf(NULL, &err, "sh tools/plot_critpath.sh %s %s/fig/bad tbot", in, d), 2);
+    cr_expect(strstr(err, "PHASE is tpot, ttft, slowest or total, not \"tbot\""), "%s", err);
+    free(err);
+    snprintf(in, sizeof in, "%s/sw/points/p0000_mapping.strategy=linear_adc.count=1/power.csv",
+             d);
+    cr_expect_eq(shf(NULL, &err, "sh tools/plot_critpath.sh %s %s/fig/bad", in, d), 2);
+    cr_expect(strstr(err, "no column \"crit.decode.cluster.softmax_ps\""), "%s", err);
     free(err);
     /* A sweep without mapping.strategy: one line. */
     cr_assert_eq(shf(NULL, NULL, "%s sweep %s/tiny.ini --vary adc.count=1,4 --out %s/sw2 "

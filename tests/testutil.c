@@ -7,6 +7,7 @@
 #include "sim/util.h"
 #include "tools/driver.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,51 @@ int tu_sh(const char *cmd, char **out, char **err)
     if (st == -1 || !WIFEXITED(st))
         return -1;
     return WEXITSTATUS(st);
+}
+
+char *tu_mkdtemp(const char *prefix)
+{
+    char tmpl[256];
+    snprintf(tmpl, sizeof tmpl, "/tmp/aimcsim-%s-XXXXXX", prefix);
+    if (!mkdtemp(tmpl))
+        return NULL;
+    return strdup(tmpl);
+}
+
+void tu_rmtree(const char *dir)
+{
+    char cmd[2100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    tu_sh(cmd, NULL, NULL);
+}
+
+char *tu_write(const char *dir, const char *name, const char *text)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(n);
+    if (!path)
+        return NULL;
+    snprintf(path, n, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+double tu_stat(const char *dir, const char *name)
+{
+    char path[2048], key[256];
+    snprintf(path, sizeof path, "%s/stats.csv", dir);
+    char *csv = tu_slurp(path, NULL);
+    if (!csv)
+        return NAN;
+    snprintf(key, sizeof key, "\n%s,", name);
+    char *p = strstr(csv, key);
+    double v = p ? strtod(p + strlen(key), NULL) : NAN;
+    free(csv);
+    return v;
 }
 
 int tu_slow(void)

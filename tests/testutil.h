@@ -14,6 +14,14 @@ int tu_sh(const char *cmd, char **out, char **err);
 /* Writes text to a fresh temporary file; returns its path (caller frees). */
 char *tu_tmpfile(const char *suffix, const char *text);
 
+/* A fresh folder /tmp/aimcsim-PREFIX-XXXXXX (caller frees the path);
+ * tu_rmtree removes a folder and what it holds. */
+char *tu_mkdtemp(const char *prefix);
+void tu_rmtree(const char *dir);
+
+/* Writes text to DIR/NAME; returns the path (caller frees). */
+char *tu_write(const char *dir, const char *name, const char *text);
+
 /* Reads a whole file; NULL if it cannot be read (caller frees). */
 char *tu_slurp(const char *path, size_t *len);
 
@@ -22,6 +30,10 @@ struct config;
  * config_check; returns -1 at the first failing step with its message in
  * err (c is filled either way: free it with config_free). */
 int tu_config(struct config *c, const char *text, char *err, size_t errlen);
+
+/* The value of statistic `name` in DIR/stats.csv; NaN if it is absent or
+ * there is no stats.csv. */
+double tu_stat(const char *dir, const char *name);
 
 /* Nonzero when the slow tier is requested (AIMCSIM_SLOW=1 in the env). */
 int tu_slow(void);

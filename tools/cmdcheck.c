@@ -240,6 +240,14 @@ int cmdcheck_cmd(cmdcheck *k, const cmd *c, char *err, size_t errlen)
     case CMD_MEM: r = check_mem(k, c, &lat, &ev, err, errlen); break;
     case CMD_DIG: r = check_dig(k, c, &lat, &ev, err, errlen); break;
     case CMD_PROG: lat = k->tp.t_prog_ps; break;
+    case CMD_FIXED:
+    case CMD_DELAY:
+        /* The stream gives the latency: at most 2^62, as any command's. */
+        if (c->u.fixed.lat_ps > CMDCHECK_LIMIT)
+            return errf(err, errlen, "%s: lat_ps=%" PRIu64 " (expected at most %" PRIu64
+                        " = 2^62)", d->name, c->u.fixed.lat_ps, CMDCHECK_LIMIT);
+        lat = c->u.fixed.lat_ps;
+        break;
     default: break;
     }
     if (r)

@@ -12,6 +12,7 @@
  *    access ends below 2^64;
  *  - dig: the shape's work, max(m,1) x max(n,1) x max(k,1), is at most
  *    CMDCHECK_MAX_WORK;
+ *  - fixed, delay: the latency the stream gives is at most CMDCHECK_LIMIT;
  *  - every time and count the units compute from it fits: the command's
  *    latency on free resources, and the increments of the statistics'
  *    counters, each at most CMDCHECK_LIMIT; and their sums over the

@@ -70,6 +70,8 @@ struct mapstats {
 
 struct sim {
     const driver_opts *o;
+    const config *cfg;        /* o->cfg, or eff when the chip resolves a value */
+    config eff;               /* o->cfg with [adc] count from an ADC budget */
     model m;
     transform t;
     mapper mp;
@@ -87,6 +89,7 @@ struct sim {
     struct mapstats ms;
     char *trace_path, *power_path;
     cmdcheck *check;
+    uint8_t *tag_cp;          /* per tag, its cluster work's path category */
 };
 
 /* engine_opts.check: the command against the chip (tools/cmdcheck.h),
@@ -314,15 +317,15 @@ static void sched_chip_of(const chip *c, sched_chip *sc)
 /* `aimcsim schedule`: the stream to a file. */
 static int write_stream(struct sim *s, char *err, size_t errlen)
 {
-    const config *c = s->o->cfg;
     cmdstream_header h;
     memset(&h, 0, sizeof h);
     h.version = CMDSTREAM_VERSION;
     for (int k = 0; k < UNIT_KINDS; k++)
         h.units[k] = k == UNIT_NONE ? 0 : chip_count(s->chip, (enum unit_kind)k);
     h.tags = sched_tags(s->sc, &h.ntags);
+    /* the configuration as given, so that exec recognises it */
     char hash[32];
-    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(c));
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(s->o->cfg));
     cmdstream_prov prov[2] = {{"command", s->o->command ? s->o->command : ""},
                               {"config_hash", hash}};
     h.prov = prov;
@@ -352,7 +355,7 @@ static int write_stream(struct sim *s, char *err, size_t errlen)
 /* Opens the timeline and power traces and the sink that feeds them. */
 static int open_traces(struct sim *s, char *err, size_t errlen)
 {
-    const config *c = s->o->cfg;
+    const config *c = s->cfg;
     const char *dir = s->o->out_dir;
     tsink *ts = &s->tsink;
     /* Gzip when the trace is expected to be large: about 100 bytes per
@@ -387,6 +390,7 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
         chrome_unit_name(s->chrome, ts->group[TRACK_LINK], l, name);
     }
     ts->group[TRACK_XFER] = chrome_group(s->chrome, "NoC transfers by source", "src", all);
+    ts->group[TRACK_CRIT] = chrome_group(s->chrome, "critical path", "crit", 1);
     /* Source tracks are named after their unit. */
     uint32_t u = 0;
     for (int k = 0; k < UNIT_KINDS; k++)
@@ -396,7 +400,7 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
             chrome_unit_name(s->chrome, ts->group[TRACK_XFER], u, name);
         }
     char hash[32];
-    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(c));
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)config_hash(s->o->cfg));
     chrome_meta(s->chrome, "command", s->o->command ? s->o->command : "");
     chrome_meta(s->chrome, "config_hash", hash);
 
@@ -413,7 +417,7 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
 
 static int write_stats(struct sim *s, int partial, const char *error, char *err, size_t errlen)
 {
-    stats_prov pv = {s->o->command, s->o->cfg, partial, error};
+    stats_prov pv = {s->o->command, s->cfg, partial, error};
     char *path = join(s->o->out_dir, partial ? OUTDIR_PARTIAL : "stats.json");
     ofile *o = ofile_open(path, 1, err, errlen);
     free(path);
@@ -522,6 +526,32 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
     return ofile_commit(o, err, errlen);
 }
 
+/* critpath.csv: each category's time on the critical path of each phase
+ * (docs/outputs.md). */
+static int write_critpath(struct sim *s, char *err, size_t errlen)
+{
+    static const char *const phases[] = {"ttft", "tpot", "slowest", "total"};
+    char *path = join(s->o->out_dir, "critpath.csv");
+    ofile *o = ofile_open(path, 1, err, errlen);
+    free(path);
+    if (!o)
+        return -1;
+    ofile_puts(o, "phase,group,category,time_ps,share\n");
+    for (size_t p = 0; p < sizeof phases / sizeof phases[0]; p++) {
+        double ps[CP_CATS], total;
+        if (report_crit(s->st, phases[p], ps, &total) < 0)
+            continue;
+        for (int c = 0; c < CP_CATS; c++) {
+            char t[64], sh[64];
+            json_real_fmt(t, sizeof t, ps[c]);
+            json_real_fmt(sh, sizeof sh, total > 0 ? ps[c] / total : 0);
+            ofile_printf(o, "%s,%s,%s,%s,%s\n", phases[p], cp_group_keys[cp_cat_group[c]],
+                         cp_cat_names[c], t, sh);
+        }
+    }
+    return ofile_commit(o, err, errlen);
+}
+
 static void cleanup(struct sim *s)
 {
     if (s->chrome)
@@ -541,6 +571,7 @@ static void cleanup(struct sim *s)
         transform_free(&s->t);
     if (s->have_m)
         model_free(&s->m);
+    free(s->tag_cp);
     free(s->trace_path);
     free(s->power_path);
 }
@@ -571,6 +602,7 @@ static int run(struct sim *s, char *err, size_t errlen)
 {
     const driver_opts *o = s->o;
     const config *c = o->cfg;
+    s->cfg = c;
     int rc = DRIVER_EINPUT, started = 0;
     uint32_t ntags = 0;
     const cmd_tag *tags = NULL;
@@ -612,6 +644,17 @@ static int run(struct sim *s, char *err, size_t errlen)
         s->have_mp = 1;
         register_map_stats(s);
         tiles_needed = s->mp.narrays;
+    }
+    /* An ADC budget sets the ADCs per bank from the chip's arrays: the
+     * rest of the run (chip, statistics, report) sees that count. */
+    if (c->adc.budget > 0 || c->adc.area_budget_mm2 > 0) {
+        uint32_t tiles = c->chip.tiles > 0 ? (uint32_t)c->chip.tiles : tiles_needed;
+        int64_t n = chip_adc_count(c, tiles, err, errlen);
+        if (n == 0)
+            goto out;
+        s->eff = *c;  /* shares c's strings; never freed itself */
+        s->eff.adc.count = n;
+        s->cfg = c = &s->eff;
     }
     s->chip = chip_create(c, tiles_needed, s->st, err, errlen);
     if (!s->chip)
@@ -660,6 +703,18 @@ static int run(struct sim *s, char *err, size_t errlen)
     s->check = cmdcheck_create(c, s->chip);
     eo.check = check_cmd;
     eo.check_ctx = s;
+    /* The critical path names two kinds of cluster work by their tags
+     * rather than their ops: sampling ("sample") and LoRA adapters
+     * ("<projection>.lora"). */
+    s->tag_cp = xcalloc(ntags ? ntags : 1, 1);
+    for (uint32_t i = 0; i < ntags; i++) {
+        size_t len = strlen(tags[i].name);
+        if (!strcmp(tags[i].name, "sample"))
+            s->tag_cp[i] = CP_SAMPLING;
+        else if (len >= 5 && !strcmp(tags[i].name + len - 5, ".lora"))
+            s->tag_cp[i] = CP_LORA;
+    }
+    eo.tag_cp = s->tag_cp;
     if (o->trace && o->out_dir) {
         if (open_traces(s, err, errlen) != 0)
             goto out;
@@ -687,7 +742,8 @@ static int run(struct sim *s, char *err, size_t errlen)
 
     if (o->out_dir) {
         if (write_stats(s, 0, NULL, err, errlen) < 0 ||
-            write_tables(s, tags, ntags, err, errlen) < 0)
+            write_tables(s, tags, ntags, err, errlen) < 0 ||
+            write_critpath(s, err, errlen) < 0)
             goto out;
         if (s->chrome) {
             int r = chrome_commit(s->chrome, err, errlen);

@@ -19,9 +19,10 @@
 #include "sim/ofile.h"
 #include "sim/util.h"
 
-const char *const OUTDIR_RESULTS[] = {"stats.json",    "stats.csv",  "projections.csv",
-                                      "layers.csv",    "tags.csv",   "trace.json",
-                                      "trace.json.gz", "power.csv",  NULL};
+const char *const OUTDIR_RESULTS[] = {"stats.json",  "stats.csv",     "projections.csv",
+                                      "layers.csv",  "tags.csv",      "critpath.csv",
+                                      "trace.json",  "trace.json.gz", "power.csv",
+                                      NULL};
 
 /* 1 if name is one of aimcsim's files in an output folder. */
 static int ours(const char *name)

@@ -19,8 +19,8 @@
 #include <stddef.h>
 
 /* The files of a complete run, NULL-terminated: stats.json, stats.csv,
- * projections.csv, layers.csv, tags.csv, trace.json, trace.json.gz,
- * power.csv. */
+ * projections.csv, layers.csv, tags.csv, critpath.csv, trace.json,
+ * trace.json.gz, power.csv. */
 extern const char *const OUTDIR_RESULTS[];
 /* The statistics of a run that failed or was interrupted, marked partial. */
 #define OUTDIR_PARTIAL "stats.partial.json"

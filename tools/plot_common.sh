@@ -67,7 +67,7 @@ function need(name,    i, all) {
     exit 2
 }
 function is_stat(name) {
-    return name ~ /^(run|energy|area|map|util|stall|power)\./ || name == "error"
+    return name ~ /^(run|energy|area|map|util|stall|power|crit)\./ || name == "error"
 }
 function varied(    i) {
     nv = 0
@@ -100,4 +100,40 @@ render() {
         die "gnuplot failed"
     mv -f "$tmp/out.png" "$out.png" && mv -f "$tmp/out.svg" "$out.svg" || die "cannot write $out.png"
     echo "$out.png $out.svg"
+}
+
+# stacked_bars TITLE YLABEL KEYTITLE COLOUR...: draws $tmp/data (a header
+# row of series names, then one row per bar: its label and one value per
+# series) as stacked bars, one per row, the x axis titled by $tmp/title;
+# $tmp/n holds "bars series longest-label".  The COLOURs go to the series
+# in order.
+stacked_bars() {
+    read -r sb_n sb_series sb_maxlen <"$tmp/n"
+    sb_bm=$((sb_maxlen * 9 / 20 + 4))   # rotated labels, then the axis label
+    sb_w=$((500 + 36 * sb_n))
+    [ "$sb_w" -ge 900 ] || sb_w=900
+    [ "$sb_w" -le 4000 ] || sb_w=4000
+    sb_h=$((480 + 8 * sb_maxlen))
+    {
+        printf 'set title "%s" noenhanced\n' "$1"
+        echo 'set style data histograms'
+        echo 'set style histogram rowstacked'
+        echo 'set style fill solid 0.9 border rgb "#404040"'
+        echo 'set boxwidth 0.75'
+        echo 'set grid ytics lc rgb "#d0d0d0"'
+        echo 'set xtics rotate by -50 left noenhanced'
+        printf 'set xlabel "%s" noenhanced\n' "$(cat "$tmp/title")"
+        printf 'set ylabel "%s" noenhanced\n' "$2"
+        echo 'set yrange [0:*]'
+        printf 'set key outside right top title "%s" noenhanced\n' "$3"
+        echo "set bmargin $sb_bm"
+        shift 3
+        sb_i=1
+        for sb_c in "$@"; do
+            echo "set linetype $sb_i lc rgb \"$sb_c\""
+            sb_i=$((sb_i + 1))
+        done
+        echo "plot for [i=2:$((sb_series + 1))] \"$tmp/data\" using i:xtic(1) title columnheader(i)"
+    } >"$tmp/body.gp"
+    render "$sb_w" "$sb_h" 11
 }

@@ -7,8 +7,8 @@
 #   in file order, labelled with its varied parameters' values (the point
 #   name when there are none); stacked, in uJ: energy.adc_pj, dac_pj,
 #   array_pj, periphery_pj, digital_pj, noc_pj, sram_pj, dram_pj,
-#   static_pj, and program_pj when the column exists.  The parts add up to
-#   energy.total_pj (docs/models.md).
+#   static_pj, and program_pj and fixed_pj when the columns exist.  The
+#   parts add up to energy.total_pj (docs/models.md).
 #
 # Columns are found by header name; a missing one is an error (exit 2).
 # Needs gnuplot (gnuplot-nox) and POSIX sh/awk.
@@ -26,6 +26,7 @@ NR == 1 {
     np = split("adc dac array periphery digital noc sram dram static", part, " ")
     for (i = 1; i <= np; i++) cpart[i] = need("energy." part[i] "_pj")
     if (has("energy.program_pj")) { part[++np] = "program"; cpart[np] = col["energy.program_pj"] }
+    if (has("energy.fixed_pj")) { part[++np] = "fixed"; cpart[np] = col["energy.fixed_pj"] }
     cs = has("status") ? col["status"] : 0
     cp = has("point") ? col["point"] : 0
     varied()
@@ -58,37 +59,6 @@ END {
     print (title == "" ? "point" : title) > (tmp "/title")
 }' "$csv" >"$tmp/data"
 [ -s "$tmp/n" ] || exit 2
-read -r n np maxlen <"$tmp/n"
-bm=$((maxlen * 9 / 20 + 4))   # rotated labels, then the axis label
-xl=$(cat "$tmp/title")
-w=$((500 + 36 * n))
-[ "$w" -ge 900 ] || w=900
-[ "$w" -le 4000 ] || w=4000
-h=$((480 + 8 * maxlen))
-
-cat >"$tmp/body.gp" <<EOF
-set title "Energy by component, per point" noenhanced
-set style data histograms
-set style histogram rowstacked
-set style fill solid 0.9 border rgb "#404040"
-set boxwidth 0.75
-set grid ytics lc rgb "#d0d0d0"
-set xtics rotate by -50 left noenhanced
-set xlabel "$xl" noenhanced
-set ylabel "energy, uJ" noenhanced
-set yrange [0:*]
-set key outside right top title "component" noenhanced
-set bmargin $bm
-set linetype 1 lc rgb "#d62728"
-set linetype 2 lc rgb "#ff9896"
-set linetype 3 lc rgb "#1f77b4"
-set linetype 4 lc rgb "#aec7e8"
-set linetype 5 lc rgb "#2ca02c"
-set linetype 6 lc rgb "#ff7f0e"
-set linetype 7 lc rgb "#9467bd"
-set linetype 8 lc rgb "#8c564b"
-set linetype 9 lc rgb "#7f7f7f"
-set linetype 10 lc rgb "#e377c2"
-plot for [i=2:$np+1] "$tmp/data" using i:xtic(1) title columnheader(i)
-EOF
-render "$w" "$h" 11
+stacked_bars "Energy by component, per point" "energy, uJ" component \
+    "#d62728" "#ff9896" "#1f77b4" "#aec7e8" "#2ca02c" "#ff7f0e" "#9467bd" "#8c564b" \
+    "#7f7f7f" "#e377c2" "#bcbd22"

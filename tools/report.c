@@ -52,6 +52,122 @@ static void row_opt(FILE *f, const char *label, int applies, double ps)
         fprintf(f, "  %-26s %14s\n", label, "n/a");
 }
 
+int report_crit(const stats *st, const char *phase, double ps[CP_CATS], double *total)
+{
+    const char *name = phase;
+    double div = 1;
+    if (!strcmp(phase, "tpot")) {
+        name = "decode";
+        div = g(st, "crit.decode_tokens");
+        if (div <= 0)
+            return -1;
+    } else if (!strcmp(phase, "slowest")) {
+        if (g(st, "crit.decode_tokens") <= 0)
+            return -1;
+    } else if (!strcmp(phase, "ttft")) {
+        if (g(st, "run.tokens") <= 0)
+            return -1;
+    } else if (strcmp(phase, "total")) {
+        return -1;
+    }
+    *total = 0;
+    for (int c = 0; c < CP_CATS; c++) {
+        char key[64];
+        snprintf(key, sizeof key, "crit.%s.%s.%s_ps", name, cp_group_keys[cp_cat_group[c]],
+                 cp_cat_names[c]);
+        ps[c] = g(st, key) / div;
+        *total += ps[c];
+    }
+    return 0;
+}
+
+/* "cluster 61% (softmax 23%, gelu 15%), NoC 17%, ADC 14%": the groups of
+ * the path by share, at most three, the first with its (at most two)
+ * largest categories. */
+static void verdict(FILE *f, const double ps[CP_CATS], double total)
+{
+    double grp[CP_GROUPS] = {0};
+    for (int c = 0; c < CP_CATS; c++)
+        grp[cp_cat_group[c]] += ps[c];
+    int used[CP_GROUPS] = {0};
+    for (int k = 0; k < 3; k++) {
+        int best = -1;
+        for (int gi = 0; gi < CP_GROUPS; gi++)
+            if (!used[gi] && (best < 0 || grp[gi] > grp[best]))
+                best = gi;
+        if (best < 0 || grp[best] <= 0 || (k > 0 && grp[best] < 0.005 * total))
+            break;
+        used[best] = 1;
+        fprintf(f, "%s%s %.0f%%", k ? ", " : "", cp_group_names[best], 100 * grp[best] / total);
+        if (k > 0)
+            continue;
+        int c1 = -1, c2 = -1, n = 0;
+        for (int c = 0; c < CP_CATS; c++) {
+            if (cp_cat_group[c] != best || ps[c] <= 0)
+                continue;
+            n++;
+            if (c1 < 0 || ps[c] > ps[c1]) {
+                c2 = c1;
+                c1 = c;
+            } else if (c2 < 0 || ps[c] > ps[c2]) {
+                c2 = c;
+            }
+        }
+        if (n > 0) {
+            fprintf(f, " (%s %.0f%%", cp_cat_names[c1], 100 * ps[c1] / total);
+            if (c2 >= 0)
+                fprintf(f, ", %s %.0f%%", cp_cat_names[c2], 100 * ps[c2] / total);
+            fprintf(f, ")");
+        }
+    }
+    fprintf(f, "\n");
+}
+
+/* The critical path: a verdict per phase, then each category's share. */
+static void report_critpath(FILE *f, const stats *st)
+{
+    static const struct { const char *phase, *label, *column; } ph[] = {
+        {"ttft", "time to first token", "first token"},
+        {"tpot", "per decoded token", "per token"},
+        {"slowest", "slowest decoded token", NULL},
+        {"total", "whole run", "whole run"},
+    };
+    enum { NPH = sizeof ph / sizeof ph[0] };
+    double ps[NPH][CP_CATS], tot[NPH];
+    int have[NPH];
+    fprintf(f, "Critical path (what sets each time; docs/scheduler.md)\n");
+    for (int p = 0; p < NPH; p++) {
+        have[p] = report_crit(st, ph[p].phase, ps[p], &tot[p]) == 0 && tot[p] > 0;
+        if (!have[p])
+            continue;
+        char b[32];
+        report_time(b, sizeof b, tot[p]);
+        fprintf(f, "  %-22s %10s: ", ph[p].label, b);
+        verdict(f, ps[p], tot[p]);
+    }
+    fprintf(f, "  %-22s", "");
+    for (int p = 0; p < NPH; p++)
+        if (have[p] && ph[p].column)
+            fprintf(f, " %12s", ph[p].column);
+    fprintf(f, "\n");
+    for (int gi = 0; gi < CP_GROUPS; gi++)
+        for (int c = 0; c < CP_CATS; c++) {
+            if (cp_cat_group[c] != gi)
+                continue;
+            int any = 0;
+            for (int p = 0; p < NPH; p++)
+                any |= have[p] && ph[p].column && ps[p][c] >= 0.0005 * tot[p];
+            if (!any)
+                continue;
+            fprintf(f, "  %-8s %-13s", cp_group_names[gi], cp_cat_names[c]);
+            for (int p = 0; p < NPH; p++)
+                if (have[p] && ph[p].column)
+                    fprintf(f, " %11.1f%%", 100 * ps[p][c] / tot[p]);
+            fprintf(f, "\n");
+        }
+    fprintf(f, "\n");
+}
+
 struct top {
     uint32_t tag;
     double e;
@@ -68,7 +184,7 @@ static int by_energy(const void *a, const void *b)
 void report_print(FILE *f, const config *c, const model *m, const stats *st,
                   const cmd_tag *tags, uint32_t ntags, const engine_tag_stats *ts)
 {
-    char b1[32], b2[32];
+    char b1[32];
     if (m) {
         fprintf(f, "aimcsim %s: %s, %s, %s mapping, %lldx%lld arrays, %lld ADCs/tile, kernel %s\n",
                 AIMCSIM_VERSION, config_enum_name(PARAM_model_preset, c->model.preset),
@@ -98,6 +214,8 @@ void report_print(FILE *f, const config *c, const model *m, const stats *st,
         fprintf(f, "  %-26s %14.4g\n\n", "tokens/s", g(st, "run.tokens_per_s"));
     else
         fprintf(f, "  %-26s %14s\n\n", "tokens/s", "n/a");
+
+    report_critpath(f, st);
 
     double total = g(st, "energy.total_pj");
     report_energy(b1, sizeof b1, total);
@@ -129,11 +247,14 @@ void report_print(FILE *f, const config *c, const model *m, const stats *st,
     for (uint32_t i = 0; i < ntags; i++)
         tp[i] = (struct top){i, ts[i].e_pj};
     qsort(tp, ntags, sizeof *tp, by_energy);
-    fprintf(f, "Top operations by dynamic energy\n");
+    /* busy: unit-time summed over the operation's commands; divided by
+     * the run's time, the units it kept busy on average. */
+    double t_run = g(st, "run.total_ps");
+    fprintf(f, "Top operations by dynamic energy   units busy on average\n");
     for (uint32_t i = 0; i < ntags && i < 8 && tp[i].e > 0; i++) {
         report_energy(b1, sizeof b1, tp[i].e);
-        report_time(b2, sizeof b2, (double)ts[tp[i].tag].busy_ps);
-        fprintf(f, "  %-26s %14s   busy %s\n", tags[tp[i].tag].name, b1, b2);
+        fprintf(f, "  %-26s %14s %14.3g\n", tags[tp[i].tag].name, b1,
+                t_run > 0 ? (double)ts[tp[i].tag].busy_ps / t_run : 0);
     }
     free(tp);
     fprintf(f, "\n");
@@ -170,10 +291,13 @@ void report_print(FILE *f, const config *c, const model *m, const stats *st,
                 "spilled to DRAM", spill);
     fprintf(f, "\n");
 
-    fprintf(f, "Stalls (summed over commands)\n");
+    /* stall.* sums every command's wait; divided by the run's time, the
+     * commands waiting on average at any moment. */
+    fprintf(f, "Waiting commands (mean number at any time; sums: stall.* in stats.json)\n");
     for (int i = 0; i < STALL_CAUSES; i++) {
         char name[64];
         snprintf(name, sizeof name, "stall.%s_ps", stall_cause_names[i]);
-        row_time(f, stall_cause_labels[i], g(st, name));
+        fprintf(f, "  %-26s %14.4g\n", stall_cause_labels[i],
+                t_run > 0 ? g(st, name) / t_run : 0);
     }
 }

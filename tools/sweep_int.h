@@ -29,7 +29,7 @@
 
 /* The prefixes of the statistics copied into sweep.csv, in this order of
  * test (the columns keep the order of stats.csv). */
-#define SWEEP_METRIC_PREFIXES {"run.", "energy.", "area.", "map.", "util.", "stall."}
+#define SWEEP_METRIC_PREFIXES {"run.", "energy.", "area.", "map.", "util.", "stall.", "crit."}
 
 /* One varied parameter: one column of sweep.csv. */
 typedef struct sweep_param {

@@ -1,0 +1,436 @@
+/*
+ * critpath.c -- the critical path of a run (critpath.h).
+ *
+ * Invariants:
+ *  - a node's segments tile [start, t_end] exactly, start being where it
+ *    joins its predecessor's path (t0), so any walk back from a node adds
+ *    up to the time it covers;
+ *  - refs counts the holders of a node: the command (while it is in the
+ *    window), a command about to continue it, its unit's occupant slot,
+ *    the engine's last node, and the nodes continuing it; a node with no
+ *    reference is freed at once and releases its predecessor and its sums;
+ *  - epochs count milestones; the horizon is the last one's time.  Every
+ *    node was issued at or before the current time, so a node of an older
+ *    epoch starts at or before the horizon: no walk goes further back than
+ *    its own segments;
+ *  - a checkpoint (a node CHECK_EVERY - 1 nodes after the last one, or
+ *    after the start of its chain, made one when a node continues it)
+ *    holds the sums of its path back to the horizon of its epoch and lets
+ *    go of its predecessor, so a chain kept alive is at most CHECK_EVERY
+ *    nodes long and a walk is at most that many steps; a checkpoint of an
+ *    older epoch is read like any node that starts before the horizon;
+ *  - with a trace sink there are no checkpoints: a milestone's walk goes
+ *    back node by node to show every critical command, and the chains
+ *    since the last milestone are kept (memory grows with the commands
+ *    between two milestones, as the trace itself does).
+ */
+#include "sim/critpath.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/util.h"
+
+/* Segments a node holds: the engine's two waits, then the unit's. */
+#define SEGS (2 + UNIT_CP_MAX)
+/* Nodes between checkpoints: memory per live chain against the cost of a
+ * walk (and CP_CATS words of sums per checkpoint). */
+#define CHECK_EVERY 16
+/* A segment is one word: its category above SEG_SHIFT, its picoseconds
+ * below (2^58 ps, 80 hours, is longer than any run). */
+#define SEG_SHIFT 58
+#define SEG_PS(w) ((w) & ((UINT64_C(1) << SEG_SHIFT) - 1))
+#define SEG_CAT(w) ((int)((w) >> SEG_SHIFT))
+_Static_assert(CP_CATS <= 64, "a category fits above SEG_SHIFT");
+
+/* One cache line: the node of every command in the window is touched on
+ * issue, completion and retirement. */
+struct node {
+    uint64_t t_end;        /* the path ends here; it starts at t_end minus
+                            * its segments (t0), where it joins link's path
+                            * (link's end, or earlier when its unit let go
+                            * of the previous command before that one
+                            * ended) */
+    uint32_t link;         /* the path before it (0: none), or for a
+                            * checkpoint its sums' index + 1 */
+    uint32_t refs;         /* 0: free */
+    uint32_t epoch;        /* the milestones before it was issued */
+    uint8_t depth;         /* nodes since the last checkpoint on its chain */
+    uint8_t n;
+    uint8_t is_checkpoint;
+    uint8_t pad_;
+    uint64_t seg[SEGS];
+};
+_Static_assert(sizeof(struct node) <= 64, "a node in one cache line");
+
+struct critpath {
+    struct node *node;     /* node r is node[r - 1] */
+    uint64_t *id;          /* with a trace sink: each node's command and tag */
+    uint32_t *tag;
+    uint32_t cap, used, cursor; /* nodes: allocated, ever used, the next to try */
+    uint64_t (*sums)[CP_CATS]; /* checkpoints' sums */
+    uint8_t *sums_used;
+    uint32_t sums_cap, sums_cursor, sums_live; /* as for the nodes */
+    uint64_t horizon;      /* the last milestone's time */
+    uint32_t epoch;        /* milestones so far */
+    int keep_chains;       /* a trace sink: no checkpoints */
+    int have_first;
+    uint64_t tokens_after_first;
+    uint64_t ttft[CP_CATS], decode[CP_CATS], slowest[CP_CATS], total[CP_CATS];
+    uint64_t slowest_ps;
+    uint64_t buf[CP_CATS]; /* one walk's sums */
+    const trace_sink *sink;
+    uint64_t live_nodes;
+    cp_ref *occ[UNIT_KINDS]; /* per unit, the last command that occupied it (held) */
+    uint32_t nocc[UNIT_KINDS];
+};
+
+critpath *critpath_create(stats *st)
+{
+    critpath *cp = xcalloc(1, sizeof *cp);
+    if (st) {
+        static const char *const phase[] = {"ttft", "decode", "slowest", "total"};
+        uint64_t *arr[] = {cp->ttft, cp->decode, cp->slowest, cp->total};
+        for (int p = 0; p < 4; p++)
+            for (int c = 0; c < CP_CATS; c++)
+                stats_counter(st, &arr[p][c], "crit.%s.%s.%s_ps", phase[p],
+                              cp_group_keys[cp_cat_group[c]], cp_cat_names[c]);
+        stats_counter(st, &cp->tokens_after_first, "crit.decode_tokens");
+    }
+    return cp;
+}
+
+void critpath_free(critpath *cp)
+{
+    if (!cp)
+        return;
+    for (int k = 0; k < UNIT_KINDS; k++)
+        free(cp->occ[k]);
+    free(cp->sums);
+    free(cp->sums_used);
+    free(cp->id);
+    free(cp->tag);
+    free(cp->node);
+    free(cp);
+}
+
+void critpath_set_sink(critpath *cp, const trace_sink *sink)
+{
+    assert(cp->cap == 0);
+    cp->sink = sink && sink->span ? sink : NULL;
+    cp->keep_chains = cp->sink != NULL;
+}
+
+static struct node *at(const critpath *cp, cp_ref r) { return &cp->node[r - 1]; }
+
+void critpath_hold(critpath *cp, cp_ref r)
+{
+    if (r)
+        at(cp, r)->refs++;
+}
+
+void critpath_release(critpath *cp, cp_ref r)
+{
+    while (r) {
+        struct node *n = at(cp, r);
+        if (--n->refs)
+            return;
+        cp_ref pred = n->link;
+        if (n->is_checkpoint) {
+            cp->sums_used[n->link - 1] = 0;
+            cp->sums_live--;
+            pred = 0;
+        }
+        cp->live_nodes--;
+        r = pred;
+    }
+}
+
+uint64_t critpath_end(const critpath *cp, cp_ref r) { return r ? at(cp, r)->t_end : 0; }
+
+void critpath_prefetch(const critpath *cp, cp_ref r)
+{
+#if defined(__GNUC__)
+    if (r)
+        __builtin_prefetch(at(cp, r), 1);
+#else
+    (void)cp;
+    (void)r;
+#endif
+}
+
+/* The slot of unit u's last occupant, grown on demand. */
+static cp_ref *occ_slot(critpath *cp, unit_id u)
+{
+    int k = UNIT_KIND(u);
+    uint32_t i = UNIT_INDEX(u);
+    if (i >= cp->nocc[k]) {
+        uint32_t n = cp->nocc[k] ? cp->nocc[k] : 64;
+        while (n <= i)
+            n *= 2;
+        cp->occ[k] = xrealloc(cp->occ[k], n * sizeof *cp->occ[k]);
+        memset(cp->occ[k] + cp->nocc[k], 0, (n - cp->nocc[k]) * sizeof *cp->occ[k]);
+        cp->nocc[k] = n;
+    }
+    return &cp->occ[k][i];
+}
+
+/* Adds node r's segments within [lo, hi] to v (and shows them on the
+ * trace when `show`); *added grows by the time added.  Returns where the
+ * node's path starts (t0). */
+static uint64_t own(critpath *cp, cp_ref r, uint64_t lo, uint64_t hi, uint64_t *v,
+                    uint64_t *added, int show)
+{
+    const struct node *n = at(cp, r);
+    uint64_t b = n->t_end;
+    for (int i = n->n - 1; i >= 0; i--) {
+        uint64_t a = b - SEG_PS(n->seg[i]);
+        uint64_t x = a > lo ? a : lo, y = b < hi ? b : hi;
+        if (y > x) {
+            int c = SEG_CAT(n->seg[i]);
+            v[c] += y - x;
+            *added += y - x;
+            if (show)
+                cp->sink->span(cp->sink->ctx, TRACK_CRIT, 0, cp_cat_names[c], x, y,
+                               cp->id[r - 1], cp->tag[r - 1]);
+        }
+        b = a;
+    }
+    return b;
+}
+
+/* Adds the path from node r, up to time upto, back to the horizon to v
+ * (the critical commands go to the trace when `show`).  Returns the time
+ * added. */
+static uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int show)
+{
+    uint64_t from = cp->horizon, added = 0;
+    while (r) {
+        const struct node *n = at(cp, r);
+        if (n->is_checkpoint && n->epoch == cp->epoch) {
+            /* its sums cover [horizon, t_end]: all but what follows upto */
+            const uint64_t *s = cp->sums[n->link - 1];
+            for (int c = 0; c < CP_CATS; c++)
+                v[c] += s[c];
+            added += n->t_end - from;
+            if (upto < n->t_end) {
+                uint64_t after[CP_CATS] = {0}, cut = 0;
+                own(cp, r, upto, n->t_end, after, &cut, 0);
+                for (int c = 0; c < CP_CATS; c++)
+                    v[c] -= after[c];
+                added -= cut;
+            }
+            return added;
+        }
+        uint64_t t0 = own(cp, r, from, upto, v, &added, show);
+        if (n->is_checkpoint || !n->link || t0 <= from)
+            break;
+        upto = t0;
+        r = n->link;
+    }
+    return added;
+}
+
+/* Makes node r a checkpoint: its sums back to the horizon (of this epoch,
+ * whichever it was issued in), and no chain. */
+static void checkpoint(critpath *cp, cp_ref r)
+{
+    if (2 * (cp->sums_live + 1) > cp->sums_cap) {
+        uint32_t old = cp->sums_cap;
+        cp->sums_cap = old ? 2 * old : 1024;
+        cp->sums = xrealloc(cp->sums, cp->sums_cap * sizeof *cp->sums);
+        cp->sums_used = xrealloc(cp->sums_used, cp->sums_cap);
+        memset(cp->sums_used + old, 0, cp->sums_cap - old);
+        cp->sums_cursor = old;
+    }
+    uint32_t i;
+    do {
+        i = cp->sums_cursor;
+        cp->sums_cursor = i + 1 == cp->sums_cap ? 0 : i + 1;
+    } while (cp->sums_used[i]);
+    cp->sums_used[i++] = 1;
+    cp->sums_live++;
+    uint64_t *s = cp->sums[i - 1];
+    memset(s, 0, sizeof cp->sums[0]);
+    struct node *n = at(cp, r);
+    uint64_t covered = walk(cp, r, n->t_end, s, 0);
+    assert(covered == n->t_end - cp->horizon);
+    (void)covered;
+    cp_ref pred = n->link;
+    n->link = i;
+    n->is_checkpoint = 1;
+    n->epoch = cp->epoch;
+    n->depth = 0;
+    critpath_release(cp, pred);
+}
+
+/* A free node.  Nodes are taken in address order, skipping the live ones,
+ * so that the memory written for new nodes is a stream the processor
+ * prefetches; the pool doubles when half of it or more is live. */
+static cp_ref alloc_node(critpath *cp)
+{
+    if (2 * (cp->live_nodes + 1) > cp->cap) {
+        cp->cap = cp->cap ? 2 * cp->cap : 4096;
+        cp->node = xrealloc(cp->node, cp->cap * sizeof *cp->node);
+        if (cp->keep_chains) {
+            cp->id = xrealloc(cp->id, cp->cap * sizeof *cp->id);
+            cp->tag = xrealloc(cp->tag, cp->cap * sizeof *cp->tag);
+        }
+        cp->cursor = cp->used;
+    }
+    for (;;) {
+        uint32_t i = cp->cursor;
+        cp->cursor = i + 1 == cp->cap ? 0 : i + 1;
+        if (i >= cp->used) {  /* never used: nothing to read */
+            cp->used = i + 1;
+            return i + 1;
+        }
+        if (cp->node[i].refs == 0)
+            return i + 1;
+    }
+}
+
+cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
+                      uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
+                      const unit_timing *t)
+{
+    cp_ref r = alloc_node(cp);
+    if (cp->keep_chains) {
+        cp->id[r - 1] = id;
+        cp->tag[r - 1] = tag;
+    }
+    struct node *n = at(cp, r);
+    n->refs = 1;
+    n->epoch = cp->epoch;
+    n->is_checkpoint = 0;
+    n->n = 0;
+    n->link = 0;
+    uint64_t end;
+    cp_ref *occ = t && (t->occupies || t->held_ps) ? occ_slot(cp, unit) : NULL;
+    cp_ref drop = from;  /* the caller's reference, unless the link takes it */
+    if (t && t->held_ps) {
+        /* Its unit was still held by the previous occupant: the path is
+         * that command's, up to the time it let go. */
+        end = t_issue_ps + t->held_ps;
+        if (*occ && end > cp->horizon) {
+            n->link = *occ;
+            at(cp, n->link)->refs++;
+        }
+    } else {
+        uint64_t from_end = critpath_end(cp, from);
+        if (from && from_end > cp->horizon) {
+            n->link = from;
+            drop = 0;
+        }
+        /* [from_end, t_issue]: not yet admitted, then behind its queue */
+        uint64_t admitted = t_admit_ps < from_end ? from_end
+                            : t_admit_ps > t_issue_ps ? t_issue_ps
+                                                      : t_admit_ps;
+        if (admitted > from_end)
+            n->seg[n->n++] = (uint64_t)CP_WINDOW << SEG_SHIFT | (admitted - from_end);
+        if (t_issue_ps > admitted)
+            n->seg[n->n++] = (uint64_t)CP_ORDER << SEG_SHIFT | (t_issue_ps - admitted);
+        end = t_issue_ps;
+    }
+    if (t) {
+        for (uint8_t i = 0; i < t->ncp; i++) {
+            n->seg[n->n++] = (uint64_t)t->cp[i].cat << SEG_SHIFT | t->cp[i].ps;
+            end += t->cp[i].ps;
+        }
+    }
+    assert(!t || end == (t->end_ps > t_issue_ps ? t->end_ps : t_issue_ps));
+    n->t_end = end;
+    n->depth = 0;
+    if (n->link) {
+        struct node *p = at(cp, n->link);
+        /* A chain CHECK_EVERY long: its last node becomes a checkpoint,
+         * once, however many nodes continue it. */
+        if (p->depth + 1 >= CHECK_EVERY && !cp->keep_chains)
+            checkpoint(cp, n->link);
+        n->depth = (uint8_t)(p->depth + 1);
+    }
+    critpath_release(cp, drop);
+    cp->live_nodes++;
+    if (t && t->occupies) {
+        at(cp, r)->refs++;
+        critpath_release(cp, *occ);
+        *occ = r;
+    }
+    return r;
+}
+
+static void add(uint64_t *to, const uint64_t *v)
+{
+    for (int c = 0; c < CP_CATS; c++)
+        to[c] += v[c];
+}
+
+/* Lets go of the occupants that ended by the horizon: no later path can
+ * continue them. */
+static void occ_trim(critpath *cp)
+{
+    for (int k = 0; k < UNIT_KINDS; k++)
+        for (uint32_t i = 0; i < cp->nocc[k]; i++) {
+            cp_ref o = cp->occ[k][i];
+            if (o && at(cp, o)->t_end <= cp->horizon) {
+                critpath_release(cp, o);
+                cp->occ[k][i] = 0;
+            }
+        }
+}
+
+void critpath_milestone(critpath *cp, cp_ref r, int kind)
+{
+    if (kind != MARK_TOKEN || !r)
+        return;
+    uint64_t t = at(cp, r)->t_end;
+    memset(cp->buf, 0, sizeof cp->buf);
+    uint64_t covered = walk(cp, r, t, cp->buf, cp->keep_chains);
+    assert(covered == t - cp->horizon);
+    (void)covered;
+    if (!cp->have_first) {
+        cp->have_first = 1;
+        add(cp->ttft, cp->buf);
+    } else {
+        add(cp->decode, cp->buf);
+        if (t - cp->horizon > cp->slowest_ps || cp->tokens_after_first == 0) {
+            cp->slowest_ps = t - cp->horizon;
+            memcpy(cp->slowest, cp->buf, sizeof cp->slowest);
+        }
+        cp->tokens_after_first++;
+    }
+    add(cp->total, cp->buf);
+    cp->horizon = t;
+    cp->epoch++;
+    occ_trim(cp);
+}
+
+void critpath_finish(critpath *cp, cp_ref r)
+{
+    if (r && at(cp, r)->t_end > cp->horizon) {
+        memset(cp->buf, 0, sizeof cp->buf);
+        uint64_t covered = walk(cp, r, at(cp, r)->t_end, cp->buf, cp->keep_chains);
+        assert(covered == at(cp, r)->t_end - cp->horizon);
+        (void)covered;
+        add(cp->total, cp->buf);
+    }
+    for (int k = 0; k < UNIT_KINDS; k++)
+        for (uint32_t i = 0; i < cp->nocc[k]; i++) {
+            critpath_release(cp, cp->occ[k][i]);
+            cp->occ[k][i] = 0;
+        }
+}
+
+int critpath_get(const critpath *cp, const char *phase, uint64_t ps[CP_CATS])
+{
+    const uint64_t *v = !strcmp(phase, "ttft")      ? cp->ttft
+                        : !strcmp(phase, "decode")  ? cp->decode
+                        : !strcmp(phase, "slowest") ? cp->slowest
+                        : !strcmp(phase, "total")   ? cp->total
+                                                    : NULL;
+    if (!v)
+        return -1;
+    memcpy(ps, v, sizeof(uint64_t) * CP_CATS);
+    return 0;
+}
