@@ -25,8 +25,12 @@ CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null)
 
 OPT       ?= -O2
 SAN       ?=
+# Release builds compile the asserts out: they sit on hot paths (the event
+# queue, every activation); `make asan` keeps them (NDEBUG=).  Checks that
+# must hold in every build are explicit and cheap.  tests/build.sh checks.
+NDEBUG    ?= -DNDEBUG
 WARN      := -Wall -Wextra -Werror
-CPPFLAGS  += -I. -I$(B)/gen -DINI_HANDLER_LINENO=1 -DAIMCSIM_VERSION='"$(VERSION)"' -MMD -MP
+CPPFLAGS  += -I. -I$(B)/gen -DINI_HANDLER_LINENO=1 -DAIMCSIM_VERSION='"$(VERSION)"' $(NDEBUG) -MMD -MP
 CFLAGS    ?=
 CFLAGS    += -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -g $(WARN) $(SAN) $(PKG_CFLAGS)
 CXXFLAGS  += -std=gnu++17 $(OPT) -g $(WARN) $(SAN) $(PKG_CFLAGS)
@@ -47,7 +51,7 @@ TESTBIN   := $(B)/aimcsim-tests
 BENCH_SRC := $(sort $(wildcard tools/bench_*.c))
 BENCHBIN  := $(BENCH_SRC:tools/%.c=$(B)/%)
 
-.PHONY: all run test asan bench clean install deps help check-deps golden
+.PHONY: all run test asan fuzz bench clean install deps help check-deps golden FORCE
 all: $(PROG)
 
 help:
@@ -56,6 +60,7 @@ help:
 	@echo "make test       install missing packages (as root), build, run every test"
 	@echo "make golden     rewrite the golden outputs (tests/golden/) after a deliberate change"
 	@echo "make asan       the tests under AddressSanitizer and UBSan (build-asan/)"
+	@echo "make fuzz       each libFuzzer harness of fuzz/ for FUZZ_TIME seconds (build-fuzz/)"
 	@echo "make bench      benchmarks; figures go in docs/performance.md by hand"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make clean"
@@ -69,11 +74,20 @@ $(B)/gen/params.def: $(PARAM_DEFS) Makefile
 	   for f in $(PARAM_DEFS); do echo "#line 1 \"$$f\""; cat $$f; echo; done; } > $@.tmp
 	@mv $@.tmp $@
 
-$(B)/%.o: %.c | $(B)/gen/params.def
+# The compiler flags of this build directory: objects are rebuilt when they
+# change (NDEBUG, OPT, SAN), not only when their sources do.
+FLAGS_STAMP := $(B)/gen/flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC) $(CXX) $(CPPFLAGS) $(CFLAGS) $(CXXFLAGS)' | cmp -s - $@ || \
+	  echo '$(CC) $(CXX) $(CPPFLAGS) $(CFLAGS) $(CXXFLAGS)' > $@
+FORCE:
+
+$(B)/%.o: %.c $(FLAGS_STAMP) | $(B)/gen/params.def
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(B)/%.o: %.cc | $(B)/gen/params.def
+$(B)/%.o: %.cc $(FLAGS_STAMP) | $(B)/gen/params.def
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
@@ -100,6 +114,8 @@ test: deps
 	@$(MAKE) --no-print-directory $(TESTBIN) $(PROG)
 	AIMCSIM=$(PROG) $(TESTBIN) -j2 $(TEST_ARGS)
 	sh tests/floors.sh $(B)
+	sh tests/build.sh $(PROG)
+	sh tests/corpus.sh $(PROG)
 	sh tests/golden.sh check $(PROG)
 	sh tests/docs.sh $(PROG)
 	sh tests/validation.sh $(PROG)
@@ -110,11 +126,44 @@ golden: $(PROG)
 	sh tests/golden.sh update $(PROG)
 
 asan:
-	@$(MAKE) --no-print-directory B=build-asan OPT=-O1 \
+	@$(MAKE) --no-print-directory B=build-asan OPT=-O1 NDEBUG= \
 	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	  build-asan/aimcsim-tests build-asan/aimcsim
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
 	  AIMCSIM=build-asan/aimcsim build-asan/aimcsim-tests -j2 $(TEST_ARGS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/corpus.sh build-asan/aimcsim
+
+# Fuzzing (fuzz/README.md): clang's libFuzzer with ASan and UBSan, the
+# library built into build-fuzz/.  Each harness runs FUZZ_TIME seconds
+# (default 30) from its seed corpus (fuzz/corpus/NAME, read only: new
+# inputs go to build-fuzz/corpus/NAME) with its dictionary; a finding stops
+# it, leaves the input in build-fuzz/artifacts/ and fails the target.
+# clang is a dependency of this target only (tools/deps.sh fuzz).
+FUZZ_TIME    ?= 30
+FUZZ_TARGETS := ini stream profile exec
+FB           := build-fuzz
+FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=all
+
+fuzz:
+	@sh tools/deps.sh fuzz
+	@$(MAKE) --no-print-directory B=$(FB) CC=clang CXX=clang++ OPT=-O1 NDEBUG= \
+	  SAN='$(FUZZ_SAN)' $(FUZZ_TARGETS:%=$(FB)/fuzz_%)
+	@mkdir -p $(FB)/artifacts
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FB)/corpus/$$t; \
+	  echo "== fuzz_$$t: $(FUZZ_TIME) s"; \
+	  $(FB)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -dict=fuzz/$$t.dict -max_len=4096 \
+	    -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(FB)/artifacts/$$t- $(FB)/corpus/$$t fuzz/corpus/$$t \
+	    2> $(FB)/fuzz_$$t.log || { tail -n 40 $(FB)/fuzz_$$t.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^Done' $(FB)/fuzz_$$t.log; \
+	done
+
+# Linked by the C++ driver: UBSan's C++ runtime serves the SystemC shim.
+$(FB)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_util.h $(LIB)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@.o
+	$(CXX) $(LDFLAGS) -fsanitize=fuzzer $@.o $(LIB) -o $@ $(LDLIBS)
 
 bench: $(BENCHBIN) $(PROG)
 	@echo "== event kernel ($(B)/bench_kernel)"; $(B)/bench_kernel
@@ -130,6 +179,6 @@ install: $(PROG)
 	cp -R configs/. $(DESTDIR)$(PREFIX)/share/aimcsim/configs/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -88,6 +88,17 @@ void chip_finalize(chip *c, uint64_t t_end_ps);
  * every resource, utilisations in [0, 1].  0, or -1 with a message. */
 int chip_check(const chip *c, char *err, size_t errlen);
 
+/* What the chip of configuration c with `tiles` arrays allocates, in bytes,
+ * about (UINT64_MAX when it does not fit 64 bits): the state of every unit,
+ * the placement and the mesh (also in *mesh_bytes); *stat_entries gets the
+ * number of per-unit statistics it registers ([chip] per_unit_stats).
+ * From the configuration alone, before anything is allocated
+ * (arch/chip_mem.c; the resource estimate of docs/reliability.md). */
+uint64_t chip_mem_bytes(const config *c, uint64_t tiles, uint64_t *mesh_bytes,
+                        uint64_t *stat_entries);
+/* Routers of the mesh the chip of c with `tiles` arrays has. */
+uint64_t chip_mesh_routers(const config *c, uint64_t tiles);
+
 /* The area and static-power table of the chip (aligned columns). */
 void chip_print_area(const chip *c, FILE *f);
 /* A line saying how many dies the chip takes when it exceeds [chip]

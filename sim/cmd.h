@@ -200,10 +200,12 @@ typedef struct cmd_work {
 /* Fills w from c through the op table (c->op < CMD_OPS). */
 void cmd_work_of(const cmd *c, cmd_work *w);
 
-/* Number of rows (or columns) in a set. */
-static inline uint32_t cmd_set_count(const cmd_set *s)
+/* Number of rows (or columns) in a set: the sum of its range counts, in 64
+ * bits (8 ranges of up to 2^32 - 1 cannot wrap it; a stream's sets are
+ * checked to total at most 2^32 - 1, traces/cmdstream.h). */
+static inline uint64_t cmd_set_count(const cmd_set *s)
 {
-    uint32_t n = 0;
+    uint64_t n = 0;
     for (int i = 0; i < s->nranges; i++)
         n += s->r[i].n;
     return n;

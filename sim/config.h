@@ -76,6 +76,8 @@ typedef struct config {
     char *path;
     uint32_t line[PARAM_COUNT];
     char *set_arg[PARAM_COUNT];
+    uint32_t set_seq[PARAM_COUNT]; /* order of the last --set of each (1, 2, ...) */
+    uint32_t nsets;                /* --set arguments applied */
 } config;
 
 /* The parameter table, PARAM_COUNT entries in declaration order. */
@@ -100,6 +102,13 @@ int config_set(config *c, const char *arg, char *err, size_t errlen);
  * (workloads/workloads.h workloads_config_check) before it is used; the
  * composer runs all three (tools/driver.h driver_config_check). */
 int config_check_run(const config *c, char *err, size_t errlen);
+/* 1 if parameter i was given (in the file or by --set), even at its
+ * default value. */
+int config_given(const config *c, int i);
+/* 1 if parameter i holds its declared default.  A check that forbids a
+ * parameter in some context (a model dimension with a preset) accepts it
+ * at its default: that is what an effective-config dump writes. */
+int config_is_default(const config *c, int i);
 /* Of parameters a and b, the one set last (to blame for a conflict). */
 int config_later(const config *c, int a, int b);
 /* Deep copy: dst is overwritten; free it with config_free. */
@@ -119,7 +128,11 @@ int config_fail(const config *c, int i, char *err, size_t errlen,
  * eighth next call in the same thread. */
 const char *config_enum_name(int i, int v);
 
-/* Writes the effective configuration as INI (loadable again). */
+/* Writes the effective configuration as INI, loadable again by
+ * config_load_string to the same values (and the same dump): a text value
+ * that plain INI cannot hold (leading or trailing blanks, ';', control
+ * characters) is quoted with escapes, a long one continued over lines of
+ * at most 197 characters. */
 void config_dump_ini(const config *c, FILE *f);
 /* FNV-1a 64 over the effective configuration's INI text. */
 uint64_t config_hash(const config *c);

@@ -100,6 +100,7 @@ struct engine {
     uint64_t mask, floor, next_id;
     cmd_source src;
     int eof, failed;
+    int status;          /* engine_run's status once failed */
     char *err;
     size_t errlen;
 
@@ -229,14 +230,20 @@ static uint32_t unit_queue_of(engine *e, const cmd_work *c)
     return queue_index(e, u * e->nq + q);
 }
 
-static void fail(engine *e, const char *msg)
+/* Stops the run with status (-1, ENGINE_EINPUT, ENGINE_STOPPED) and msg;
+ * the first failure wins.  msg NULL: e->err already holds it. */
+static void fail_as(engine *e, int status, const char *msg)
 {
     if (!e->failed) {
         e->failed = 1;
-        snprintf(e->err, e->errlen, "%s", msg);
+        e->status = status;
+        if (msg)
+            snprintf(e->err, e->errlen, "%s", msg);
     }
     kernel_stop(e->k);
 }
+
+static void fail(engine *e, const char *msg) { fail_as(e, ENGINE_EINPUT, msg); }
 
 /* The command's own span and the energy its unit did not trace itself. */
 static void trace_cmd(engine *e, const cmd_work *c, const cmd_op_desc *d, const unit_timing *t)
@@ -536,8 +543,12 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
         critpath_release(e->cp, e->admit_from);
         e->admit_from = 0;
     }
-    if (e->o.progress && (e->n_done & PROGRESS_EVERY) == 0)
-        progress(e, 0);
+    if ((e->n_done & PROGRESS_EVERY) == 0) {
+        if (e->o.stop && *e->o.stop)
+            fail_as(e, ENGINE_STOPPED, "interrupted");
+        else if (e->o.progress)
+            progress(e, 0);
+    }
 }
 
 /* 1 if u is of a kind in mask and exists on the chip (UNIT_NONE: none). */
@@ -556,6 +567,10 @@ static int admit(engine *e, const cmd *c)
         snprintf(msg, sizeof msg, "command %llu: out of sequence (expected id %llu)",
                  (unsigned long long)c->id, (unsigned long long)e->next_id);
         fail(e, msg);
+        return -1;
+    }
+    if (e->o.check && e->o.check(e->o.check_ctx, c, e->err, e->errlen) < 0) {
+        fail(e, NULL);
         return -1;
     }
     const cmd_op_desc *od = cmd_op(c->op);
@@ -642,8 +657,7 @@ static void refill(engine *e)
         cmd c;
         int r = e->src.next(e->src.ctx, &c, e->err, e->errlen);
         if (r < 0) {
-            e->failed = 1;
-            kernel_stop(e->k);
+            fail(e, NULL);
             return;
         }
         if (r == 0) {
@@ -671,6 +685,21 @@ static double f_tokens_per_s(const void *ctx)
     if (!e->t_end)
         return 0;
     return (double)(e->tokens * (e->o.batch ? e->o.batch : 1)) / units_ps_to_s(e->t_end);
+}
+
+uint64_t engine_mem_bytes(uint64_t window, uint64_t ntags, uint64_t queues)
+{
+    uint64_t cap = 16;
+    while (cap < window)
+        cap <<= 1;
+    uint64_t qslots = QMAP_SLOTS;
+    while (qslots < 2 * queues)
+        qslots <<= 1;
+    uint64_t b = sat_mul_u64(cap, sizeof(struct slot));
+    b = sat_add_u64(b, sat_mul_u64(2 * cap, sizeof(struct edge)));
+    b = sat_add_u64(b, sat_mul_u64(ntags, sizeof(engine_tag_stats)));
+    b = sat_add_u64(b, sat_mul_u64(2 * queues, sizeof(struct unitq)));
+    return sat_add_u64(b, sat_mul_u64(qslots, sizeof(uint64_t) + sizeof(uint32_t)));
 }
 
 engine *engine_create(kernel *k, const unit_table *units, stats *st, const engine_opts *o)
@@ -729,15 +758,20 @@ int engine_run(engine *e, cmd_source src, char *err, size_t errlen)
     refill(e);
     while (!e->failed) {
         if (kernel_run(e->k) < 0) {
-            e->failed = 1;
-            errf(err, errlen, "engine: the event kernel failed (%s backend)",
-                 kernel_backend_name(kernel_backend_of(e->k)));
+            char msg[128];
+            snprintf(msg, sizeof msg, "engine: the event kernel failed (%s backend)",
+                     kernel_backend_name(kernel_backend_of(e->k)));
+            fail_as(e, -1, msg);
             break;
         }
         if (e->failed)
             break;
         if (e->eof && e->floor == e->next_id)
             break;
+        if (e->o.stop && *e->o.stop) {
+            fail_as(e, ENGINE_STOPPED, "interrupted");
+            break;
+        }
         if (kernel_pending(e->k) == 0) {
             /* Nothing in flight, yet the window is not empty: cannot happen
              * with backward-only dependencies; report rather than spin. */
@@ -749,7 +783,7 @@ int engine_run(engine *e, cmd_source src, char *err, size_t errlen)
         progress(e, 1);
     e->events = kernel_events_run(e->k);
     if (e->failed)
-        return -1;
+        return e->status;
     if (!e->have_prefill)
         e->t_prefill = e->have_ttft ? e->t_ttft : e->t_end;
     critpath_finish(e->cp, e->last);

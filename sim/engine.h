@@ -36,6 +36,7 @@
 #ifndef AIMCSIM_ENGINE_H
 #define AIMCSIM_ENGINE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,13 +62,37 @@ typedef struct engine_opts {
     const uint8_t *tag_cp;        /* per tag, the critical-path category of its
                                    * cluster work (CP_SAMPLING, CP_LORA), 0: by
                                    * op kind; NULL: all by op kind */
+    /* Called for every command as it enters the window, before it can run
+     * (the composer checks it against the chip: tools/cmdcheck.h): 0, or
+     * -1 with the whole message, place included.  NULL: no check. */
+    int (*check)(void *ctx, const cmd *c, char *err, size_t errlen);
+    void *check_ctx;
+    /* When non-NULL and *stop becomes nonzero (a signal handler sets it),
+     * the run stops within PROGRESS_EVERY + 1 commands (engine_run returns
+     * ENGINE_STOPPED). */
+    const volatile sig_atomic_t *stop;
 } engine_opts;
+
+/* engine_run's statuses besides 0 and -1 (a failure: an invariant, the
+ * kernel). */
+#define ENGINE_EINPUT (-2)   /* the source failed or a command was refused: bad input */
+#define ENGINE_STOPPED (-3)  /* *opts.stop was set */
+
+/* Bytes an engine with this window and tag count allocates, about: its
+ * slots (the window rounded up to a power of two), two dependency edges per
+ * command in the window, the tag totals and the queue map of `queues`
+ * queues.  For the resource estimate made before a run
+ * (docs/reliability.md). */
+uint64_t engine_mem_bytes(uint64_t window, uint64_t ntags, uint64_t queues);
 
 /* Registers the engine's stats (run.*, stall.dep_ps, cmd.*, engine.*,
  * crit.*: the critical path, sim/critpath.h). */
 engine *engine_create(kernel *k, const unit_table *units, stats *st, const engine_opts *o);
-/* Runs the source to its end and the kernel until idle.  Returns 0, or -1
- * with a message (a source error, an invalid unit, a stuck stream). */
+/* Runs the source to its end and the kernel until idle.  Returns 0;
+ * ENGINE_EINPUT with the message of a source error or a refused command
+ * (opts.check, a unit the chip does not have); ENGINE_STOPPED ("interrupted")
+ * when *opts.stop was set; or -1 with a message (a stuck stream, the
+ * kernel). */
 int engine_run(engine *e, cmd_source src, char *err, size_t errlen);
 /* End-of-run invariants: every command retired, each tag's energy adds up
  * to the dynamic total.  0 or -1 with a message. */

@@ -122,6 +122,23 @@ int ofile_printf(ofile *o, const char *fmt, ...)
     return r;
 }
 
+int ofile_csv(ofile *o, const char *s)
+{
+    if (!s[strcspn(s, ",\"\r\n")])
+        return ofile_puts(o, s);
+    ofile_write(o, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        const char *q = strchr(p, '"');
+        size_t n = q ? (size_t)(q - p) + 1 : strlen(p);
+        ofile_write(o, p, n);
+        if (!q)
+            break;
+        ofile_write(o, "\"", 1);
+        p = q;
+    }
+    return ofile_write(o, "\"", 1);
+}
+
 static void release(ofile *o)
 {
     free(o->path);
@@ -167,6 +184,8 @@ void ofile_abort(ofile *o)
 
 int ofile_mkdirs(const char *dir, char *err, size_t errlen)
 {
+    if (!*dir)
+        return errf(err, errlen, "cannot create a directory with an empty name");
     char *p = xstrdup(dir);
     for (char *s = p + 1; ; s++) {
         if (*s == '/' || !*s) {

@@ -19,6 +19,10 @@ int ofile_write(ofile *o, const void *buf, size_t n);
 int ofile_puts(ofile *o, const char *s);
 int ofile_printf(ofile *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Writes s as one CSV field (RFC 4180): as is, or double-quoted with its
+ * quotes doubled when it holds a comma, a double quote, CR or LF.  Every
+ * CSV writer writes its text fields through it. */
+int ofile_csv(ofile *o, const char *s);
 /* 0 on success; -1 with a message (the temporary file is removed). */
 int ofile_commit(ofile *o, char *err, size_t errlen);
 void ofile_abort(ofile *o);

@@ -2,11 +2,13 @@
  * stats.c -- the statistics registry and its JSON/CSV dumps.
  *
  * Invariant: entries keep their registration order; names are unique
- * (registering a name twice is a programming error, asserted).
+ * (registering a name twice is a programming error: the process stops with
+ * a message, in every build).  An index of the names (open addressing on
+ * FNV-1a, at most half full) makes registration and stats_find O(1), so a
+ * chip with a million per-unit statistics starts in linear time.
  */
 #include "sim/stats.h"
 
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,8 @@ struct entry {
 struct stats {
     struct entry *e;
     int n, cap;
+    int *index;        /* name index: entry + 1, 0 empty */
+    size_t index_mask; /* slots - 1 (a power of two) */
 };
 
 void stats_hist_init(stats_hist *h, uint64_t lo, uint64_t width, uint32_t nbins)
@@ -44,7 +48,20 @@ void stats_hist_free(stats_hist *h)
     h->bins = NULL;
 }
 
-stats *stats_create(void) { return xcalloc(1, sizeof(stats)); }
+uint64_t stats_mem_bytes(uint64_t n)
+{
+    /* entry, a name's allocation, two index slots (at most half full),
+     * and the doubling of the entry array */
+    return sat_mul_u64(n, 2 * sizeof(struct entry) + 48 + 4 * sizeof(int));
+}
+
+stats *stats_create(void)
+{
+    stats *s = xcalloc(1, sizeof(stats));
+    s->index_mask = 127;
+    s->index = xcalloc(s->index_mask + 1, sizeof *s->index);
+    return s;
+}
 
 void stats_free(stats *s)
 {
@@ -53,7 +70,29 @@ void stats_free(stats *s)
     for (int i = 0; i < s->n; i++)
         free(s->e[i].name);
     free(s->e);
+    free(s->index);
     free(s);
+}
+
+/* The index slot of name: where it is, or the empty slot it would take. */
+static size_t slot_of(const stats *s, const char *name)
+{
+    size_t i = (size_t)fnv64(FNV64_INIT, name, strlen(name)) & s->index_mask;
+    while (s->index[i] && strcmp(s->e[s->index[i] - 1].name, name))
+        i = (i + 1) & s->index_mask;
+    return i;
+}
+
+static void index_grow(stats *s)
+{
+    int *old = s->index;
+    size_t n = s->index_mask + 1;
+    s->index_mask = 2 * n - 1;
+    s->index = xcalloc(2 * n, sizeof *s->index);
+    for (size_t i = 0; i < n; i++)
+        if (old[i])
+            s->index[slot_of(s, s->e[old[i] - 1].name)] = old[i];
+    free(old);
 }
 
 static int add(stats *s, enum kind k, const void *p, stats_fn fn,
@@ -61,12 +100,19 @@ static int add(stats *s, enum kind k, const void *p, stats_fn fn,
 {
     char name[256];
     vsnprintf(name, sizeof name, fmt, ap);
-    assert(stats_find(s, name) < 0 && "stat registered twice");
+    size_t slot = slot_of(s, name);
+    if (s->index[slot]) {
+        fprintf(stderr, "aimcsim: internal error: statistic %s registered twice\n", name);
+        abort();
+    }
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 64;
         s->e = xrealloc(s->e, (size_t)s->cap * sizeof *s->e);
     }
     s->e[s->n] = (struct entry){xstrdup(name), k, p, fn};
+    s->index[slot] = s->n + 1;
+    if ((size_t)(s->n + 1) * 2 > s->index_mask + 1)
+        index_grow(s);
     return s->n++;
 }
 
@@ -101,10 +147,7 @@ double stats_value(const stats *s, int i)
 
 int stats_find(const stats *s, const char *name)
 {
-    for (int i = 0; i < s->n; i++)
-        if (!strcmp(s->e[i].name, name))
-            return i;
-    return -1;
+    return s->index[slot_of(s, name)] - 1;
 }
 
 double stats_get(const stats *s, const char *name, int *found)
@@ -210,20 +253,30 @@ int stats_write_csv(const stats *s, ofile *o)
         const struct entry *e = &s->e[i];
         if (e->kind == K_HIST) {
             const stats_hist *h = e->p;
-            ofile_printf(o, "%s.n,%llu\n%s.under,%llu\n", e->name,
-                         (unsigned long long)h->n, e->name, (unsigned long long)h->under);
-            for (uint32_t b = 0; b < h->nbins; b++)
-                ofile_printf(o, "%s.bin_%llu,%llu\n", e->name,
-                             (unsigned long long)(h->lo + b * h->width),
-                             (unsigned long long)h->bins[b]);
-            ofile_printf(o, "%s.over,%llu\n", e->name, (unsigned long long)h->over);
+            char name[320];
+            snprintf(name, sizeof name, "%s.n", e->name);
+            ofile_csv(o, name);
+            ofile_printf(o, ",%llu\n", (unsigned long long)h->n);
+            snprintf(name, sizeof name, "%s.under", e->name);
+            ofile_csv(o, name);
+            ofile_printf(o, ",%llu\n", (unsigned long long)h->under);
+            for (uint32_t b = 0; b < h->nbins; b++) {
+                snprintf(name, sizeof name, "%s.bin_%llu", e->name,
+                         (unsigned long long)(h->lo + b * h->width));
+                ofile_csv(o, name);
+                ofile_printf(o, ",%llu\n", (unsigned long long)h->bins[b]);
+            }
+            snprintf(name, sizeof name, "%s.over", e->name);
+            ofile_csv(o, name);
+            ofile_printf(o, ",%llu\n", (unsigned long long)h->over);
             continue;
         }
         if (e->kind == K_COUNTER || e->kind == K_MAX)
             snprintf(buf, sizeof buf, "%llu", (unsigned long long)*(const uint64_t *)e->p);
         else
             json_real_fmt(buf, sizeof buf, stats_value(s, i));
-        ofile_printf(o, "%s,%s\n", e->name, buf);
+        ofile_csv(o, e->name);
+        ofile_printf(o, ",%s\n", buf);
     }
     return ofile_puts(o, "");
 }

@@ -47,6 +47,10 @@ static inline void stats_hist_add(stats_hist *h, uint64_t v)
 /* High-water mark update for a counter registered with stats_max. */
 #define STATS_MAX(var, v) do { if ((v) > (var)) (var) = (v); } while (0)
 
+/* Bytes a registry of n entries allocates, about (entries, names of up to
+ * 32 characters, the name index); for the resource estimate. */
+uint64_t stats_mem_bytes(uint64_t n);
+
 stats *stats_create(void);
 void stats_free(stats *s);
 

@@ -566,7 +566,7 @@ Test(arch_chip, refuses_small_mesh)
     config c;
     mkcfg(&c, (const char *[]){"noc.width=2", "noc.height=2", NULL});
     cr_assert_null(chip_create(&c, 10, NULL, err, sizeof err));
-    cr_expect_str_eq(err, "--set noc.width=2: [noc] width = 2: mesh 2 x 2 has 4 nodes, the "
+    cr_expect_str_eq(err, "--set noc.height=2: [noc] height = 2: mesh 2 x 2 has 4 nodes, the "
                           "chip needs 72 (3 tile nodes, 4 clusters, 64 SRAM banks, 1 DRAM "
                           "channels)");
     config_free(&c);
@@ -586,6 +586,8 @@ Test(arch_chip, config_check_messages)
         {{"tile.cols=64", "adc.count=128", NULL},
          "--set adc.count=128: [adc] count = 128: ADCs per tile (128) exceed its columns (64)"},
         {{"adc.bits_min=6", "adc.bits_max=5", NULL},
+         "--set adc.bits_max=5: [adc] bits_max = 5: bits_min (6) exceeds bits_max (5)"},
+        {{"adc.bits_max=5", "adc.bits_min=6", NULL},
          "--set adc.bits_min=6: [adc] bits_min = 6: bits_min (6) exceeds bits_max (5)"},
         {{"tile.input_mode=bitserial", "tile.dac_bits=9", NULL},
          "--set tile.dac_bits=9: [tile] dac_bits = 9: DAC bits (9) exceed the input bits (8)"},
@@ -595,6 +597,8 @@ Test(arch_chip, config_check_messages)
          "--set noc.width=4: [noc] width = 4: set both width and height, or both to 0 "
          "(automatic)"},
         {{"chip.tiles=10", "noc.width=4", "noc.height=4", NULL},
+         "--set noc.height=4: [noc] height = 4: mesh 4 x 4 has 16 nodes, the chip needs 72"},
+        {{"chip.tiles=10", "noc.height=4", "noc.width=4", NULL},
          "--set noc.width=4: [noc] width = 4: mesh 4 x 4 has 16 nodes, the chip needs 72"},
         {{"sram.t_access_ns=0.5", NULL},
          "--set sram.t_access_ns=0.5: [sram] t_access_ns = 0.5: access latency (0.5 ns) below "

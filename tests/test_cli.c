@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "sim/config.h"
+#include "sim/ofile.h"
+#include "sim/util.h"
 #include "tests/testutil.h"
 
 static int run(const char *args, char **out, char **err)
@@ -65,6 +67,85 @@ Test(cli, misspelled_key_fails_with_file_and_line)
     snprintf(args, sizeof args, "map %s --set adc.count=zero", path);
     cr_expect_eq(run(args, &out, &err), 2);
     cr_expect_str_eq(err, "--set adc.count=zero: [adc] count = zero: not an integer\n");
+    free(out); free(err);
+    unlink(path);
+    free(path);
+}
+
+/* An empty output name is bad input, reported before anything runs
+ * (ofile_mkdirs used to read, and could write, past the 1-byte string). */
+Test(cli, empty_output_names_are_refused)
+{
+    char *out, *err;
+    cr_expect_eq(run("run tests/golden/tiny.ini --out ''", &out, &err), 2);
+    cr_expect_str_eq(err, "aimcsim run: --out needs a value (got an empty string)\n");
+    free(out); free(err);
+    cr_expect_eq(run("exec tests/golden/tiny.ini tests/data/streams/example.cmd --out ''", &out,
+                     &err), 2);
+    cr_expect_str_eq(err, "aimcsim exec: --out needs a value (got an empty string)\n");
+    free(out); free(err);
+    cr_expect_eq(run("schedule tests/golden/tiny.ini -o ''", &out, &err), 2);
+    cr_expect_str_eq(err, "aimcsim schedule: -o needs a value (got an empty string)\n");
+    free(out); free(err);
+    cr_expect_eq(run("map tests/golden/tiny.ini --csv ''", &out, &err), 2);
+    cr_expect_str_eq(err, "aimcsim map: --csv needs a value (got an empty string)\n");
+    free(out); free(err);
+    cr_expect_eq(run("sweep tests/golden/tiny.ini --vary adc.count=4,8 --out ''", &out, &err), 2);
+    cr_expect_str_eq(err, "aimcsim sweep: --out needs a value (got an empty string) (see aimcsim "
+                          "help sweep)\n");
+    free(out); free(err);
+    char e[ERR_LEN];
+    cr_expect_eq(ofile_mkdirs("", e, sizeof e), -1);
+    cr_expect_str_eq(e, "cannot create a directory with an empty name");
+}
+
+/* Every input error is located at its file and line or its --set argument,
+ * and `aimcsim map` refuses what `aimcsim run` would (these were found only
+ * after mapping, by run alone, some without a location or blamed on the
+ * config file for a --set value). */
+Test(cli, errors_after_mapping_are_located_and_map_applies_them)
+{
+    static const struct { const char *sets, *msg; } cases[] = {
+        {"--set cluster.count=0",
+         "--set cluster.count=0: [cluster] count = 0: the scheduler needs a digital cluster "
+         "(LayerNorm, attention, reductions run there)\n"},
+        {"--set dram.channels=0 --set sram.banks=0",
+         "--set dram.channels=0: [dram] channels = 0: KV cache: 384 bytes per layer and "
+         "sequence fit no SRAM bank (0 bytes) and the chip has no DRAM channel\n"},
+        {"--set dram.channels=0 --set sram.bank_bytes=4096",
+         "--set dram.channels=0: [dram] channels = 0: embedding tables: 10240 bytes fit no "
+         "SRAM bank and the chip has no DRAM channel\n"},
+        {"--set noc.width=3 --set noc.height=3",
+         "--set noc.height=3: [noc] height = 3: mesh 3 x 3 has 9 nodes, the chip needs 72 "
+         "(3 tile nodes, 4 clusters, 64 SRAM banks, 1 DRAM channels)\n"},
+        {"--set run.prompt_tokens=40",
+         "--set run.prompt_tokens=40: [run] prompt_tokens = 40: prompt_tokens + decode_tokens = "
+         "41 exceeds the model's context of 32 tokens\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (int sub = 0; sub < 2; sub++) {
+            char args[512], *out, *err;
+            snprintf(args, sizeof args, "%s tests/golden/tiny.ini %s --quiet",
+                     sub ? "map" : "run", cases[i].sets);
+            if (sub) /* map has no --quiet */
+                args[strlen(args) - strlen(" --quiet")] = 0;
+            cr_expect_eq(run(args, &out, &err), 2, "%s", args);
+            cr_expect_str_eq(err, cases[i].msg, "%s", args);
+            free(out); free(err);
+        }
+    /* In the file: its line; overridden by --set: the argument. */
+    char *path = tu_tmpfile(".ini", "[model]\npreset = bert-large\n[cluster]\ncount = 0\n");
+    char args[700], want[800], *out, *err;
+    snprintf(args, sizeof args, "map %s", path);
+    cr_expect_eq(run(args, &out, &err), 2);
+    snprintf(want, sizeof want, "%s:4: [cluster] count = 0: the scheduler needs a digital "
+             "cluster (LayerNorm, attention, reductions run there)\n", path);
+    cr_expect_str_eq(err, want);
+    free(out); free(err);
+    snprintf(args, sizeof args, "map %s --set cluster.count=2 --set run.decode_tokens=1", path);
+    cr_expect_eq(run(args, &out, &err), 2);
+    cr_expect_str_eq(err, "--set run.decode_tokens=1: [run] decode_tokens = 1: a bidirectional "
+                          "model (bert-large) has no decode phase\n");
     free(out); free(err);
     unlink(path);
     free(path);

@@ -562,6 +562,46 @@ Test(cmdstream_errors, trailer_and_length)
     free(t);
 }
 
+/* The reader accepts only what the writer can write (docs/command-stream.md):
+ * text without NUL or control characters, tag names and provenance keys of
+ * the writer's character sets; a set's ranges total at most 2^32 - 1. */
+Test(cmdstream_errors, reader_is_as_strict_as_the_writer)
+{
+    /* A NUL used to end the line there: the rest of it was dropped. */
+    static const char nul[] = HDR "0 sync - tag=0 deps=\0garbage\nend 1\n";
+    expect_error_in(".cmd", nul, sizeof nul - 1, L1, "NUL byte in the line (expected text)");
+    expect_error("aimcsim-cmd 1\nunits tile=1 cluster=1 sram=1 dram=1\ntag 0 0 h0\x01x\n", 3,
+                 "tag 0: control character 0x01 in the name (expected 1..255 printable "
+                 "characters without spaces)");
+    expect_error("aimcsim-cmd 1\nunits tile=1 cluster=1 sram=1 dram=1\ntag 0 0 h0\x7f\n", 3,
+                 "tag 0: control character 0x7f in the name (expected 1..255 printable "
+                 "characters without spaces)");
+    expect_error("aimcsim-cmd 1\nunits tile=1 cluster=1 sram=1 dram=1\nprov a/b x\n", 3,
+                 "prov: bad key 'a/b' (expected 1..255 of A-Z a-z 0-9 _ . -)");
+    expect_error("aimcsim-cmd 1\nunits tile=1 cluster=1 sram=1 dram=1\nprov a\x02 x\n", 3,
+                 "prov: control character 0x02 in the key (expected 1..255 of A-Z a-z 0-9 _ . -)");
+    expect_error("aimcsim-cmd 1\nunits tile=1 cluster=1 sram=1 dram=1\nprov cmd a\tb\n", 3,
+                 "prov cmd: control character 0x09 in the value (expected printable text)");
+    expect_error(HDR "# a \x1b[31m comment\n", L1,
+                 "control character 0x1b in a comment (expected text)");
+    expect_error(HDR SYNC(0, "") "# x\x0c\n", L1 + 1,
+                 "control character 0x0c in a comment (expected text)");
+    /* Eight ranges of 2^31 wrapped a 32-bit count to 0 (a silent result). */
+    expect_error(HDR "0 act tile0 rows=0:2147483648,2147483648:2147483647,0:2 cols=0:1 slices=1 "
+                 "bits=8 tag=0 deps=\n", L1,
+                 "act: rows has 4294967297 indices in all (expected at most 4294967295)");
+    /* A tag name with a comma or quote is valid (tags.csv quotes it). */
+    char err[ERR_LEN];
+    char *p = tu_tmpfile(".cmd", "aimcsim-cmd 1\nunits tile=1 cluster=1 sram=1 dram=1\n"
+                                 "prov k\t value with  spaces\ntag 0 0 a,\"b\"\xc3\xa9\nend 0\n");
+    cmdr *r = cmdr_open(p, err, sizeof err);
+    cr_assert_not_null(r, "%s", err);
+    cr_expect_str_eq(cmdr_header(r)->tags[0].name, "a,\"b\"\xc3\xa9");
+    cmdr_close(r);
+    unlink(p);
+    free(p);
+}
+
 Test(cmdstream_errors, line_at_the_limit_is_accepted)
 {
     size_t n = CMDSTREAM_LINE_MAX;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/config.h"
 #include "sim/util.h"
@@ -63,7 +64,8 @@ Test(map_errors, bad_profile_lines)
          "tests/data/profile_bad_fields.txt:4: expected 'projection value', got "
          "'h0.attn.c_proj'"},
         {"tests/data/profile_bad_number.txt",
-         "tests/data/profile_bad_number.txt:2: h0.attn.c_proj: '3.1x' is not a number"},
+         "tests/data/profile_bad_number.txt:2: h0.attn.c_proj: '3.1x' is not a number "
+         "(expected a decimal number such as 2.5 or 1e-3)"},
         {"tests/data/profile_unknown.txt",
          "tests/data/profile_unknown.txt:2: unknown projection 'h12.mlp.c_fc' (gpt2-small "
          "has h0..h11 .attn.c_attn .attn.c_proj .mlp.c_fc .mlp.c_proj, lm_head)"},
@@ -82,6 +84,65 @@ Test(map_errors, bad_profile_lines)
                  "needs [mapping] digital_threshold (projections above it run digital)");
     expect_error("[mapping]\ndigital_threshold = 2.5\n",
                  "t.ini:2: [mapping] digital_threshold = 2.5: needs [mapping] digital_profile");
+}
+
+/* Profiles as strict as their grammar: decimal numbers only, text only, a
+ * file that cannot be read is an error (never an early end of file). */
+Test(map_errors, profile_reader_is_strict)
+{
+    model m;
+    config c;
+    cr_assert_eq(load(&c, ""), 0, "%s", err);
+    cr_assert_eq(model_init(&m, &c, err, sizeof err), 0, "%s", err);
+    double v[64];
+    struct { const char *text; size_t n; const char *msg; } cases[] = {
+        {"h0.attn.c_attn 0x10\n", 0,
+         ":1: h0.attn.c_attn: '0x10' is not a number (expected a decimal number such as 2.5 "
+         "or 1e-3)"},
+        {"h0.attn.c_attn 1.5\nh0.attn.c_proj 0x1p3\n", 0,
+         ":2: h0.attn.c_proj: '0x1p3' is not a number (expected a decimal number such as 2.5 "
+         "or 1e-3)"},
+        {"h0.attn.c_attn inf\n", 0,
+         ":1: h0.attn.c_attn: 'inf' is not a number (expected a decimal number such as 2.5 "
+         "or 1e-3)"},
+        {"h0.attn.c_attn 1e999\n", 0,
+         ":1: h0.attn.c_attn: '1e999' is not a number (expected a decimal number such as 2.5 "
+         "or 1e-3)"},
+        {"h0.attn.c_attn 1.\n", 0, NULL},
+        {"h0.attn.c_attn .5e-3\n", 0, NULL},
+        {"h0.attn.c_attn 2e\n", 0,
+         ":1: h0.attn.c_attn: '2e' is not a number (expected a decimal number such as 2.5 "
+         "or 1e-3)"},
+        {"# x\nh0.attn.c_attn 1\nh0.attn.c_proj\0 2\n", 36, ":3: NUL byte (expected text)"},
+        {"h0.attn.c_attn\v1\n", 0, ":1: control character 0x0b (expected text)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = tu_tmpfile(".txt", "");
+        FILE *f = fopen(path, "wb");
+        fwrite(cases[i].text, 1, cases[i].n ? cases[i].n : strlen(cases[i].text), f);
+        fclose(f);
+        int rc = mapper_profile_load(&m, path, v, err, sizeof err);
+        if (!cases[i].msg) {
+            cr_expect_eq(rc, 0, "%s: %s", cases[i].text, err);
+        } else {
+            char *want = xasprintf("%s%s", path, cases[i].msg);
+            cr_expect_eq(rc, -1, "accepted: %s", cases[i].text);
+            cr_expect_str_eq(err, want);
+            free(want);
+        }
+        unlink(path);
+        free(path);
+    }
+    cr_expect_eq(mapper_profile_load(&m, "tests", v, err, sizeof err), -1);
+    cr_expect_str_eq(err, "tests: cannot read: Is a directory");
+    cr_expect_eq(mapper_profile_load(&m, "/dev/zero", v, err, sizeof err), -1);
+    cr_expect_str_eq(err, "/dev/zero:1: NUL byte (expected text)");
+    model_free(&m);
+    config_free(&c);
+    /* Through the configuration: located at the parameter. */
+    expect_error("[mapping]\ndigital_profile = tests/data\ndigital_threshold = 1\n",
+                 "t.ini:2: [mapping] digital_profile = tests/data: cannot open tests/data: Is a "
+                 "directory");
 }
 
 Test(map_errors, parameter_conflicts)

@@ -66,6 +66,11 @@ int cli_load(int argc, char **argv, const char *name, const char *allowed,
             free(sets);
             return 2;
         }
+        if (takes_value && strcmp(opt, "set") && !*argv[i + 1]) {
+            fprintf(stderr, "aimcsim %s: %s needs a value (got an empty string)\n", name, a);
+            free(sets);
+            return 2;
+        }
         if (!opt) {
             if (!o->cfg_path)
                 o->cfg_path = a;

@@ -29,6 +29,7 @@
 #include "sim/stats.h"
 #include "sim/util.h"
 #include "tools/cli.h"
+#include "tools/driver.h"
 #include "workloads/mapper.h"
 #include "workloads/model.h"
 #include "workloads/transform.h"
@@ -338,10 +339,9 @@ static void write_csv(ofile *o, const config *cfg, const mapper *mp, const varia
                 csv_sum(o, &v[i].sum);
                 ofile_puts(o, ",\n");
             } else {
-                ofile_puts(o, ",,,,,,,,,,,,,,,,,,\"");
-                for (const char *s = v[i].err; *s; s++)
-                    ofile_printf(o, *s == '"' ? "\"\"" : "%c", *s);
-                ofile_puts(o, "\"\n");
+                ofile_puts(o, ",,,,,,,,,,,,,,,,,,");
+                ofile_csv(o, v[i].err);
+                ofile_puts(o, "\n");
             }
         }
         return;
@@ -350,7 +350,8 @@ static void write_csv(ofile *o, const config *cfg, const mapper *mp, const varia
     const model *m = mp->model;
     for (uint32_t p = 0; p < mp->nproj; p++) {
         const model_proj *pj = &m->proj[p];
-        ofile_printf(o, "%s,%d,%s,%u,%u,%s,%d,", pj->name, (int)pj->layer,
+        ofile_csv(o, pj->name);
+        ofile_printf(o, ",%d,%s,%u,%u,%s,%d,", (int)pj->layer,
                      model_kind_name(pj->kind), pj->in, pj->out,
                      mp->proj[p].exec == MAPPER_DIGITAL ? "digital" : "analog", mp->proj[p].lora);
         csv_sum(o, &mp->proj[p].sum);
@@ -576,6 +577,10 @@ int cli_map(int argc, char **argv)
                     "it to 0 for as many as needed, or set [chip] reprogram = true)",
                     mp.narrays, mp.ops->name, model_preset_name(m.preset),
                     (long long)c->chip.tiles);
+        fprintf(stderr, "%s\n", err);
+        rc = 2;
+    }
+    if (rc == 0 && driver_check_mapping(c, &m, &t, &mp, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         rc = 2;
     }

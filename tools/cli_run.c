@@ -13,6 +13,8 @@ static int finish(int rc, const char *err)
 {
     if (rc != 0)
         fprintf(stderr, "%s\n", err);
+    if (rc > 128) /* stopped by signal rc - 128: the shell's convention */
+        return rc;
     return rc == DRIVER_EINPUT ? 2 : rc == DRIVER_EFAIL ? 1 : 0;
 }
 

@@ -84,6 +84,9 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             if (!has_next)
                 return usage_err("%s needs a value", s);
             const char *v = argv[++i];
+            if (!*v && (!strcmp(s, "--out") || !strcmp(s, "--emit-jobs") ||
+                        !strcmp(s, "--merge")))
+                return usage_err("%s needs a value (got an empty string)", s);
             if (!strcmp(s, "--vary") || !strcmp(s, "--zip")) {
                 a->is_zip[a->nvary] = s[2] == 'z';
                 a->vary[a->nvary++] = v;

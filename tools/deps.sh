@@ -4,7 +4,8 @@
 # Checks with pkg-config (libraries) and command -v (programs) first; calls
 # apt-get only when something is missing, and only as root.  Otherwise it
 # prints the exact command to run and fails.  Used by `make run` and
-# `make test`; safe to run again.
+# `make test`; safe to run again.  `deps.sh fuzz` checks what `make fuzz`
+# needs besides: clang with libFuzzer (Debian's clang and its compiler-rt).
 set -u
 
 missing=""
@@ -29,6 +30,16 @@ else
 fi
 need_cmd gnuplot gnuplot-nox
 need_cmd parallel parallel
+if [ "${1:-}" = fuzz ]; then
+    need_cmd clang clang
+    # libFuzzer itself comes with compiler-rt: a one-line program links?
+    if command -v clang >/dev/null 2>&1; then
+        t=$(mktemp -d)
+        printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return (int)(d && n) * 0; }\n' > "$t/f.c"
+        clang -fsanitize=fuzzer "$t/f.c" -o "$t/f" >/dev/null 2>&1 || missing="$missing libclang-rt-dev"
+        rm -rf "$t"
+    fi
+fi
 
 [ -z "$missing" ] && exit 0
 

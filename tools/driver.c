@@ -3,13 +3,16 @@
  *
  * Invariant: every object created here is released on every path (one
  * cleanup at the end); an output file is either committed whole or
- * aborted, and when the run failed only a stats.json marked partial is
- * committed.
+ * aborted; the output folder is prepared before anything runs
+ * (tools/outdir.h), and when the run failed or was stopped no result file
+ * remains, only the partial snapshot once the simulation has started.
  */
 #include "tools/driver.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch/chip.h"
 #include "workloads/workloads.h"
@@ -17,6 +20,8 @@
 #include "sim/json.h"
 #include "sim/kernel.h"
 #include "sim/ofile.h"
+#include "tools/cmdcheck.h"
+#include "tools/outdir.h"
 #include "tools/report.h"
 #include "sim/stats.h"
 #include "sim/util.h"
@@ -28,6 +33,33 @@
 #include "workloads/model.h"
 #include "workloads/sched.h"
 #include "workloads/transform.h"
+
+/* The signal that asked the run to stop (SIGINT, SIGTERM), 0 while none
+ * has.  The one mutable global of the program: a signal handler reaches
+ * nothing else.  The engine polls it at its progress cadence. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+/* Installs the handlers for the duration of a run (one-shot: a second
+ * signal takes its default action and ends the process at once). */
+static void catch_signals(struct sigaction old[2])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    stop_signal = 0;
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+}
+
+static void release_signals(const struct sigaction old[2])
+{
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+}
 
 /* Mapping figures registered as map.* statistics. */
 struct mapstats {
@@ -56,8 +88,29 @@ struct sim {
     tsink tsink;
     struct mapstats ms;
     char *trace_path, *power_path;
+    cmdcheck *check;
     uint8_t *tag_cp;          /* per tag, its cluster work's path category */
 };
+
+/* engine_opts.check: the command against the chip (tools/cmdcheck.h),
+ * located at its line of the stream, or for a scheduled stream at the
+ * configuration and the command's id and tag. */
+static int check_cmd(void *ctx, const cmd *c, char *err, size_t errlen)
+{
+    struct sim *s = ctx;
+    char msg[ERR_LEN];
+    if (cmdcheck_cmd(s->check, c, msg, sizeof msg) == 0)
+        return 0;
+    if (s->rd)
+        return errf(err, errlen, "%s:%llu: %s", cmdr_header(s->rd)->path,
+                    (unsigned long long)cmdr_line(s->rd), msg);
+    uint32_t ntags;
+    const cmd_tag *tags = sched_tags(s->sc, &ntags);
+    const config *cfg = s->o->cfg;
+    return errf(err, errlen, "%s: command %llu of the scheduled stream (%s): %s",
+                cfg->path ? cfg->path : "(configuration)", (unsigned long long)c->id,
+                c->tag < ntags ? tags[c->tag].name : "?", msg);
+}
 
 static void register_map_stats(struct sim *s)
 {
@@ -90,14 +143,167 @@ static void register_map_stats(struct sim *s)
     stats_counter(s->st, &ms->lora_macs, "map.lora_macs_per_token");
 }
 
+/* ---- the resource estimate ---------------------------------------------- */
+
+uint64_t driver_memory_limit_mb(const config *c, int *is_default)
+{
+    if (is_default)
+        *is_default = c->run.max_memory_mb == 0;
+    if (c->run.max_memory_mb > 0)
+        return (uint64_t)c->run.max_memory_mb;
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || size <= 0)
+        return UINT64_MAX; /* unknown: no limit */
+    return (uint64_t)pages / 1024 * (uint64_t)size / 1024 * 3 / 4;
+}
+
+/* The parameter set last among those listed (-1 terminated). */
+static int later_of(const config *c, const int *ids)
+{
+    int best = ids[0];
+    for (int i = 1; ids[i] >= 0; i++)
+        best = config_later(c, best, ids[i]);
+    return best;
+}
+
+static uint64_t to_mb(uint64_t bytes) { return bytes / 1048576 + (bytes % 1048576 != 0); }
+
+int driver_estimate(const config *c, int trace, driver_mem *e)
+{
+    memset(e, 0, sizeof *e);
+    workloads_mem w;
+    if (workloads_mem_estimate(c, &w) < 0)
+        return -1;
+    static const int mapping_params[] = {
+        PARAM_model_preset, PARAM_model_layers, PARAM_model_d_model, PARAM_model_d_ff,
+        PARAM_model_vocab, PARAM_transform_kind, PARAM_transform_nblocks, PARAM_transform_block,
+        PARAM_mapping_strategy, PARAM_mapping_densemap_rows, PARAM_tile_rows, PARAM_tile_cols,
+        PARAM_tile_weight_bits, PARAM_tile_cell_bits, -1};
+    int blame_map = later_of(c, mapping_params);
+    uint64_t tiles = c->chip.tiles > 0 ? (uint64_t)c->chip.tiles : w.arrays;
+    uint64_t mesh, entries;
+    uint64_t chip = chip_mem_bytes(c, tiles, &mesh, &entries);
+    uint64_t routers = chip_mesh_routers(c, tiles);
+    uint64_t units = sat_add_u64(tiles, (uint64_t)c->cluster.count + (uint64_t)c->sram.banks +
+                                            (uint64_t)c->dram.channels);
+    uint64_t queues = sat_add_u64(sat_mul_u64(tiles, 2),
+                                  sat_mul_u64((uint64_t)c->cluster.count + (uint64_t)c->sram.banks +
+                                                  (uint64_t)c->dram.channels, w.tags));
+    e->arrays = w.arrays;
+    e->routers = routers;
+    e->blame_arrays = blame_map;
+    int n = 0;
+    struct driver_mem_part *p = e->part;
+    /* Twice the mapping: `aimcsim map` holds a comparison mapping beside
+     * the configured one. */
+    p[n++] = (struct driver_mem_part){"mapping",
+                                      sat_add_u64(sat_add_u64(w.model_bytes, w.transform_bytes),
+                                                  sat_mul_u64(w.mapping_bytes, 2)), blame_map};
+    p[n++] = (struct driver_mem_part){"chip", chip - mesh,
+                                      c->chip.tiles > 0 ? PARAM_chip_tiles : blame_map};
+    p[n++] = (struct driver_mem_part){"mesh", mesh,
+                                      c->noc.width > 0
+                                          ? config_later(c, PARAM_noc_width, PARAM_noc_height)
+                                          : c->chip.tiles > 0 ? PARAM_chip_tiles : blame_map};
+    int sched_params[sizeof mapping_params / sizeof *mapping_params + 3], k = 0;
+    for (; mapping_params[k] >= 0; k++)
+        sched_params[k] = mapping_params[k];
+    sched_params[k++] = PARAM_run_batch;
+    sched_params[k++] = PARAM_run_prompt_tokens;
+    sched_params[k++] = PARAM_run_decode_tokens;
+    sched_params[k] = -1;
+    p[n++] = (struct driver_mem_part){"scheduler", w.sched_bytes, later_of(c, sched_params)};
+    p[n++] = (struct driver_mem_part){"window",
+                                      engine_mem_bytes((uint64_t)c->run.window_cmds, w.tags,
+                                                       queues), PARAM_run_window_cmds};
+    p[n++] = (struct driver_mem_part){"statistics", stats_mem_bytes(sat_add_u64(entries, 256)),
+                                      PARAM_chip_per_unit_stats};
+    /* Traces (--trace): the power bins (at most 2^23 cells of 8 bytes) and a
+     * name of about 64 bytes per track (units, their transfers, mesh
+     * links). */
+    if (trace)
+        p[n++] = (struct driver_mem_part){
+            "traces",
+            sat_add_u64(UINT64_C(64) << 20,
+                        sat_mul_u64(sat_add_u64(sat_mul_u64(units, 3), sat_mul_u64(routers, 4)),
+                                    64)),
+            PARAM_run_max_memory_mb};
+    e->nparts = n;
+    for (int i = 0; i < n; i++)
+        e->total = sat_add_u64(e->total, p[i].bytes);
+    return 0;
+}
+
+int driver_check_memory(const config *c, int trace, char *err, size_t errlen)
+{
+    driver_mem e;
+    if (driver_estimate(c, trace, &e) < 0)
+        return 0; /* the model is invalid: workloads_config_check says why */
+    int dflt;
+    uint64_t limit = driver_memory_limit_mb(c, &dflt);
+    uint64_t need = to_mb(e.total);
+    if (need <= limit) {
+        /* Within memory, the counts must still fit their 32-bit homes
+         * (array ids, the mesh's link slots). */
+        if (e.arrays > UINT32_MAX)
+            return config_fail(c, e.blame_arrays, err, errlen,
+                               "the mapping needs up to %llu arrays (expected at most "
+                               "4294967295)", (unsigned long long)e.arrays);
+        if (e.routers > (UINT32_MAX >> 2))
+            return config_fail(c, e.part[2].blame, err, errlen,
+                               "a mesh of %llu routers (expected at most 1073741823)",
+                               (unsigned long long)e.routers);
+        return 0;
+    }
+    int big = 0;
+    for (int i = 1; i < e.nparts; i++)
+        if (e.part[i].bytes > e.part[big].bytes)
+            big = i;
+    char parts[512];
+    size_t u = 0;
+    parts[0] = 0;
+    for (int i = 0; i < e.nparts && u < sizeof parts; i++)
+        u += (size_t)snprintf(parts + u, sizeof parts - u, "%s%s %llu", i ? ", " : "",
+                              e.part[i].what, (unsigned long long)to_mb(e.part[i].bytes));
+    char lim[96];
+    if (dflt)
+        snprintf(lim, sizeof lim, "%llu MiB, 3/4 of the physical memory",
+                 (unsigned long long)limit);
+    else
+        snprintf(lim, sizeof lim, "%llu MiB", (unsigned long long)limit);
+    return config_fail(c, e.part[big].blame, err, errlen,
+                       "the run needs an estimated %llu MiB (%s MiB), more than [run] "
+                       "max_memory_mb allows (%s) (expected a smaller design point, or a "
+                       "larger [run] max_memory_mb)", (unsigned long long)need, parts, lim);
+}
+
 int driver_config_check(const config *c, char *err, size_t errlen)
 {
-    if (config_check_run(c, err, errlen) < 0 || arch_config_check(c, err, errlen) < 0)
+    if (config_check_run(c, err, errlen) < 0 || arch_config_check(c, err, errlen) < 0 ||
+        driver_check_memory(c, 0, err, errlen) < 0)
         return -1;
     return workloads_config_check(c, err, errlen);
 }
 
 static char *join(const char *dir, const char *name) { return xasprintf("%s/%s", dir, name); }
+
+static void sched_chip_of(const chip *c, sched_chip *sc);
+
+int driver_check_mapping(const config *c, const model *m, const transform *t,
+                         const mapper *mp, char *err, size_t errlen)
+{
+    chip *ch = chip_create(c, mp->narrays, NULL, err, errlen);
+    if (!ch)
+        return -1;
+    sched_chip scc;
+    sched_chip_of(ch, &scc);
+    sched *sc = sched_create(c, m, t, mp, &scc, NULL, err, errlen);
+    chip_free(ch);
+    if (!sc)
+        return -1;
+    sched_free(sc);
+    return 0;
+}
 
 static void sched_chip_of(const chip *c, sched_chip *sc)
 {
@@ -130,9 +336,15 @@ static int write_stream(struct sim *s, char *err, size_t errlen)
     cmd_source src = sched_source(s->sc);
     cmd cm;
     int r;
-    while ((r = src.next(src.ctx, &cm, err, errlen)) == 1)
+    uint64_t n = 0;
+    while ((r = src.next(src.ctx, &cm, err, errlen)) == 1) {
         if (cmdw_write(w, &cm) < 0)
             break;
+        if ((++n & 0xffff) == 0 && stop_signal) {
+            cmdw_abort(w);
+            return 128 + stop_signal;
+        }
+    }
     if (r < 0) {
         cmdw_abort(w);
         return DRIVER_EFAIL;
@@ -206,7 +418,7 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
 static int write_stats(struct sim *s, int partial, const char *error, char *err, size_t errlen)
 {
     stats_prov pv = {s->o->command, s->cfg, partial, error};
-    char *path = join(s->o->out_dir, "stats.json");
+    char *path = join(s->o->out_dir, partial ? OUTDIR_PARTIAL : "stats.json");
     ofile *o = ofile_open(path, 1, err, errlen);
     free(path);
     if (!o)
@@ -241,7 +453,8 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
     ofile_puts(o, "tag,layer,commands,activations,busy_ps,energy_pj\n");
     for (uint32_t i = 0; i < ntags; i++) {
         json_real_fmt(num, sizeof num, ts[i].e_pj);
-        ofile_printf(o, "%s,%d,%llu,%llu,%llu,%s\n", tags[i].name, tags[i].layer,
+        ofile_csv(o, tags[i].name);
+        ofile_printf(o, ",%d,%llu,%llu,%llu,%s\n", tags[i].layer,
                      (unsigned long long)ts[i].commands, (unsigned long long)ts[i].acts,
                      (unsigned long long)ts[i].busy_ps, num);
     }
@@ -298,9 +511,10 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
         char util[64], e[64];
         json_real_fmt(util, sizeof util, u->util);
         json_real_fmt(e, sizeof e, t->e_pj);
-        ofile_printf(o, "%s,%d,%s,%d,%u,%u,%llu,%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
+        ofile_csv(o, pj->name);
+        ofile_printf(o, ",%d,%s,%d,%u,%u,%llu,%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
                         "%llu,%llu,%llu,%s\n",
-                     pj->name, pj->layer, mpj->exec == MAPPER_DIGITAL ? "digital" : "analog",
+                     pj->layer, mpj->exec == MAPPER_DIGITAL ? "digital" : "analog",
                      mpj->lora, pj->in, pj->out, (unsigned long long)u->arrays,
                      (unsigned long long)u->nnz, util, (unsigned long long)u->acts,
                      (unsigned long long)u->conversions, (unsigned long long)u->digital_macs,
@@ -345,6 +559,7 @@ static void cleanup(struct sim *s)
     if (s->power)
         power_abort(s->power);
     engine_free(s->eng);
+    cmdcheck_free(s->check);
     kernel_free(s->k);
     cmdr_close(s->rd);
     sched_free(s->sc);
@@ -361,48 +576,74 @@ static void cleanup(struct sim *s)
     free(s->power_path);
 }
 
+/* The name of a stop signal, for messages. */
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+static int run(struct sim *s, char *err, size_t errlen);
+
 int driver_run(const driver_opts *o, char *err, size_t errlen)
 {
     struct sim s;
     memset(&s, 0, sizeof s);
     s.o = o;
+    struct sigaction old[2];
+    catch_signals(old);
+    int rc = run(&s, err, errlen);
+    cleanup(&s);
+    release_signals(old);
+    return rc;
+}
+
+/* One run; leaves what it built in s for cleanup. */
+static int run(struct sim *s, char *err, size_t errlen)
+{
+    const driver_opts *o = s->o;
     const config *c = o->cfg;
-    s.cfg = c;
+    s->cfg = c;
     int rc = DRIVER_EINPUT, started = 0;
     uint32_t ntags = 0;
     const cmd_tag *tags = NULL;
 
+    /* The output folder before anything else: an unusable one is bad
+     * input, and an earlier run's files go now, whatever this run does. */
+    if (o->trace && driver_check_memory(c, 1, err, errlen) < 0)
+        goto out;
+    if (o->out_dir && outdir_prepare(o->out_dir, o->trace, err, errlen) < 0)
+        goto out;
     /* exec of a stream scheduled from another configuration (or written by
      * hand) runs on the chip alone: the model and mapping are built only
      * when the stream says it came from this configuration, for their
      * statistics and tables. */
     const cmdstream_header *h = NULL;
     if (o->stream_in) {
-        s.rd = cmdr_open(o->stream_in, err, errlen);
-        if (!s.rd)
+        s->rd = cmdr_open(o->stream_in, err, errlen);
+        if (!s->rd)
             goto out;
-        h = cmdr_header(s.rd);
+        h = cmdr_header(s->rd);
         const char *from = cmdstream_prov_get(h, "config_hash");
         char mine[32];
         snprintf(mine, sizeof mine, "%016llx", (unsigned long long)config_hash(c));
-        s.bare = !from || strcmp(from, mine);
+        s->bare = !from || strcmp(from, mine);
     }
-    s.st = stats_create();
+    s->st = stats_create();
     /* A bare exec's chip: [chip] tiles, or as many as the stream names; a
      * stream larger than the chip is refused below (validate_units). */
     uint32_t tiles_needed = h && c->chip.tiles == 0 ? h->units[UNIT_TILE] : 0;
-    if (!s.bare) {
-        if (model_init(&s.m, c, err, errlen) < 0)
+    if (!s->bare) {
+        if (model_init(&s->m, c, err, errlen) < 0)
             goto out;
-        s.have_m = 1;
-        if (transform_init(&s.t, &s.m, c, err, errlen) < 0)
+        s->have_m = 1;
+        if (transform_init(&s->t, &s->m, c, err, errlen) < 0)
             goto out;
-        s.have_t = 1;
-        if (mapper_build(&s.mp, &s.m, &s.t, c, err, errlen) < 0)
+        s->have_t = 1;
+        if (mapper_build(&s->mp, &s->m, &s->t, c, err, errlen) < 0)
             goto out;
-        s.have_mp = 1;
-        register_map_stats(&s);
-        tiles_needed = s.mp.narrays;
+        s->have_mp = 1;
+        register_map_stats(s);
+        tiles_needed = s->mp.narrays;
     }
     /* An ADC budget sets the ADCs per bank from the chip's arrays: the
      * rest of the run (chip, statistics, report) sees that count. */
@@ -411,22 +652,26 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
         int64_t n = chip_adc_count(c, tiles, err, errlen);
         if (n == 0)
             goto out;
-        s.eff = *c;  /* shares c's strings; never freed itself */
-        s.eff.adc.count = n;
-        s.cfg = c = &s.eff;
+        s->eff = *c;  /* shares c's strings; never freed itself */
+        s->eff.adc.count = n;
+        s->cfg = c = &s->eff;
     }
-    s.chip = chip_create(c, tiles_needed, s.st, err, errlen);
-    if (!s.chip)
+    s->chip = chip_create(c, tiles_needed, s->st, err, errlen);
+    if (!s->chip)
         goto out;
     sched_chip scc;
-    sched_chip_of(s.chip, &scc);
-    if (!s.bare) {
-        s.sc = sched_create(c, &s.m, &s.t, &s.mp, &scc, s.st, err, errlen);
-        if (!s.sc)
+    sched_chip_of(s->chip, &scc);
+    if (!s->bare) {
+        s->sc = sched_create(c, &s->m, &s->t, &s->mp, &scc, s->st, err, errlen);
+        if (!s->sc)
             goto out;
     }
+    if (stop_signal)
+        goto stopped;
     if (o->stream_out) {
-        rc = write_stream(&s, err, errlen);
+        rc = write_stream(s, err, errlen);
+        if (rc > 128)
+            goto stopped;
         goto out;
     }
 
@@ -436,15 +681,15 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
             goto out;
         tags = h->tags;
         ntags = h->ntags;
-        src = cmdr_source(s.rd);
+        src = cmdr_source(s->rd);
     } else {
-        tags = sched_tags(s.sc, &ntags);
-        src = sched_source(s.sc);
+        tags = sched_tags(s->sc, &ntags);
+        src = sched_source(s->sc);
     }
 
     rc = DRIVER_EFAIL;
-    s.k = kernel_create((enum kernel_backend)c->run.kernel, err, errlen);
-    if (!s.k)
+    s->k = kernel_create((enum kernel_backend)c->run.kernel, err, errlen);
+    if (!s->k)
         goto out;
     engine_opts eo;
     memset(&eo, 0, sizeof eo);
@@ -453,72 +698,99 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     eo.tags = tags;
     eo.ntags = ntags;
     eo.progress = c->run.progress;
-    eo.expect_tokens = s.sc ? sched_tokens_out(s.sc) : 0;
+    eo.expect_tokens = s->sc ? sched_tokens_out(s->sc) : 0;
     eo.batch = (uint32_t)c->run.batch;
+    s->check = cmdcheck_create(c, s->chip);
+    eo.check = check_cmd;
+    eo.check_ctx = s;
     /* The critical path names two kinds of cluster work by their tags
      * rather than their ops: sampling ("sample") and LoRA adapters
      * ("<projection>.lora"). */
-    s.tag_cp = xcalloc(ntags ? ntags : 1, 1);
+    s->tag_cp = xcalloc(ntags ? ntags : 1, 1);
     for (uint32_t i = 0; i < ntags; i++) {
         size_t len = strlen(tags[i].name);
         if (!strcmp(tags[i].name, "sample"))
-            s.tag_cp[i] = CP_SAMPLING;
+            s->tag_cp[i] = CP_SAMPLING;
         else if (len >= 5 && !strcmp(tags[i].name + len - 5, ".lora"))
-            s.tag_cp[i] = CP_LORA;
+            s->tag_cp[i] = CP_LORA;
     }
-    eo.tag_cp = s.tag_cp;
-    if (o->out_dir && ofile_mkdirs(o->out_dir, err, errlen) < 0)
-        goto out;
+    eo.tag_cp = s->tag_cp;
     if (o->trace && o->out_dir) {
-        if (open_traces(&s, err, errlen) != 0)
+        if (open_traces(s, err, errlen) != 0)
             goto out;
-        s.tsink.tags = tags;
-        s.tsink.ntags = ntags;
-        eo.sink = &s.tsink.sink;
-        chip_set_trace_sink(s.chip, eo.sink);
+        s->tsink.tags = tags;
+        s->tsink.ntags = ntags;
+        eo.sink = &s->tsink.sink;
+        chip_set_trace_sink(s->chip, eo.sink);
     }
-    s.eng = engine_create(s.k, chip_units(s.chip), s.st, &eo);
+    eo.stop = &stop_signal;
+    s->eng = engine_create(s->k, chip_units(s->chip), s->st, &eo);
     started = 1;
-    if (engine_run(s.eng, src, err, errlen) < 0) {
-        /* A stream that turns out malformed is bad input. */
-        rc = o->stream_in ? DRIVER_EINPUT : DRIVER_EFAIL;
+    int er = engine_run(s->eng, src, err, errlen);
+    if (er == ENGINE_STOPPED)
+        goto stopped;
+    if (er < 0) {
+        /* A command refused, or a stream that turns out malformed, is bad
+         * input. */
+        rc = er == ENGINE_EINPUT ? DRIVER_EINPUT : DRIVER_EFAIL;
         goto out;
     }
-    uint64_t t_end = engine_end_ps(s.eng);
-    chip_finalize(s.chip, t_end);
-    if (engine_check(s.eng, err, errlen) < 0 || chip_check(s.chip, err, errlen) < 0)
+    uint64_t t_end = engine_end_ps(s->eng);
+    chip_finalize(s->chip, t_end);
+    if (engine_check(s->eng, err, errlen) < 0 || chip_check(s->chip, err, errlen) < 0)
         goto out;
 
     if (o->out_dir) {
-        if (write_stats(&s, 0, NULL, err, errlen) < 0 ||
-            write_tables(&s, tags, ntags, err, errlen) < 0 ||
-            write_critpath(&s, err, errlen) < 0)
+        if (write_stats(s, 0, NULL, err, errlen) < 0 ||
+            write_tables(s, tags, ntags, err, errlen) < 0 ||
+            write_critpath(s, err, errlen) < 0)
             goto out;
-        if (s.chrome) {
-            int r = chrome_commit(s.chrome, err, errlen);
-            s.chrome = NULL;
+        if (s->chrome) {
+            int r = chrome_commit(s->chrome, err, errlen);
+            s->chrome = NULL;
             if (r < 0)
                 goto out;
         }
-        if (s.power) {
+        if (s->power) {
             double st_mw[PW_COMPONENTS] = {0};
-            st_mw[PW_STATIC] = stats_get(s.st, "power.static_mw", NULL);
-            int r = power_commit(s.power, t_end, st_mw, err, errlen);
-            s.power = NULL;
+            st_mw[PW_STATIC] = stats_get(s->st, "power.static_mw", NULL);
+            int r = power_commit(s->power, t_end, st_mw, err, errlen);
+            s->power = NULL;
             if (r < 0)
                 goto out;
         }
     }
     if (o->report)
-        report_print(o->report, c, s.have_m ? &s.m : NULL, s.st, tags, ntags,
-                     engine_tag_totals(s.eng));
-    rc = 0;
+        report_print(o->report, c, s->have_m ? &s->m : NULL, s->st, tags, ntags,
+                     engine_tag_totals(s->eng));
+    return 0;
+
+stopped:
+    /* Stopped by a signal: the traces' temporary files go (cleanup), the
+     * statistics so far are the partial snapshot. */
+    rc = 128 + stop_signal;
+    if (started && o->out_dir)
+        errf(err, errlen, "aimcsim: interrupted by %s at %.6g ms of simulated time: partial "
+             "statistics in %s/%s", signal_name(stop_signal),
+             (double)engine_end_ps(s->eng) * 1e-9, o->out_dir, OUTDIR_PARTIAL);
+    else if (started)
+        errf(err, errlen, "aimcsim: interrupted by %s at %.6g ms of simulated time (no --out: "
+             "nothing written)", signal_name(stop_signal), (double)engine_end_ps(s->eng) * 1e-9);
+    else if (o->stream_out)
+        errf(err, errlen, "aimcsim: interrupted by %s: %s not written",
+             signal_name(stop_signal), o->stream_out);
+    else
+        errf(err, errlen, "aimcsim: interrupted by %s before the simulation: nothing written",
+             signal_name(stop_signal));
 out:
-    if (rc != 0 && started && o->out_dir && s.st) {
-        char e2[ERR_LEN];
-        if (ofile_mkdirs(o->out_dir, e2, sizeof e2) == 0)
-            write_stats(&s, 1, err, e2, sizeof e2);
+    /* A failed run leaves no file under a result name; once it has started,
+     * its statistics so far are kept as the partial snapshot. */
+    if (o->out_dir)
+        outdir_remove_results(o->out_dir);
+    if (started && o->out_dir && s->st) {
+        char e2[ERR_LEN], why[64];
+        snprintf(why, sizeof why, "interrupted by %s", signal_name(stop_signal));
+        write_stats(s, 1, rc > 128 ? why : err, e2, sizeof e2);
     }
-    cleanup(&s);
     return rc;
 }

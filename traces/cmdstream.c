@@ -65,6 +65,11 @@ static int check_set(const char *op, const char *what, const cmd_set *s, char *e
                         "%s: %s range %" PRIu32 ":%" PRIu32 " ends past 4294967295 (expected LO+N <= 4294967295)",
                         op, what, s->r[i].lo, s->r[i].n);
     }
+    uint64_t total = cmd_set_count(s);
+    if (total > UINT32_MAX)
+        return errf(err, errlen,
+                    "%s: %s has %" PRIu64 " indices in all (expected at most 4294967295)", op,
+                    what, total);
     return 0;
 }
 
@@ -173,9 +178,7 @@ struct cmdw {
     uint32_t sorted_cap;
 };
 
-/* Checks a tag name or provenance key: 1..CMDSTREAM_NAME_MAX printable
- * characters without spaces. */
-static int name_ok(const char *s)
+int cmdstream_name_ok(const char *s)
 {
     size_t n = 0;
     for (; s[n]; n++)
@@ -184,9 +187,9 @@ static int name_ok(const char *s)
     return n >= 1 && n <= CMDSTREAM_NAME_MAX;
 }
 
-static int key_ok(const char *s)
+int cmdstream_key_ok(const char *s)
 {
-    if (!name_ok(s))
+    if (!cmdstream_name_ok(s))
         return 0;
     for (; *s; s++)
         if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') && !(*s >= '0' && *s <= '9') &&
@@ -204,7 +207,7 @@ cmdw *cmdw_open(const char *path, const cmdstream_header *h, char *err, size_t e
             return NULL;
         }
     for (uint32_t i = 0; i < h->ntags; i++) {
-        if (!h->tags[i].name || !name_ok(h->tags[i].name)) {
+        if (!h->tags[i].name || !cmdstream_name_ok(h->tags[i].name)) {
             errf(err, errlen, "%s: tag %" PRIu32 ": bad name '%.60s' (expected 1..%d printable characters without spaces)",
                  path, i, h->tags[i].name ? h->tags[i].name : "", CMDSTREAM_NAME_MAX);
             return NULL;
@@ -216,7 +219,7 @@ cmdw *cmdw_open(const char *path, const cmdstream_header *h, char *err, size_t e
         }
     }
     for (uint32_t i = 0; i < h->nprov; i++)
-        if (!h->prov[i].key || !key_ok(h->prov[i].key)) {
+        if (!h->prov[i].key || !cmdstream_key_ok(h->prov[i].key)) {
             errf(err, errlen, "%s: provenance key '%.60s' (expected 1..%d of A-Z a-z 0-9 _ . -)", path,
                  h->prov[i].key ? h->prov[i].key : "", CMDSTREAM_NAME_MAX);
             return NULL;

@@ -55,6 +55,12 @@ typedef struct cmdstream_header {
     uint32_t units_line;         /* reader: line of the units line; writer: ignored */
 } cmdstream_header;
 
+/* 1 if s is a valid tag name: 1..CMDSTREAM_NAME_MAX printable characters
+ * without spaces (bytes above 0x7f allowed: UTF-8). */
+int cmdstream_name_ok(const char *s);
+/* 1 if s is a valid provenance key: 1..CMDSTREAM_NAME_MAX of A-Z a-z 0-9 _ . - */
+int cmdstream_key_ok(const char *s);
+
 /* The value of provenance key, or NULL. */
 const char *cmdstream_prov_get(const cmdstream_header *h, const char *key);
 

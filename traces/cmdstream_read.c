@@ -98,6 +98,8 @@ static int read_line(cmdr *r, char **s)
                 return rfail(r, "line longer than %d characters (expected at most %d per line)",
                          CMDSTREAM_LINE_MAX, CMDSTREAM_LINE_MAX);
             r->pos += nl ? n + 1 : n;
+            if (memchr(b, 0, n))
+                return rfail(r, "NUL byte in the line (expected text)");
             if (n && b[n - 1] == '\r')
                 n--;
             b[n] = 0;  /* the newline's place, or the spare byte after len */
@@ -141,6 +143,19 @@ static char *tok(char **pp)
         *p++ = 0;
     *pp = p;
     return s;
+}
+
+/* The first control character of s other than tab (or, with no_tab,
+ * including tab), or 0.  Command lines need no such check: every token of
+ * a command is parsed strictly, so a stray byte is already an error. */
+static int control_char(const char *s, int no_tab)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch < 0x20 && (ch != '\t' || no_tab)) || ch == 0x7f)
+            return ch;
+    }
+    return 0;
 }
 
 static int blank_or_comment(const char *s)
@@ -217,6 +232,10 @@ static int parse_tag(cmdr *r, char *p)
         return rfail(r, "tag %" PRIu64 ": bad layer '%.60s' (expected an integer >= -1)", idx, sl);
     if (strlen(name) > CMDSTREAM_NAME_MAX)
         return rfail(r, "tag %" PRIu64 ": name longer than %d characters", idx, CMDSTREAM_NAME_MAX);
+    if (!cmdstream_name_ok(name))
+        return rfail(r, "tag %" PRIu64 ": control character 0x%02x in the name (expected 1..%d "
+                        "printable characters without spaces)",
+                     idx, control_char(name, 1), CMDSTREAM_NAME_MAX);
     if (r->h.ntags == r->tags_cap) {
         r->tags_cap = r->tags_cap ? r->tags_cap * 2 : 64;
         r->tags = xrealloc(r->tags, sizeof *r->tags * r->tags_cap);
@@ -233,6 +252,21 @@ static int parse_prov(cmdr *r, char *p)
     char *key = tok(&p);
     if (!*key || strlen(key) > CMDSTREAM_NAME_MAX)
         return rfail(r, "bad prov line (expected 'prov KEY VALUE')");
+    if (!cmdstream_key_ok(key)) {
+        int ch = control_char(key, 1);
+        if (ch)
+            return rfail(r, "prov: control character 0x%02x in the key (expected 1..%d of A-Z "
+                            "a-z 0-9 _ . -)", ch, CMDSTREAM_NAME_MAX);
+        return rfail(r, "prov: bad key '%.60s' (expected 1..%d of A-Z a-z 0-9 _ . -)", key,
+                     CMDSTREAM_NAME_MAX);
+    }
+    const char *v = p;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    int ch = control_char(v, 1);
+    if (ch)
+        return rfail(r, "prov %.60s: control character 0x%02x in the value (expected "
+                        "printable text)", key, ch);
     if (r->h.nprov == r->prov_cap) {
         r->prov_cap = r->prov_cap ? r->prov_cap * 2 : 8;
         r->prov = xrealloc(r->prov, sizeof *r->prov * r->prov_cap);
@@ -273,8 +307,12 @@ static int parse_header(cmdr *r)
             r->line++;
             return rfail(r, "unexpected end of file (expected 'end 0')");
         }
-        if (blank_or_comment(s))
+        if (blank_or_comment(s)) {
+            int ch = control_char(s, 0);
+            if (ch)
+                return rfail(r, "control character 0x%02x in a comment (expected text)", ch);
             continue;
+        }
         p = s;
         while (*p == ' ' || *p == '\t')
             p++;
@@ -508,9 +546,13 @@ static int parse_end(cmdr *r, char *p)
                      n, r->next_id, r->next_id);
     char *s;
     int k;
-    while ((k = read_line(r, &s)) > 0)
+    while ((k = read_line(r, &s)) > 0) {
         if (!blank_or_comment(s))
             return rfail(r, "text after the trailer (expected the end of the file)");
+        int ch = control_char(s, 0);
+        if (ch)
+            return rfail(r, "control character 0x%02x in a comment (expected text)", ch);
+    }
     if (k < 0)
         return -1;
     r->state = 1;
@@ -543,8 +585,14 @@ static int next(void *ctx, cmd *c, char *err, size_t errlen)
         char *p = s;
         while (*p == ' ' || *p == '\t')
             p++;
-        if (!*p || *p == '#')
+        if (!*p)
             continue;
+        if (*p == '#') {
+            int ch = control_char(p, 0);
+            if (ch)
+                rfail(r, "control character 0x%02x in a comment (expected text)", ch);
+            continue;
+        }
         if (*p == 'e' && !strncmp(p, "end", 3) && (!p[3] || p[3] == ' ' || p[3] == '\t')) {
             parse_end(r, p);
             continue;

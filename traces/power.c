@@ -220,8 +220,12 @@ int power_commit(power_trace *p, uint64_t t_end_ps, const double *static_mw, cha
         return -1;
     }
     ofile_puts(p->o, "t_start_ns,t_end_ns");
-    for (int c = 0; c < p->ncomp; c++)
-        ofile_printf(p->o, ",%s_pj", p->names[c]);
+    for (int c = 0; c < p->ncomp; c++) {
+        char col[300];
+        snprintf(col, sizeof col, "%s_pj", p->names[c]);
+        ofile_puts(p->o, ",");
+        ofile_csv(p->o, col);
+    }
     ofile_puts(p->o, ",total_pj,power_mw\n");
     uint64_t w = p->bin_ps, nrows = ceil_div_u64(t_end_ps, w);
     char a[64], b[64];

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "arch/adc.h"
 #include "arch/tile.h"
@@ -174,24 +175,31 @@ char *mapper_profile_path(const config *c)
 int mapper_profile_load(const model *m, const char *path, double *value, char *err,
                         size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    char *text = read_text_file(path, TEXT_FILE_MAX_BYTES, NULL, err, errlen);
+    if (!text)
+        return -1;
     uint32_t *first = xcalloc(m->nproj ? m->nproj : 1, sizeof *first);
     for (uint32_t i = 0; i < m->nproj; i++)
         value[i] = NAN;
-    char *line = NULL, hint[160];
-    size_t cap = 0;
-    ssize_t len;
+    char hint[160];
     uint32_t lineno = 0;
     int rc = 0;
     model_names_hint(m, hint, sizeof hint);
-    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+    for (char *line = text, *next; rc == 0 && *line; line = next) {
+        next = strchr(line, '\n');
+        next = next ? (*next = 0, next + 1) : line + strlen(line);
         lineno++;
-        if ((size_t)len != strlen(line)) {
-            rc = errf(err, errlen, "%s:%u: contains a NUL byte (not a text file)", path, lineno);
-            break;
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\r')
+            line[--n] = 0;
+        for (size_t k = 0; k < n && rc == 0; k++) {
+            unsigned char ch = (unsigned char)line[k];
+            if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+                rc = errf(err, errlen, "%s:%u: control character 0x%02x (expected text)",
+                          path, lineno, ch);
         }
+        if (rc)
+            break;
         char *hash = strchr(line, '#');
         if (hash)
             *hash = 0;
@@ -206,15 +214,16 @@ int mapper_profile_load(const model *m, const char *path, double *value, char *e
             size_t l = strlen(s);
             while (l && isspace((unsigned char)s[l - 1]))
                 s[--l] = 0;
-            rc = errf(err, errlen, "%s:%u: expected 'projection value', got '%s'", path,
+            rc = errf(err, errlen, "%s:%u: expected 'projection value', got '%.200s'", path,
                       lineno, s);
             break;
         }
-        char *end;
         errno = 0;
-        double v = strtod(num, &end);
-        if (*end || errno || !isfinite(v)) {
-            rc = errf(err, errlen, "%s:%u: %s: '%s' is not a number", path, lineno, name, num);
+        double v = is_decimal_number(num) ? strtod(num, NULL) : NAN;
+        if (errno || !isfinite(v)) {
+            rc = errf(err, errlen,
+                      "%s:%u: %s: '%s' is not a number (expected a decimal number such as "
+                      "2.5 or 1e-3)", path, lineno, name, num);
             break;
         }
         int i = model_find_proj(m, name);
@@ -231,11 +240,8 @@ int mapper_profile_load(const model *m, const char *path, double *value, char *e
         first[i] = lineno;
         value[i] = v;
     }
-    if (rc == 0 && ferror(f))
-        rc = errf(err, errlen, "%s: read error", path);
-    free(line);
     free(first);
-    fclose(f);
+    free(text);
     return rc;
 }
 
@@ -270,7 +276,8 @@ int mapper_digital_select(const model *m, const config *c, uint8_t *digital, cha
     }
     free(listed);
     int has_prof = c->mapping.digital_profile && *c->mapping.digital_profile;
-    if (!has_prof && is_set(c, PARAM_mapping_digital_threshold))
+    if (!has_prof && is_set(c, PARAM_mapping_digital_threshold) &&
+        !config_is_default(c, PARAM_mapping_digital_threshold))
         return config_fail(c, PARAM_mapping_digital_threshold, err, errlen,
                            "needs [mapping] digital_profile");
     if (!has_prof)
@@ -281,10 +288,15 @@ int mapper_digital_select(const model *m, const config *c, uint8_t *digital, cha
                            "digital)");
     char *path = mapper_profile_path(c);
     double *val = xcalloc(m->nproj ? m->nproj : 1, sizeof *val);
+    /* What cannot be opened is the parameter's fault: located there. */
     FILE *probe = fopen(path, "r");
-    if (!probe) {
+    struct stat sb;
+    int isdir = probe && fstat(fileno(probe), &sb) == 0 && S_ISDIR(sb.st_mode);
+    if (!probe || isdir) {
         config_fail(c, PARAM_mapping_digital_profile, err, errlen, "cannot open %s: %s", path,
-                    strerror(errno));
+                    strerror(isdir ? EISDIR : errno));
+        if (probe)
+            fclose(probe);
         free(val);
         free(path);
         return -1;
@@ -319,6 +331,76 @@ int mapper_lora_targets(const config *c, uint8_t kind[MODEL_PROJ_KINDS], char *e
         kind[k] = 1;
     }
     return 0;
+}
+
+/* ---- the estimate -------------------------------------------------------- */
+
+/* One stage of in_n x out_n, with `blocks` blocks of b x b when it is a
+ * block-diagonal factor (0: a dense matrix), placed by strategy. */
+static void est_stage(const config *c, uint64_t R, uint64_t Cw, uint64_t in_n, uint64_t out_n,
+                      uint64_t blocks, uint64_t b, mapper_mem *e, uint64_t *proj_acts,
+                      uint64_t *extra)
+{
+    uint64_t arrays, places, acts;
+    e->transform_bytes = sat_add_u64(e->transform_bytes,
+                                     sat_mul_u64(blocks ? blocks : 1, sizeof(transform_block)));
+    if (!blocks || c->mapping.strategy == MAPPER_LINEAR) {
+        /* Linear (and the dense stages of the others): one array, one
+         * placement, one activation per piece. */
+        arrays = places = acts = sat_mul_u64(ceil_div_u64(in_n, R), ceil_div_u64(out_n, Cw));
+    } else {
+        uint64_t sr = R / b ? R / b : 1, sc = Cw / b ? Cw / b : 1;
+        uint64_t S = sr < sc ? sr : sc;
+        arrays = ceil_div_u64(blocks, S); /* a group per array at most */
+        places = blocks;
+        acts = blocks;
+        if (c->mapping.strategy == MAPPER_DENSEMAP) {
+            uint64_t rho = c->mapping.densemap_rows ? (uint64_t)c->mapping.densemap_rows : b;
+            acts = sat_mul_u64(blocks, ceil_div_u64(b, rho ? rho : 1));
+            /* each array's grid of slots, each block's cell */
+            *extra = sat_add_u64(*extra, sat_mul_u64(arrays, sat_mul_u64(sr * sc, 4)));
+            *extra = sat_add_u64(*extra, sat_mul_u64(blocks, 24));
+        }
+    }
+    e->arrays = sat_add_u64(e->arrays, arrays);
+    e->places = sat_add_u64(e->places, places);
+    e->acts = sat_add_u64(e->acts, acts);
+    *proj_acts = sat_add_u64(*proj_acts, acts);
+}
+
+void mapper_estimate(const model *m, uint32_t nb, const config *c, mapper_mem *e)
+{
+    memset(e, 0, sizeof *e);
+    uint64_t cpw = tile_columns_per_weight((unsigned)c->tile.weight_bits,
+                                           (unsigned)c->tile.cell_bits);
+    uint64_t R = (uint64_t)c->tile.rows, Cw = (uint64_t)c->tile.cols / cpw;
+    if (!Cw)
+        Cw = 1; /* refused by mapper_check_config */
+    uint64_t n = m->d_model, b = nb ? n / nb : n, extra = 0;
+    for (uint32_t p = 0; p < m->nproj; p++) {
+        const model_proj *pj = &m->proj[p];
+        uint64_t in = pj->in, out = pj->out, pa = 0;
+        if (c->transform.kind == TRANSFORM_MONARCH && pj->kind != MODEL_PROJ_LM_HEAD && nb) {
+            uint64_t S = in == n && out == n ? 1 : in == n ? out / n : in / n, N = S * n;
+            int tall = in == n;
+            est_stage(c, R, Cw, tall ? n : N, N, S * nb, b, e, &pa, &extra);
+            est_stage(c, R, Cw, N, tall ? N : n, S * nb, b, e, &pa, &extra);
+        } else {
+            est_stage(c, R, Cw, in, out, 0, 0, e, &pa, &extra);
+        }
+        if (pa > e->max_proj_acts)
+            e->max_proj_acts = pa;
+    }
+    e->transform_bytes = sat_add_u64(e->transform_bytes,
+                                     (uint64_t)m->nproj * sizeof(transform_proj));
+    /* The lists grow by doubling: up to twice what they hold.  Per array
+     * its step counter, its share of placed cells and an id in the counts;
+     * per placement and activation their record and an id. */
+    uint64_t b2 = sat_mul_u64(e->arrays, sizeof(uint32_t) + sizeof(uint64_t) + sizeof(uint32_t));
+    b2 = sat_add_u64(b2, sat_mul_u64(e->places, sizeof(mapper_place) + sizeof(uint32_t)));
+    b2 = sat_add_u64(b2, sat_mul_u64(e->acts, sizeof(mapper_act) + sizeof(uint32_t)));
+    e->bytes = sat_add_u64(sat_mul_u64(b2, 2), extra);
+    e->bytes = sat_add_u64(e->bytes, (uint64_t)m->nproj * sizeof(mapper_proj));
 }
 
 /* ---- counts ------------------------------------------------------------- */

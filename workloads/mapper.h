@@ -208,6 +208,21 @@ int mapper_lora_targets(const config *c, uint8_t kind[MODEL_PROJ_KINDS], char *e
  * FLOPs; not the array counts, cells and utilisation, which do not add. */
 void mapper_sum_add(mapper_sum *t, const mapper_sum *s);
 
+/* Upper bounds of what mapper_build would make and allocate for model m
+ * with nb blocks per Monarch factor under configuration c, every
+ * projection counted as analog; from the shapes alone, without building
+ * the transform or the mapping (the resource estimate before a run,
+ * docs/reliability.md).  Saturating: UINT64_MAX when a figure does not fit
+ * 64 bits. */
+typedef struct mapper_mem {
+    uint64_t arrays;            /* arrays */
+    uint64_t places, acts;      /* placements and activations in all */
+    uint64_t max_proj_acts;     /* most activations of one projection */
+    uint64_t transform_bytes;   /* the transform's block lists */
+    uint64_t bytes;             /* the mapping's allocations */
+} mapper_mem;
+void mapper_estimate(const model *m, uint32_t nb, const config *c, mapper_mem *e);
+
 /* Maps model m, transformed by t, with the strategy of [mapping] strategy.
  * Returns 0, or -1 with a message (mp then holds nothing to free). */
 int mapper_build(mapper *mp, const model *m, const transform *t, const config *c, char *err,

@@ -66,7 +66,9 @@ const char *model_op_name(int op)
     return op >= 0 && op < MODEL_OP_KINDS ? op_names[op] : "?";
 }
 
-static int is_set(const config *c, int i) { return c->line[i] || c->set_arg[i]; }
+/* Given with a value other than its default: what a preset forbids (a
+ * dump of the effective configuration writes every key at its value). */
+static int is_set(const config *c, int i) { return config_given(c, i) && !config_is_default(c, i); }
 
 /* The dimension keys of [model], which only preset = custom takes. */
 static const int dim_params[] = {

@@ -613,7 +613,7 @@ static int layout(sched *s, char *err, size_t errlen)
     for (uint32_t i = 0; i < nkv && rc == 0; i++) {
         if (!place(s, s->kv_region_bytes, bank_used, &next_bank, dram_used, &next_ch, 1,
                    &s->kv[i], &in_sram))
-            rc = errf(err, errlen,
+            rc = config_fail(s->cfg, PARAM_dram_channels, err, errlen,
                       "KV cache: %llu bytes per layer and sequence fit no SRAM bank "
                       "(%llu bytes) and the chip has no DRAM channel",
                       (unsigned long long)s->kv_region_bytes,
@@ -631,7 +631,7 @@ static int layout(sched *s, char *err, size_t errlen)
         uint64_t bytes = s->t->proj[i].params * s->w_bytes;
         if (!place(s, bytes, bank_used, &next_bank, dram_used, &next_ch, 1, &s->wplace[i],
                    &in_sram))
-            rc = errf(err, errlen,
+            rc = config_fail(s->cfg, PARAM_dram_channels, err, errlen,
                       "weights of %s (digital): %llu bytes fit no SRAM bank and the chip "
                       "has no DRAM channel", m->proj[i].name, (unsigned long long)bytes);
         else if (in_sram)
@@ -643,7 +643,7 @@ static int layout(sched *s, char *err, size_t errlen)
     uint64_t emb = ((uint64_t)m->vocab + m->context_tokens) * m->d_model * s->w_bytes;
     if (rc == 0 && !place(s, emb, bank_used, &next_bank, dram_used, &next_ch, nd == 0,
                           &s->emb, &in_sram))
-        rc = errf(err, errlen,
+        rc = config_fail(s->cfg, PARAM_dram_channels, err, errlen,
                   "embedding tables: %llu bytes fit no SRAM bank and the chip has no DRAM "
                   "channel", (unsigned long long)emb);
     else if (rc == 0 && !in_sram)
@@ -668,9 +668,9 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
         return s;
     }
     if (chip->units[UNIT_CLUSTER] == 0) {
-        errf(err, errlen, "%s: [cluster] count = 0: the scheduler needs a digital cluster "
-                          "(LayerNorm, attention, reductions run there)",
-             c->path ? c->path : "config");
+        config_fail(c, PARAM_cluster_count, err, errlen,
+                    "the scheduler needs a digital cluster (LayerNorm, attention, reductions "
+                    "run there)");
         return NULL;
     }
     if (mp->narrays > chip->units[UNIT_TILE] && (!c->chip.reprogram || !chip->units[UNIT_TILE])) {

@@ -1,0 +1,3 @@
+aimcsim-cmd 3
+units tile=1 cluster=1 sram=1 dram=1
+end 0

@@ -1,0 +1,2 @@
+0 sync - tag=0 deps=
+end 1

@@ -1,0 +1,3 @@
+aimcsim-cmd 1
+0 sync - tag=0 deps=
+end 1

@@ -1,0 +1,4 @@
+aimcsim-cmd 1
+units tile=1 cluster=1 sram=1 dram=1
+tag 0 0 hx
+end 0

@@ -1,0 +1,3 @@
+aimcsim-cmd 1
+units tile=1 cluster=1 sram=1
+end 0
