@@ -56,7 +56,7 @@ help:
 	@echo "make test       install missing packages (as root), build, run every test"
 	@echo "make golden     rewrite the golden outputs (tests/golden/) after a deliberate change"
 	@echo "make asan       the tests under AddressSanitizer and UBSan (build-asan/)"
-	@echo "make bench      benchmarks; figures go in docs/performance.md by hand"
+	@echo "make bench      benchmarks, compared with bench/baseline.txt (BENCH_ARGS='--reps 3')"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make clean"
 
@@ -118,7 +118,8 @@ asan:
 
 bench: $(BENCHBIN) $(PROG)
 	@echo "== event kernel ($(B)/bench_kernel)"; $(B)/bench_kernel
-	@echo; echo "== simulator ($(B)/bench_sim $(PROG))"; $(B)/bench_sim $(PROG)
+	@echo; echo "== simulator ($(B)/bench_sim $(PROG) --baseline bench/baseline.txt $(BENCH_ARGS))"; \
+	  $(B)/bench_sim $(PROG) --baseline bench/baseline.txt $(BENCH_ARGS)
 
 run: deps
 	@$(MAKE) --no-print-directory $(PROG)
