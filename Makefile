@@ -61,7 +61,7 @@ help:
 	@echo "make golden     rewrite the golden outputs (tests/golden/) after a deliberate change"
 	@echo "make asan       the tests under AddressSanitizer and UBSan (build-asan/)"
 	@echo "make fuzz       each libFuzzer harness of fuzz/ for FUZZ_TIME seconds (build-fuzz/)"
-	@echo "make bench      benchmarks; figures go in docs/performance.md by hand"
+	@echo "make bench      benchmarks, compared with bench/baseline.txt (BENCH_ARGS='--reps 3')"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make clean"
 
@@ -167,7 +167,8 @@ $(FB)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_util.h $(LIB)
 
 bench: $(BENCHBIN) $(PROG)
 	@echo "== event kernel ($(B)/bench_kernel)"; $(B)/bench_kernel
-	@echo; echo "== simulator ($(B)/bench_sim $(PROG))"; $(B)/bench_sim $(PROG)
+	@echo; echo "== simulator ($(B)/bench_sim $(PROG) --baseline bench/baseline.txt $(BENCH_ARGS))"; \
+	  $(B)/bench_sim $(PROG) --baseline bench/baseline.txt $(BENCH_ARGS)
 
 run: deps
 	@$(MAKE) --no-print-directory $(PROG)

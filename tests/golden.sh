@@ -23,9 +23,11 @@ fail=0 runs=0
 
 # The outputs of one run in $1 (a folder) reduced to what is compared.
 reduce() {
-    if [ -f "$1/trace.json.gz" ]; then
-        gzip -dc "$1/trace.json.gz" > "$1/trace.json"
-    fi
+    for f in trace.json power.csv; do
+        if [ -f "$1/$f.gz" ]; then
+            gzip -dc "$1/$f.gz" > "$1/$f"
+        fi
+    done
     if [ -f "$1/trace.json" ]; then
         grep -v '"otherData"' "$1/trace.json" > "$1/trace.events"
     fi

@@ -270,7 +270,7 @@ Test(critpath, trace_marks_the_critical_commands)
     char *s = put("t.cmd", adc_stream);
     char d[700];
     snprintf(d, sizeof d, "%s/tr", dir);
-    snprintf(args, sizeof args, "exec %s %s --trace --out %s --quiet", i, s, d);
+    snprintf(args, sizeof args, "exec %s %s --trace --set trace.format=json --out %s --quiet", i, s, d);
     run_ok(args);
     char p[800];
     snprintf(p, sizeof p, "%s/trace.json", d);

@@ -73,7 +73,7 @@ Test(outputs, a_failed_run_leaves_no_result_of_an_earlier_one)
     char *od = xasprintf("%s/o", dir);
     char *ls = listing(od);
     cr_expect_str_eq(ls, "aimcsim-files.txt\ncritpath.csv\nlayers.csv\npower.csv\nprojections.csv\n"
-                         "stats.csv\nstats.json\ntags.csv\ntrace.json\n");
+                         "stats.csv\nstats.json\ntags.csv\ntrace.pftrace\n");
     free(ls);
     /* The same folder, a stream refused at its second command: the earlier
      * run's results and traces are gone, only the partial snapshot. */

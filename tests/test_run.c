@@ -67,7 +67,7 @@ Test(run, tiny_run_writes_every_output)
     cr_expect(strstr(out, "Latency"), "%s", out);
     cr_expect(strstr(out, "time to first token"));
     const char *files[] = {"stats.json", "stats.csv", "projections.csv", "layers.csv",
-                           "tags.csv", "trace.json", "power.csv"};
+                           "tags.csv", "trace.pftrace", "power.csv"};
     char d[700];
     snprintf(d, sizeof d, "%s/o", dir);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {

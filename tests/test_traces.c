@@ -1,5 +1,6 @@
-/* test_traces.c -- the Chrome trace-event JSON writer (traces/chrome.h)
- * and the binned power/energy CSV (traces/power.h). */
+/* test_traces.c -- the timeline trace writer in its JSON format
+ * (traces/chrome.h), the binned power/energy CSV (traces/power.h) and the
+ * output file that compresses past a size (traces/tout.h). */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <inttypes.h>
@@ -14,6 +15,7 @@
 #include "tests/testutil.h"
 #include "traces/chrome.h"
 #include "traces/power.h"
+#include "traces/tout.h"
 
 static char *tmp_path(const char *suffix)
 {
@@ -127,7 +129,7 @@ static const char *PY_CHECK =
 static void small_trace(const char *path)
 {
     char err[ERR_LEN];
-    chrome_trace *t = chrome_open(path, 256, err, sizeof err);
+    chrome_trace *t = chrome_open(path, CHROME_JSON, 256, TOUT_NEVER, err, sizeof err);
     cr_assert_not_null(t, "%s", err);
     int tiles = chrome_group(t, "tiles", "tile", 4);
     int adcs = chrome_group(t, "ADC banks", "adc", 4);
@@ -144,7 +146,7 @@ static void small_trace(const char *path)
     cr_expect_eq(chrome_commit(t, err, sizeof err), -1);
     cr_expect(strstr(err, "group 'late' declared after the first event") != NULL, "%s", err);
 
-    t = chrome_open(path, 256, err, sizeof err);
+    t = chrome_open(path, CHROME_JSON, 256, TOUT_NEVER, err, sizeof err);
     tiles = chrome_group(t, "tiles", "tile", 4);
     adcs = chrome_group(t, "ADC banks", "adc", 4);
     links = chrome_group(t, "links", "link", 2);
@@ -187,10 +189,34 @@ Test(trace_chrome, metadata_names_and_exact_times)
     free(p);
 }
 
-Test(trace_chrome, gzip_when_the_name_ends_in_gz)
+/* Past the size given (here 0 bytes) the trace is gzip-compressed, and
+ * the plain file of the same trace is what it decompresses to. */
+Test(trace_chrome, gzip_past_the_size_equals_the_plain_file)
 {
-    char *p = tmp_path(".json.gz");
-    small_trace(p);
+    char *plain = tmp_path(".json"), *base = tmp_path(".json"), err[ERR_LEN];
+    small_trace(plain);
+    unlink(base);
+    chrome_trace *t = chrome_open(base, CHROME_JSON, 256, 0, err, sizeof err);
+    cr_assert_not_null(t, "%s", err);
+    int tiles = chrome_group(t, "tiles", "tile", 4);
+    int adcs = chrome_group(t, "ADC banks", "adc", 4);
+    int links = chrome_group(t, "links", "link", 2);
+    chrome_unit_name(t, links, 0, "link 0->1 \"E\"");
+    chrome_meta(t, "command", "aimcsim run x.ini");
+    chrome_span(t, tiles, 3, "act", 1000001, 1500001, 17, "h0.attn.c_attn");
+    chrome_span(t, adcs, 3, "act", 1500001, 2500001, 17, "h0.attn.c_attn");
+    chrome_span(t, links, 0, "xfer", 0, 7, -1, NULL);
+    chrome_counter(t, tiles, "busy tiles", 1000001, 1);
+    cr_assert_eq(chrome_commit(t, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(access(base, F_OK), -1, "only the .gz name");
+    char *p = xasprintf("%s.gz", base);
+    char *want = slurp_any(plain), *got = slurp_any(p);
+    cr_expect_str_eq(got, want);
+    free(want);
+    free(got);
+    unlink(plain);
+    free(plain);
+    free(base);
     size_t n;
     char *raw = tu_slurp(p, &n);
     cr_expect(n > 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b);
@@ -211,7 +237,7 @@ Test(trace_chrome, gzip_when_the_name_ends_in_gz)
 Test(trace_chrome, aggregation_respects_max_tracks_and_merges)
 {
     char *p = tmp_path(".json"), err[ERR_LEN];
-    chrome_trace *t = chrome_open(p, 10, err, sizeof err);
+    chrome_trace *t = chrome_open(p, CHROME_JSON, 10, TOUT_NEVER, err, sizeof err);
     int tiles = chrome_group(t, "tiles", "tile", 64);
     int cl = chrome_group(t, "clusters", "cluster", 2);
     /* tile0..7 share track 0: [0,10) [5,20) [30,40) [20,30) touch into one. */
@@ -244,7 +270,7 @@ Test(trace_chrome, aggregation_respects_max_tracks_and_merges)
 Test(trace_chrome, more_groups_than_tracks_and_uneven_split)
 {
     char *p = tmp_path(".json"), err[ERR_LEN];
-    chrome_trace *t = chrome_open(p, 2, err, sizeof err);
+    chrome_trace *t = chrome_open(p, CHROME_JSON, 2, TOUT_NEVER, err, sizeof err);
     int a = chrome_group(t, "a", "a", 5), b = chrome_group(t, "b", "b", 1),
         c = chrome_group(t, "c", "c", 3);
     cr_assert_eq(chrome_commit(t, err, sizeof err), 0, "%s", err);
@@ -253,7 +279,7 @@ Test(trace_chrome, more_groups_than_tracks_and_uneven_split)
     cr_expect(strstr(s, "\"a 0-4\"") && strstr(s, "\"b0\"") && strstr(s, "\"c 0-2\""), "%s", s);
     free(s);
 
-    t = chrome_open(p, 7, err, sizeof err);
+    t = chrome_open(p, CHROME_JSON, 7, TOUT_NEVER, err, sizeof err);
     a = chrome_group(t, "tiles", "tile", 10); /* cap 6: 2 per track -> 5 tracks */
     b = chrome_group(t, "dram", "dram", 1);
     chrome_span(t, a, 9, "act", 0, 1, -1, NULL);
@@ -272,8 +298,8 @@ Test(trace_chrome, many_spans_on_shared_tracks_never_overlap)
 {
     if (!have_python())
         cr_skip_test("python3 not found: the JSON cross-check needs it");
-    char *p = tmp_path(".json.gz"), err[ERR_LEN];
-    chrome_trace *t = chrome_open(p, 4, err, sizeof err);
+    char *p = tmp_path(".json"), err[ERR_LEN];
+    chrome_trace *t = chrome_open(p, CHROME_JSON, 4, TOUT_NEVER, err, sizeof err);
     int g = chrome_group(t, "tiles", "tile", 16); /* 4 per track */
     /* Spans arrive in completion order (non-decreasing end), starts
      * anywhere up to 50 ns back, as the engine emits them. */
@@ -323,7 +349,7 @@ Test(trace_chrome, bad_calls_fail_and_leave_no_file)
 {
     char *p = tmp_path(".json"), err[ERR_LEN];
     unlink(p);
-    chrome_trace *t = chrome_open(p, 8, err, sizeof err);
+    chrome_trace *t = chrome_open(p, CHROME_JSON, 8, TOUT_NEVER, err, sizeof err);
     int g = chrome_group(t, "tiles", "tile", 2);
     cr_expect_eq(chrome_span(t, g, 2, "act", 0, 1, 0, NULL), -1);
     cr_expect_eq(chrome_span(t, g, 0, "act", 0, 1, 0, NULL), -1, "sticky");
@@ -332,7 +358,7 @@ Test(trace_chrome, bad_calls_fail_and_leave_no_file)
     snprintf(want, sizeof want, "%s: span 'act' on tile2 (the trace declares 2 tiles)", p);
     cr_expect_str_eq(err, want);
     cr_expect_eq(access(p, F_OK), -1);
-    t = chrome_open(p, 8, err, sizeof err);
+    t = chrome_open(p, CHROME_JSON, 8, TOUT_NEVER, err, sizeof err);
     g = chrome_group(t, "tiles", "tile", 2);
     cr_expect_eq(chrome_span(t, g, 0, "act", 5, 4, 0, NULL), -1);
     chrome_abort(t);
@@ -347,7 +373,7 @@ static const char *const COMP[] = {"adc", "noc", "sram"};
 Test(trace_power, interval_split_proportionally)
 {
     char *p = tmp_path(".csv"), err[ERR_LEN];
-    power_trace *w = power_open(p, 1000.0, COMP, 3, err, sizeof err);
+    power_trace *w = power_open(p, 1000.0, COMP, 3, (double[]){2.0, 0, 0}, TOUT_NEVER, err, sizeof err);
     cr_assert_not_null(w, "%s", err);
     cr_expect_eq(power_bin_ps(w), 1000000);
     /* 12 pJ over [0.5 us, 3.5 us): 1/6, 1/3, 1/3, 1/6 of it. */
@@ -364,8 +390,8 @@ Test(trace_power, interval_split_proportionally)
     cr_expect_eq(power_bin_pj(w, 1, 1), 3.0);
     cr_expect_eq(power_bin_pj(w, 1, 2), 5.0);
     cr_expect_eq(power_bin_pj(w, 0, 2), 1.0);
-    double st[] = {2.0, 0, 0}; /* 2 mW: 2000 pJ per 1 us bin */
-    cr_assert_eq(power_commit(w, 3600000, st, err, sizeof err), 0, "%s", err);
+    /* static 2 mW on adc: 2000 pJ per 1 us bin */
+    cr_assert_eq(power_commit(w, 3600000, err, sizeof err), 0, "%s", err);
     char *s = tu_slurp(p, NULL);
     cr_expect_str_eq(s, "t_start_ns,t_end_ns,adc_pj,noc_pj,sram_pj,total_pj,power_mw\n"
                         "0.000,1000.000,2002,0,1,2003,2.003\n"
@@ -379,8 +405,11 @@ Test(trace_power, interval_split_proportionally)
 
 Test(trace_power, bin_sums_equal_the_energy_added)
 {
-    char *p = tmp_path(".csv.gz"), err[ERR_LEN];
-    power_trace *w = power_open(p, 7.3, COMP, 3, err, sizeof err); /* 7300 ps */
+    char *base = tmp_path(".csv"), err[ERR_LEN];
+    unlink(base);
+    power_trace *w = power_open(base, 7.3, COMP, 3, NULL, 0, err, sizeof err); /* 7300 ps, gzip */
+    char *p = xasprintf("%s.gz", base);
+    free(base);
     cr_assert_not_null(w, "%s", err);
     double added[3] = {0};
     uint64_t x = 0x2545F4914F6CDD1DULL, tmax = 0;
@@ -400,7 +429,7 @@ Test(trace_power, bin_sums_equal_the_energy_added)
             sum += power_bin_pj(w, b, c);
         cr_expect(fabs(sum - added[c]) <= 1e-9 * added[c], "comp %d: %.17g vs %.17g", c, sum, added[c]);
     }
-    cr_assert_eq(power_commit(w, tmax, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(power_commit(w, tmax, err, sizeof err), 0, "%s", err);
     /* The CSV agrees (values printed with 10 significant digits). */
     char *s = slurp_any(p);
     const char *head = "t_start_ns,t_end_ns,adc_pj,noc_pj,sram_pj,total_pj,power_mw\n";
@@ -427,23 +456,63 @@ Test(trace_power, bin_sums_equal_the_energy_added)
     free(p);
 }
 
-Test(trace_power, long_runs_coarsen_and_keep_the_sums)
+/* Rows are written as power_advance makes them final: the bins held stay
+ * few however long the run, and the file is the one written at the end. */
+Test(trace_power, streamed_rows_equal_rows_written_at_the_end)
 {
-    char *p = tmp_path(".csv"), err[ERR_LEN];
-    power_trace *w = power_open(p, 0.001, COMP, 1, err, sizeof err); /* 1 ps bins */
-    cr_assert_not_null(w, "%s", err);
-    cr_expect_eq(power_bin_ps(w), 1);
-    power_add(w, 0, 10, 20, 1.0);
-    power_add(w, 0, 99999990, 100000000, 2.0); /* 1e8 bins of 1 ps: too many */
-    cr_expect_eq(power_bin_ps(w), 16, "1e8 / 2^4 = 6.25 M bins <= 8 M");
-    cr_expect_leq(power_nbins(w), POWER_MAX_CELLS);
-    double sum = 0;
-    for (uint64_t b = 0; b < power_nbins(w); b++)
-        sum += power_bin_pj(w, b, 0);
-    cr_expect_float_eq(sum, 3.0, 1e-12);
-    cr_expect_float_eq(power_bin_pj(w, 0, 0), 0.6, 1e-12);  /* [10, 16) of [10, 20) */
-    cr_expect_float_eq(power_bin_pj(w, 1, 0), 0.4, 1e-12);
-    power_abort(w);
+    char *p1 = tmp_path(".csv"), *p2 = tmp_path(".csv"), err[ERR_LEN];
+    double st[] = {0.5, 0, 1e-3};
+    power_trace *a = power_open(p1, 0.001, COMP, 3, st, TOUT_NEVER, err, sizeof err); /* 1 ps */
+    power_trace *b = power_open(p2, 0.001, COMP, 3, st, TOUT_NEVER, err, sizeof err);
+    cr_assert(a && b, "%s", err);
+    uint64_t x = 0x9E3779B97F4A7C15ULL, now = 0, most = 0;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        now += x % 7; /* the clock; energies start at or after it */
+        uint64_t s = now + (x >> 8) % 50, d = (x >> 20) % 40;
+        double e = (double)((x >> 40) % 1000) / 3.0;
+        cr_assert_eq(power_add(a, (int)(x % 3), s, s + d, e), 0);
+        cr_assert_eq(power_add(b, (int)(x % 3), s, s + d, e), 0);
+        power_advance(a, now);
+        uint64_t held = power_nbins(a) - now / power_bin_ps(a);
+        most = held > most ? held : most;
+    }
+    cr_expect_leq(most, 100, "bins held %" PRIu64, most);
+    cr_expect_eq(power_bin_pj(a, 0, 0), 0, "bin 0 is written and gone");
+    /* An energy before the rows written is refused. */
+    uint64_t t_end = now + 200;
+    cr_assert_eq(power_commit(a, t_end, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(power_commit(b, t_end, err, sizeof err), 0, "%s", err);
+    char *s1 = tu_slurp(p1, NULL), *s2 = tu_slurp(p2, NULL);
+    cr_assert(s1 && s2);
+    cr_expect_str_eq(s1, s2);
+    cr_expect_eq(count(s1, "\n"), (int)t_end + 1);
+    free(s1);
+    free(s2);
+    unlink(p1);
+    unlink(p2);
+    free(p1);
+    free(p2);
+}
+
+Test(trace_power, energy_in_a_written_row_and_too_many_bins_fail)
+{
+    char *p = tmp_path(".csv"), err[ERR_LEN], want[ERR_LEN];
+    unlink(p);
+    power_trace *w = power_open(p, 1.0, COMP, 3, NULL, TOUT_NEVER, err, sizeof err);
+    cr_assert_eq(power_add(w, 0, 5000, 6000, 1.0), 0);
+    power_advance(w, 4001); /* bins [0, 4) are final */
+    cr_expect_eq(power_add(w, 1, 3999, 5000, 1.0), -1);
+    cr_expect_eq(power_commit(w, 8000, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s: noc energy at 3999 ps, in a bin already written (before 4000 ps)", p);
+    cr_expect_str_eq(err, want);
+    cr_expect_eq(access(p, F_OK), -1, "nothing half-written");
+
+    w = power_open(p, 0.001, COMP, 1, NULL, TOUT_NEVER, err, sizeof err); /* 1 ps bins */
+    cr_expect_eq(power_add(w, 0, 0, 100000000, 1.0), -1);
+    cr_expect_eq(power_commit(w, 100000000, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s: 100000000 bins of 1 ps held at once (at most 8388608): raise [trace] bin_ns", p);
+    cr_expect_str_eq(err, want);
     free(p);
 }
 
@@ -451,31 +520,31 @@ Test(trace_power, errors)
 {
     char *p = tmp_path(".csv"), err[ERR_LEN], want[ERR_LEN];
     unlink(p);
-    power_trace *w = power_open(p, 1.0, COMP, 3, err, sizeof err);
+    power_trace *w = power_open(p, 1.0, COMP, 3, NULL, TOUT_NEVER, err, sizeof err);
     cr_assert_eq(power_add(w, 0, 0, 5000, 1.0), 0);
-    cr_assert_eq(power_commit(w, 4000, NULL, err, sizeof err), -1);
+    cr_assert_eq(power_commit(w, 4000, err, sizeof err), -1);
     snprintf(want, sizeof want, "%s: energy added until 5000 ps, after the end of the run at 4000 ps", p);
     cr_expect_str_eq(err, want);
     cr_expect_eq(access(p, F_OK), -1, "nothing half-written");
 
-    w = power_open(p, 1.0, COMP, 3, err, sizeof err);
+    w = power_open(p, 1.0, COMP, 3, NULL, TOUT_NEVER, err, sizeof err);
     cr_expect_eq(power_add(w, 3, 0, 1, 1.0), -1);
-    cr_expect_eq(power_commit(w, 4000, NULL, err, sizeof err), -1);
+    cr_expect_eq(power_commit(w, 4000, err, sizeof err), -1);
     snprintf(want, sizeof want, "%s: energy for component 3 (expected 0..2)", p);
     cr_expect_str_eq(err, want);
 
-    w = power_open(p, 1.0, COMP, 3, err, sizeof err);
+    w = power_open(p, 1.0, COMP, 3, NULL, TOUT_NEVER, err, sizeof err);
     cr_expect_eq(power_add(w, 1, 0, 1, -1.0), -1);
     power_abort(w);
-    w = power_open(p, 1.0, COMP, 3, err, sizeof err);
+    w = power_open(p, 1.0, COMP, 3, NULL, TOUT_NEVER, err, sizeof err);
     cr_expect_eq(power_add(w, 1, 9, 1, 1.0), -1);
     power_abort(w);
 
     const char *bad[] = {"adc", "a,b"};
-    cr_expect_null(power_open(p, 1.0, bad, 2, err, sizeof err));
+    cr_expect_null(power_open(p, 1.0, bad, 2, NULL, TOUT_NEVER, err, sizeof err));
     snprintf(want, sizeof want, "%s: component 1 name 'a,b' (expected a non-empty name without commas, quotes or control characters)", p);
     cr_expect_str_eq(err, want);
-    cr_expect_null(power_open(p, 0.0, COMP, 3, err, sizeof err));
+    cr_expect_null(power_open(p, 0.0, COMP, 3, NULL, TOUT_NEVER, err, sizeof err));
     cr_expect_eq(access(p, F_OK), -1);
     free(p);
 }
@@ -483,8 +552,8 @@ Test(trace_power, errors)
 Test(trace_power, empty_run_has_only_the_header)
 {
     char *p = tmp_path(".csv"), err[ERR_LEN];
-    power_trace *w = power_open(p, 1.0, COMP, 2, err, sizeof err);
-    cr_assert_eq(power_commit(w, 0, NULL, err, sizeof err), 0, "%s", err);
+    power_trace *w = power_open(p, 1.0, COMP, 2, NULL, TOUT_NEVER, err, sizeof err);
+    cr_assert_eq(power_commit(w, 0, err, sizeof err), 0, "%s", err);
     char *s = tu_slurp(p, NULL);
     cr_expect_str_eq(s, "t_start_ns,t_end_ns,adc_pj,noc_pj,total_pj,power_mw\n");
     free(s);

@@ -358,13 +358,13 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
     const config *c = s->cfg;
     const char *dir = s->o->out_dir;
     tsink *ts = &s->tsink;
-    /* Gzip when the trace is expected to be large: about 100 bytes per
-     * span, three spans per activation and ten per graph node and token. */
-    double spans = ((double)s->ms.acts * 3 + (double)s->m.nnodes * 10) *
-                   (double)(c->run.prompt_tokens + c->run.decode_tokens) * (double)c->run.batch;
-    int gz = spans * 100.0 > (double)c->trace.gzip_above_mb * 1048576.0;
-    s->trace_path = join(dir, gz ? "trace.json.gz" : "trace.json");
-    s->chrome = chrome_open(s->trace_path, (uint32_t)c->trace.max_tracks, err, errlen);
+    /* A trace file past [trace] gzip_above_mb is gzip-compressed. */
+    uint64_t gz_above = (uint64_t)c->trace.gzip_above_mb << 20;
+    char *name = xasprintf("trace%s", chrome_format_ext(c->trace.format));
+    s->trace_path = join(dir, name);
+    free(name);
+    s->chrome = chrome_open(s->trace_path, c->trace.format, (uint32_t)c->trace.max_tracks,
+                            gz_above, err, errlen);
     if (!s->chrome)
         return DRIVER_EFAIL;
     uint32_t n[UNIT_KINDS] = {0}, all = 0;
@@ -405,12 +405,15 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
     chrome_meta(s->chrome, "config_hash", hash);
 
     s->power_path = join(dir, "power.csv");
-    s->power = power_open(s->power_path, c->trace.bin_ns, power_comp_names, PW_COMPONENTS, err,
-                          errlen);
+    double st_mw[PW_COMPONENTS] = {0};
+    st_mw[PW_STATIC] = stats_get(s->st, "power.static_mw", NULL);
+    s->power = power_open(s->power_path, c->trace.bin_ns, power_comp_names, PW_COMPONENTS, st_mw,
+                          gz_above, err, errlen);
     if (!s->power)
         return DRIVER_EFAIL;
     ts->chrome = s->chrome;
     ts->power = s->power;
+    ts->kernel = s->k;
     tsink_init(ts);
     return 0;
 }
@@ -752,9 +755,7 @@ static int run(struct sim *s, char *err, size_t errlen)
                 goto out;
         }
         if (s->power) {
-            double st_mw[PW_COMPONENTS] = {0};
-            st_mw[PW_STATIC] = stats_get(s->st, "power.static_mw", NULL);
-            int r = power_commit(s->power, t_end, st_mw, err, errlen);
+            int r = power_commit(s->power, t_end, err, errlen);
             s->power = NULL;
             if (r < 0)
                 goto out;

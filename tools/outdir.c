@@ -19,9 +19,10 @@
 #include "sim/ofile.h"
 #include "sim/util.h"
 
-const char *const OUTDIR_RESULTS[] = {"stats.json",  "stats.csv",     "projections.csv",
-                                      "layers.csv",  "tags.csv",      "critpath.csv",
-                                      "trace.json",  "trace.json.gz", "power.csv",
+const char *const OUTDIR_RESULTS[] = {"stats.json",    "stats.csv",        "projections.csv",
+                                      "layers.csv",    "tags.csv",         "critpath.csv",
+                                      "trace.pftrace", "trace.pftrace.gz", "trace.json",
+                                      "trace.json.gz", "power.csv",        "power.csv.gz",
                                       NULL};
 
 /* 1 if name is one of aimcsim's files in an output folder. */
@@ -108,8 +109,8 @@ int outdir_prepare(const char *dir, int trace, char *err, size_t errlen)
     ofile_puts(o, "# aimcsim: the files the last run in this folder may have written; the "
                   "next run removes them\n");
     for (int i = 0; OUTDIR_RESULTS[i]; i++)
-        if (trace || (strncmp(OUTDIR_RESULTS[i], "trace.", 6) && strcmp(OUTDIR_RESULTS[i],
-                                                                        "power.csv")))
+        if (trace || (strncmp(OUTDIR_RESULTS[i], "trace.", 6) &&
+                      strncmp(OUTDIR_RESULTS[i], "power.", 6)))
             ofile_printf(o, "%s\n", OUTDIR_RESULTS[i]);
     ofile_printf(o, "%s\n", OUTDIR_PARTIAL);
     if (ofile_commit(o, e, sizeof e) < 0)

@@ -1,7 +1,9 @@
 /*
- * chrome.h -- Chrome trace-event JSON ("aimcsim-chrome 1"), the format that
- * Perfetto (ui.perfetto.dev) and chrome://tracing open.  Layout and record
- * format are in docs/outputs.md, "Traces".
+ * chrome.h -- the timeline trace, in one of two formats that Perfetto
+ * (ui.perfetto.dev) opens: Perfetto's own protobuf trace
+ * ("aimcsim-perfetto 1", compact, the default) or Chrome trace-event JSON
+ * ("aimcsim-chrome 1", which chrome://tracing opens too).  Layout and
+ * record formats are in docs/outputs.md, "Traces".
  *
  * A trace has groups (one per unit kind: tiles, ADC banks, links, clusters,
  * memories), each shown as one process with one track (thread) per unit.
@@ -12,9 +14,9 @@
  * Use: chrome_open; declare every group (chrome_group), optionally unit
  * names and metadata; then spans and counters in any order; chrome_commit.
  * The layout is fixed, and the header written, at the first span or
- * counter.  Events are streamed to the file (atomic, gzip for ".gz"): the
- * memory held does not grow with the number of events.  After the first
- * error every call fails and commit reports it.
+ * counter.  Events are streamed to the file (traces/tout.h: atomic, gzip
+ * past a size): the memory held does not grow with the number of events.
+ * After the first error every call fails and commit reports it.
  */
 #ifndef AIMCSIM_CHROME_H
 #define AIMCSIM_CHROME_H
@@ -22,13 +24,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHROME_FORMAT "aimcsim-chrome 1"
+#define CHROME_FORMAT "aimcsim-chrome 1"      /* the JSON format */
+#define CHROME_PF_FORMAT "aimcsim-perfetto 1"  /* the protobuf format */
+
+/* The formats, in the order of [trace] format. */
+enum chrome_format { CHROME_PERFETTO, CHROME_JSON, CHROME_FORMATS };
+/* "perfetto", "json"; the file extension ".pftrace", ".json".  NULL for
+ * an unknown format. */
+const char *chrome_format_name(int format);
+const char *chrome_format_ext(int format);
 
 typedef struct chrome_trace chrome_trace;
 
-/* max_tracks >= 1: most tracks in the file (each group keeps at least one
- * track, so G groups give at least G tracks).  NULL with a message. */
-chrome_trace *chrome_open(const char *path, uint32_t max_tracks, char *err, size_t errlen);
+/* format: enum chrome_format; max_tracks >= 1: most tracks in the file
+ * (each group keeps at least one track, so G groups give at least G
+ * tracks); the file is path, or path.gz once it would exceed
+ * gz_above_bytes (traces/tout.h).  NULL with a message. */
+chrome_trace *chrome_open(const char *path, int format, uint32_t max_tracks,
+                          uint64_t gz_above_bytes, char *err, size_t errlen);
 
 /* Declares a group of n_units units named "<unit_prefix><index>" (e.g.
  * group "tiles", prefix "tile").  Returns the group index (0, 1, ...;
@@ -54,6 +67,12 @@ int chrome_meta(chrome_trace *t, const char *key, const char *value);
 #define CHROME_PENDING 16
 int chrome_span(chrome_trace *t, int group, uint32_t unit, const char *name, uint64_t start_ps,
                 uint64_t end_ps, int64_t id, const char *tag);
+/* The same with names interned once by chrome_intern (tag CHROME_NO_TAG
+ * for none): no string is hashed per span. */
+#define CHROME_NO_TAG UINT32_MAX
+uint32_t chrome_intern(chrome_trace *t, const char *name);
+int chrome_span_i(chrome_trace *t, int group, uint32_t unit, uint32_t name, uint64_t start_ps,
+                  uint64_t end_ps, int64_t id, uint32_t tag);
 /* A counter ("C") sample of the group's process: a track named name, value
  * from t_ps on. */
 int chrome_counter(chrome_trace *t, int group, const char *name, uint64_t t_ps, double value);
@@ -64,7 +83,7 @@ uint32_t chrome_units_per_track(const chrome_trace *t, int group);
 /* Events written so far (metadata included). */
 uint64_t chrome_events(const chrome_trace *t);
 
-/* Flushes the held intervals, closes the JSON, renames the file into
+/* Flushes the held intervals, closes the trace, renames the file into
  * place.  0, or -1 with the first error.  Frees t either way. */
 int chrome_commit(chrome_trace *t, char *err, size_t errlen);
 void chrome_abort(chrome_trace *t);

@@ -1,13 +1,15 @@
 /*
- * power.c -- time-binned power/energy CSV (see power.h; format in
- * docs/outputs.md).
+ * power.c -- time-binned power/energy CSV, streamed (see power.h; format
+ * in docs/outputs.md).
  *
- * Invariant: cells[b * ncomp + c] is the dynamic energy (pJ) of component
- * c in bin b = [b * bin_ps, (b + 1) * bin_ps); every power_add adds exactly
- * its energy to the cells (the shares of all but the last bin are
- * proportional to the overlap, the last gets the remainder), and coarsening
- * only sums pairs of bins, so the sum over all cells always equals the sum
- * of the energies added.  nbins * ncomp <= POWER_MAX_CELLS.
+ * Invariant: the rows of bins [0, first) are written; bin b >= first
+ * holds its dynamic energy (pJ) of component c in cells[(b % cap) * ncomp
+ * + c], and the cells of bins in [first + cap) beyond those touched are
+ * zero.  Every power_add adds exactly its energy to the cells (the shares
+ * of all but the last bin are proportional to the overlap, the last gets
+ * the remainder), so the column sums of the file equal the energies added
+ * (to printing precision).  No energy can land in a bin below first:
+ * power_advance only writes bins that end before the promised time.
  */
 #include "traces/power.h"
 
@@ -17,26 +19,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/json.h"
-#include "sim/ofile.h"
 #include "sim/units.h"
 #include "sim/util.h"
+#include "traces/fmt.h"
+#include "traces/tout.h"
 
 struct power_trace {
-    ofile *o;
+    tout *o;
     char *path;
     int ncomp;
     char **names;
+    double *static_mw;   /* ncomp */
     uint64_t bin_ps;
-    double *cells;       /* cap bins x ncomp */
-    uint64_t nbins, cap; /* bins touched; bins allocated */
+    double *cells;       /* cap bins x ncomp, a ring over bins */
+    uint64_t cap;        /* bins held, a power of two (0 before the first add) */
+    uint64_t first;      /* first bin not written */
+    uint64_t touched;    /* bins touched: highest bin + 1 */
+    uint64_t advance_at; /* power_advance writes nothing before this time */
     uint64_t max_end_ps; /* latest interval end added */
     int failed;
     char errmsg[ERR_LEN];
 };
 
+static int pfail(power_trace *p, const char *msg)
+{
+    if (!p->failed) {
+        p->failed = 1;
+        errf(p->errmsg, sizeof p->errmsg, "%s: %s", p->path, msg);
+    }
+    return -1;
+}
+
 power_trace *power_open(const char *path, double bin_ns, const char *const *component_names,
-                        int ncomp, char *err, size_t errlen)
+                        int ncomp, const double *static_mw, uint64_t gz_above_bytes, char *err,
+                        size_t errlen)
 {
     if (!(bin_ns > 0) || !isfinite(bin_ns) || bin_ns > 1e15) {
         errf(err, errlen, "%s: bin width %g ns (expected > 0)", path, bin_ns);
@@ -56,8 +72,13 @@ power_trace *power_open(const char *path, double bin_ns, const char *const *comp
                  path, c, component_names[c] ? component_names[c] : "");
             return NULL;
         }
+        if (static_mw && (!(static_mw[c] >= 0) || !isfinite(static_mw[c]))) {
+            errf(err, errlen, "%s: %s static power %g mW (expected a finite value >= 0)", path,
+                 component_names[c], static_mw[c]);
+            return NULL;
+        }
     }
-    ofile *o = ofile_open(path, 6, err, errlen);
+    tout *o = tout_open(path, gz_above_bytes, err, errlen);
     if (!o)
         return NULL;
     power_trace *p = xcalloc(1, sizeof *p);
@@ -65,62 +86,54 @@ power_trace *power_open(const char *path, double bin_ns, const char *const *comp
     p->path = xstrdup(path);
     p->ncomp = ncomp;
     p->names = xmalloc(sizeof *p->names * (size_t)ncomp);
-    for (int c = 0; c < ncomp; c++)
+    p->static_mw = xcalloc((size_t)ncomp, sizeof *p->static_mw);
+    for (int c = 0; c < ncomp; c++) {
         p->names[c] = xstrdup(component_names[c]);
+        if (static_mw)
+            p->static_mw[c] = static_mw[c];
+    }
     p->bin_ps = units_ns_to_ps(bin_ns);
     if (p->bin_ps < 1)
         p->bin_ps = 1;
+    p->advance_at = p->bin_ps + 1;
+    tout_puts(o, "t_start_ns,t_end_ns");
+    for (int c = 0; c < ncomp; c++) {
+        tout_puts(o, ",");
+        tout_puts(o, p->names[c]);
+        tout_puts(o, "_pj");
+    }
+    tout_puts(o, ",total_pj,power_mw\n");
     return p;
 }
 
-static int pfail(power_trace *p, const char *msg)
+static double *cell(const power_trace *p, uint64_t bin)
 {
-    if (!p->failed) {
-        p->failed = 1;
-        errf(p->errmsg, sizeof p->errmsg, "%s: %s", p->path, msg);
-    }
-    return -1;
+    return p->cells + (bin & (p->cap - 1)) * (uint64_t)p->ncomp;
 }
 
-/* Doubles the bin width: bin b of the new width is old bins 2b and 2b+1. */
-static void coarsen(power_trace *p)
+/* Makes bins [first, last] held; 0, or -1 if that is too many cells. */
+static int hold(power_trace *p, uint64_t last)
 {
-    int nc = p->ncomp;
-    uint64_t nb = (p->nbins + 1) / 2;
-    for (uint64_t b = 0; b < nb; b++)
-        for (int c = 0; c < nc; c++) {
-            double v = p->cells[2 * b * (uint64_t)nc + (uint64_t)c];
-            if (2 * b + 1 < p->nbins)
-                v += p->cells[(2 * b + 1) * (uint64_t)nc + (uint64_t)c];
-            p->cells[b * (uint64_t)nc + (uint64_t)c] = v;
-        }
-    if (p->cells)
-        memset(p->cells + nb * (uint64_t)nc, 0, sizeof *p->cells * (p->cap - nb) * (uint64_t)nc);
-    p->nbins = nb;
-    p->bin_ps *= 2;
-}
-
-/* Makes bins [0, last] exist; may coarsen (then the caller recomputes). */
-static int ensure(power_trace *p, uint64_t last)
-{
-    uint64_t nc = (uint64_t)p->ncomp;
-    if (last < p->nbins)
-        return 0;
-    if (last >= POWER_MAX_CELLS / nc) {
-        coarsen(p);
-        return 1;
+    uint64_t nc = (uint64_t)p->ncomp, need = last - p->first + 1;
+    if (need > POWER_MAX_CELLS / nc) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%" PRIu64 " bins of %" PRIu64 " ps held at once (at most %" PRIu64 "): raise [trace] bin_ns",
+                 need, p->bin_ps, POWER_MAX_CELLS / nc);
+        return pfail(p, msg);
     }
-    if (last >= p->cap) {
+    if (need > p->cap) {
         uint64_t cap = p->cap ? p->cap : 1024;
-        while (cap <= last)
+        while (cap < need)
             cap *= 2;
-        if (cap > POWER_MAX_CELLS / nc)
-            cap = POWER_MAX_CELLS / nc;
-        p->cells = xrealloc(p->cells, sizeof *p->cells * cap * nc);
-        memset(p->cells + p->cap * nc, 0, sizeof *p->cells * (cap - p->cap) * nc);
+        double *cells = xcalloc(cap * nc, sizeof *cells);
+        for (uint64_t b = p->first; b < p->touched; b++)
+            memcpy(cells + (b & (cap - 1)) * nc, cell(p, b), sizeof *cells * nc);
+        free(p->cells);
+        p->cells = cells;
         p->cap = cap;
     }
-    p->nbins = last + 1;
+    if (last >= p->touched)
+        p->touched = last + 1;
     return 0;
 }
 
@@ -143,43 +156,103 @@ int power_add(power_trace *p, int comp, uint64_t start_ps, uint64_t end_ps, doub
                  energy_pj);
         return pfail(p, msg);
     }
+    uint64_t w = p->bin_ps, b0, b1;
+    if (end_ps == start_ps) {
+        b0 = b1 = start_ps ? (start_ps - 1) / w : 0;
+    } else {
+        b0 = start_ps / w;
+        b1 = (end_ps - 1) / w;
+    }
+    if (b0 < p->first) {
+        snprintf(msg, sizeof msg, "%s energy at %" PRIu64 " ps, in a bin already written (before %" PRIu64 " ps)",
+                 p->names[comp], start_ps, p->first * w);
+        return pfail(p, msg);
+    }
+    if (hold(p, b1) < 0)
+        return -1;
     if (end_ps > p->max_end_ps)
         p->max_end_ps = end_ps;
-    uint64_t w, b0, b1;
-    do {
-        w = p->bin_ps;
-        if (end_ps == start_ps) {
-            b0 = b1 = start_ps ? (start_ps - 1) / w : 0;
-        } else {
-            b0 = start_ps / w;
-            b1 = (end_ps - 1) / w;
-        }
-    } while (ensure(p, b1));
-    uint64_t nc = (uint64_t)p->ncomp;
-    double *col = p->cells + (uint64_t)comp;
     if (b0 == b1) {
-        col[b0 * nc] += energy_pj;
+        cell(p, b0)[comp] += energy_pj;
         return 0;
     }
     double dur = (double)(end_ps - start_ps), given = 0;
     for (uint64_t b = b0; b < b1; b++) {
         uint64_t lo = b == b0 ? start_ps : b * w, hi = (b + 1) * w;
         double share = energy_pj * ((double)(hi - lo) / dur);
-        col[b * nc] += share;
+        cell(p, b)[comp] += share;
         given += share;
     }
-    col[b1 * nc] += energy_pj - given;
+    cell(p, b1)[comp] += energy_pj - given;
     return 0;
 }
 
 uint64_t power_bin_ps(const power_trace *p) { return p->bin_ps; }
-uint64_t power_nbins(const power_trace *p) { return p->nbins; }
+uint64_t power_nbins(const power_trace *p) { return p->touched; }
 
 double power_bin_pj(const power_trace *p, uint64_t bin, int comp)
 {
-    if (bin >= p->nbins || comp < 0 || comp >= p->ncomp)
+    if (bin < p->first || bin >= p->touched || comp < 0 || comp >= p->ncomp)
         return 0;
-    return p->cells[bin * (uint64_t)p->ncomp + (uint64_t)comp];
+    return cell(p, bin)[comp];
+}
+
+/* ps as ns with three decimals (exact). */
+static char *put_ns(char *q, uint64_t ps)
+{
+    q = fmt_u64(q, ps / 1000);
+    uint64_t f = ps % 1000;
+    q[0] = '.';
+    q[1] = (char)('0' + f / 100);
+    q[2] = (char)('0' + f / 10 % 10);
+    q[3] = (char)('0' + f % 10);
+    return q + 4;
+}
+
+/* Writes the rows of bins [first, upto), the last cut at t_end_ps. */
+static void write_rows(power_trace *p, uint64_t upto, uint64_t t_end_ps)
+{
+    uint64_t w = p->bin_ps;
+    size_t most = 2 * 32 + (size_t)(p->ncomp + 2) * (FMT_G10_MAX + 1) + 1;
+    for (uint64_t b = p->first; b < upto; b++) {
+        uint64_t lo = b * w, hi = lo + w < t_end_ps ? lo + w : t_end_ps;
+        double *cl = b < p->touched ? cell(p, b) : NULL;
+        char *row = tout_room(p->o, most), *q = row;
+        q = put_ns(q, lo);
+        *q++ = ',';
+        q = put_ns(q, hi);
+        double total = 0;
+        for (int c = 0; c < p->ncomp; c++) {
+            double v = cl ? cl[c] : 0;
+            if (p->static_mw[c] != 0)
+                v += units_static_pj(p->static_mw[c], hi - lo);
+            total += v;
+            *q++ = ',';
+            q = fmt_g10(q, v);
+        }
+        *q++ = ',';
+        q = fmt_g10(q, total);
+        *q++ = ',';
+        q = fmt_g10(q, total / units_ps_to_ns(hi - lo)); /* pJ/ns = mW */
+        *q++ = '\n';
+        tout_put(p->o, (size_t)(q - row));
+        if (cl)
+            memset(cl, 0, sizeof *cl * (size_t)p->ncomp);
+    }
+    p->first = upto;
+}
+
+void power_advance(power_trace *p, uint64_t now_ps)
+{
+    if (now_ps < p->advance_at || p->failed)
+        return;
+    /* Energies still to come start at now_ps or later: a zero-length one
+     * at now_ps lands in bin (now_ps - 1) / w, so the bins below it are
+     * final. */
+    uint64_t upto = (now_ps - 1) / p->bin_ps;
+    if (upto > p->first)
+        write_rows(p, upto, UINT64_MAX);
+    p->advance_at = (p->first + 1) * p->bin_ps + 1;
 }
 
 static void pfree(power_trace *p)
@@ -187,19 +260,13 @@ static void pfree(power_trace *p)
     for (int c = 0; c < p->ncomp; c++)
         free(p->names[c]);
     free(p->names);
+    free(p->static_mw);
     free(p->cells);
     free(p->path);
     free(p);
 }
 
-/* ps as ns with three decimals (exact). */
-static void ns_fmt(char *buf, size_t n, uint64_t ps)
-{
-    snprintf(buf, n, "%" PRIu64 ".%03" PRIu64, ps / 1000, ps % 1000);
-}
-
-int power_commit(power_trace *p, uint64_t t_end_ps, const double *static_mw, char *err,
-                 size_t errlen)
+int power_commit(power_trace *p, uint64_t t_end_ps, char *err, size_t errlen)
 {
     if (!p->failed && p->max_end_ps > t_end_ps) {
         char msg[256];
@@ -207,54 +274,19 @@ int power_commit(power_trace *p, uint64_t t_end_ps, const double *static_mw, cha
                  p->max_end_ps, t_end_ps);
         pfail(p, msg);
     }
-    for (int c = 0; !p->failed && static_mw && c < p->ncomp; c++)
-        if (!(static_mw[c] >= 0) || !isfinite(static_mw[c])) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "%s static power %g mW (expected a finite value >= 0)",
-                     p->names[c], static_mw[c]);
-            pfail(p, msg);
-        }
+    if (!p->failed && p->first * p->bin_ps > t_end_ps) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "rows written until %" PRIu64 " ps, after the end of the run at %" PRIu64 " ps",
+                 p->first * p->bin_ps, t_end_ps);
+        pfail(p, msg);
+    }
     if (p->failed) {
         errf(err, errlen, "%s", p->errmsg);
         power_abort(p);
         return -1;
     }
-    ofile_puts(p->o, "t_start_ns,t_end_ns");
-    for (int c = 0; c < p->ncomp; c++) {
-        char col[300];
-        snprintf(col, sizeof col, "%s_pj", p->names[c]);
-        ofile_puts(p->o, ",");
-        ofile_csv(p->o, col);
-    }
-    ofile_puts(p->o, ",total_pj,power_mw\n");
-    uint64_t w = p->bin_ps, nrows = ceil_div_u64(t_end_ps, w);
-    char a[64], b[64];
-    for (uint64_t r = 0; r < nrows; r++) {
-        uint64_t lo = r * w, hi = lo + w < t_end_ps ? lo + w : t_end_ps;
-        ns_fmt(a, sizeof a, lo);
-        ns_fmt(b, sizeof b, hi);
-        ofile_puts(p->o, a);
-        ofile_puts(p->o, ",");
-        ofile_puts(p->o, b);
-        double total = 0;
-        for (int c = 0; c < p->ncomp; c++) {
-            double v = power_bin_pj(p, r, c);
-            if (static_mw)
-                v += units_static_pj(static_mw[c], hi - lo);
-            total += v;
-            json_real_fmt(a, sizeof a, v);
-            ofile_puts(p->o, ",");
-            ofile_puts(p->o, a);
-        }
-        json_real_fmt(a, sizeof a, total);
-        json_real_fmt(b, sizeof b, total / units_ps_to_ns(hi - lo)); /* pJ/ns = mW */
-        ofile_puts(p->o, ",");
-        ofile_puts(p->o, a);
-        ofile_puts(p->o, ",");
-        ofile_puts(p->o, b);
-        ofile_puts(p->o, "\n");
-    }
-    int r = ofile_commit(p->o, err, errlen);
+    write_rows(p, ceil_div_u64(t_end_ps, p->bin_ps), t_end_ps);
+    int r = tout_commit(p->o, err, errlen);
     pfree(p);
     return r;
 }
@@ -263,6 +295,6 @@ void power_abort(power_trace *p)
 {
     if (!p)
         return;
-    ofile_abort(p->o);
+    tout_abort(p->o);
     pfree(p);
 }
