@@ -493,3 +493,34 @@ Test(threedsim, mode_refusals)
     }
     free(ini);
 }
+
+/* One MVM per activation (3D-SiM's reading of a mapping) or per array and
+ * token ([threedsim] mvm_per = array): for one token of a DenseMap mapping
+ * (one factor per array, so each array belongs to one stage), the MVMs are
+ * the mapping's activations per token, or its arrays. */
+Test(threedsim, mode_mvm_per_activation_or_array)
+{
+    char *ini = tu_write(dir, "m4.ini", mode_ini);
+    const char *per[] = {"activation", "array"};
+    const char *want[] = {"map.activations_per_token", "map.arrays"};
+    for (int i = 0; i < 2; i++) {
+        char cmd[2048], *err = NULL, out[1100];
+        snprintf(out, sizeof out, "%s/m4-%s", dir, per[i]);
+        snprintf(cmd, sizeof cmd,
+                 "%s run %s --set model.d_model=256 --set model.d_ff=1024 --set "
+                 "transform.kind=monarch --set mapping.strategy=densemap --set "
+                 "threedsim.mvm_per=%s --set run.kernel=native --out %s --quiet",
+                 tu_prog(), ini, per[i], out);
+        cr_assert_eq(tu_sh(cmd, NULL, &err), 0, "%s", err);
+        free(err);
+        double mvms = tu_stat(out, "tile.fixed"), n = tu_stat(out, want[i]);
+        cr_expect_float_eq(mvms, n, 0, "%s: %g MVMs, %s = %g", per[i], mvms, want[i], n);
+    }
+    char cmd[2048], *err = NULL;
+    snprintf(cmd, sizeof cmd, "%s run %s --set threedsim.mvm=tile --set threedsim.mvm_per=array "
+             "--quiet", tu_prog(), ini);
+    cr_expect_eq(tu_sh(cmd, NULL, &err), 2);
+    cr_expect(err && strstr(err, "one MVM per array has no tile model"), "%s", err);
+    free(err);
+    free(ini);
+}

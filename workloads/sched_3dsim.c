@@ -62,6 +62,7 @@ struct tdsim {
     struct chains *ch;             /* [nproj * 2] */
     struct res *res;               /* [nnodes * P] */
     int tile_mvm;                  /* [threedsim] mvm = tile */
+    int per_array;                 /* [threedsim] mvm_per = array */
     uint32_t slices;               /* input slices of an activation */
     uint64_t mvm_ps, mvm_fj, comm_ps, comm_fj, add_ps, add_fj, ln_ps, ln_fj, gelu_ps, gelu_fj,
         mha_ps, mha_fj, smp_ps, smp_fj;
@@ -258,6 +259,10 @@ static void emit_proj(tdsim *t, uint32_t pi, uint32_t token, uint32_t tag, const
         const struct chains *ch = &t->ch[pi * 2 + k];
         uint64_t *out = xmalloc((st->nact ? st->nact : 1) * sizeof *out);
         for (uint32_t a = 0; a < st->nact; a++) {
+            if (t->per_array && a > 0 && st->act[a].array == st->act[a - 1].array) {
+                out[a] = out[a - 1]; /* one MVM for all of the array's activations */
+                continue;
+            }
             uint64_t c_in = digital ? comm(t, tag, src, nsrc) : NONE;
             const uint64_t *d = digital ? &c_in : src;
             size_t nd = digital ? 1 : nsrc;
@@ -288,11 +293,21 @@ static void emit_proj(tdsim *t, uint32_t pi, uint32_t token, uint32_t tag, const
         for (uint32_t c = 0; c < ch->n; c++) {
             uint64_t acc = out[ch->act[ch->start[c]]];
             for (uint32_t i = ch->start[c] + 1; i < ch->start[c + 1]; i++) {
-                uint64_t d[2] = {acc, out[ch->act[i]]};
+                uint64_t o = out[ch->act[i]];
+                int seen = 0; /* per array: an array's partial sums are one */
+                for (uint32_t j = ch->start[c]; j < i && !seen; j++)
+                    seen = out[ch->act[j]] == o;
+                if (seen)
+                    continue;
+                uint64_t d[2] = {acc, o};
                 acc = pool(t, t->add_ps, t->add_fj, token, tag, d, 2);
                 digital = 1;
             }
-            src[nsrc++] = acc;
+            int seen = 0; /* chains that reduce to one already listed */
+            for (size_t j = 0; j < nsrc && !seen; j++)
+                seen = src[j] == acc;
+            if (!seen)
+                src[nsrc++] = acc;
         }
         free(out);
     }
@@ -483,6 +498,12 @@ tdsim *tdsim_create(const config *c, const model *m, const mapper *mp, const sch
                         m->proj[i].name, mp->proj[i].lora ? "a LoRA adapter" : "digitally");
             return NULL;
         }
+    if (c->threedsim.mvm_per == 1 && c->threedsim.mvm == 1) {
+        config_fail(c, config_later(c, PARAM_threedsim_mvm_per, PARAM_threedsim_mvm), err, errlen,
+                    "one MVM per array has no tile model (mvm = tile costs each activation): "
+                    "set mvm = fixed");
+        return NULL;
+    }
     tdsim *t = xcalloc(1, sizeof *t);
     t->cfg = c;
     t->m = m;
@@ -490,6 +511,7 @@ tdsim *tdsim_create(const config *c, const model *m, const mapper *mp, const sch
     t->P = (uint32_t)c->run.prompt_tokens;
     const struct cfg_threedsim *k = &c->threedsim;
     t->tile_mvm = k->mvm == 1;
+    t->per_array = k->mvm_per == 1;
     tile_params tp;
     tile_params_init(&tp, c);
     t->slices = tile_input_slices(&tp);
