@@ -58,8 +58,10 @@ static void fill_table(chip *c)
     t->exec[CMD_DIG][UNIT_CLUSTER] = (unit){&cluster_unit_ops, &c->clusters};
     t->exec[CMD_MEM][UNIT_SRAM] = (unit){&sram_unit_ops, &c->sram};
     t->exec[CMD_MEM][UNIT_DRAM] = (unit){&dram_unit_ops, &c->dram};
-    for (int k = 0; k < UNIT_NONE; k++)
+    for (int k = 0; k < UNIT_NONE; k++) {
         t->exec[CMD_XFER][k] = (unit){&noc_unit_ops, &c->noc};
+        t->exec[CMD_MCAST][k] = (unit){&noc_unit_ops, &c->noc};
+    }
     for (int k = 0; k < UNIT_KINDS; k++)
         t->count[k] = c->n[k];
 }

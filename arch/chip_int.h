@@ -110,7 +110,8 @@ typedef struct cluster_unit {
     cluster_params cp;
     uint32_t n;
     struct cluster_state *cl;  /* [n] */
-    uint64_t dig_ops, lane_ops, me_fmas, dma_bytes, streamed_ops, cluster_busy_ps;
+    uint64_t dig_ops, lane_ops, me_fmas, sfu_ops, dma_bytes, streamed_ops, cluster_busy_ps;
+    uint64_t kind_busy_ps[DIG_KINDS];  /* slot busy time by digital kind */
     uint64_t fixed;        /* fixed commands */
     double util_cluster;
 } cluster_unit;
@@ -161,6 +162,7 @@ typedef struct noc_unit {
     uint64_t nlinks;               /* directed links of the mesh */
     uint64_t routers;              /* width x height */
     uint64_t packets, bytes, flits, flit_hops, router_bits, link_bits, link_busy_ps;
+    uint64_t multicasts, multicast_dests; /* mcast commands; destination units */
     double util_link;
 } noc_unit;
 

@@ -94,6 +94,8 @@ static void exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *o
     u->dig_ops++;
     u->lane_ops += cost.lane_ops;
     u->me_fmas += cost.me_fmas;
+    u->sfu_ops += cost.sfu_ops;
+    u->kind_busy_ps[w->arg[0]] += lat;
     u->dma_bytes += cost.dma_bytes;
     u->streamed_ops += (uint64_t)cost.streamed;
     out->start_ps = start;
@@ -110,7 +112,7 @@ static void finalize(void *self, uint64_t t_end_ps, double e[E_PARTS])
     cluster_unit *u = self;
     const struct cfg_cluster *k = &u->cp.cluster;
     e[E_DIGITAL] = (double)u->lane_ops * k->e_lane_op_pj + (double)u->me_fmas * k->e_me_fma_pj +
-                   (double)u->dma_bytes * k->e_dma_byte_pj;
+                   (double)u->dma_bytes * k->e_dma_byte_pj + (double)u->sfu_ops * k->e_sfu_op_pj;
     u->util_cluster = util_ratio((double)u->cluster_busy_ps, (double)u->n * (double)k->slots,
                                  t_end_ps);
 }
@@ -139,16 +141,21 @@ static void stats_reg(void *self, stats *st, int per_unit)
     stats_counter(st, &u->fixed, "cluster.fixed");
     stats_counter(st, &u->lane_ops, "cluster.lane_ops");
     stats_counter(st, &u->me_fmas, "cluster.me_fmas");
+    stats_counter(st, &u->sfu_ops, "cluster.sfu_ops");
     stats_counter(st, &u->dma_bytes, "cluster.dma_bytes");
     stats_counter(st, &u->streamed_ops, "cluster.streamed_ops");
     stats_counter(st, &u->cluster_busy_ps, "cluster.busy_ps");
+    for (int i = 0; i < DIG_KINDS; i++)
+        stats_counter(st, &u->kind_busy_ps[i], "cluster.%s_busy_ps", cmd_dig_name(i));
 }
 
 static void area(const void *self, double n, int whole, area_line rows[AREA_ROWS])
 {
     const cluster_unit *u = self;
     (void)whole;
-    rows[AREA_CLUSTER] = (area_line){n, n * u->cp.cluster.area_um2, n * u->cp.cluster.p_static_mw};
+    const struct cfg_cluster *k = &u->cp.cluster;
+    double a = k->area_um2 + (k->sfu_elems_cyc > 0 ? k->sfu_area_um2 : 0.0);
+    rows[AREA_CLUSTER] = (area_line){n, n * a, n * k->p_static_mw};
 }
 
 /* A cluster runs one op per slot at once. */

@@ -25,6 +25,7 @@ struct link {
 struct noc {
     noc_params p;
     struct link *links; /* node * DIRS + direction; only mesh-internal links are used */
+    uint32_t *col_lo, *col_hi; /* multicast scratch, per column: destination rows */
     noc_link_fn observe; /* NULL: no observer */
     void *observe_ctx;
 };
@@ -138,6 +139,8 @@ noc *noc_create(const noc_params *p)
     noc *n = xcalloc(1, sizeof *n);
     n->p = *p;
     n->links = xcalloc((size_t)p->width * p->height * DIRS, sizeof *n->links);
+    n->col_lo = xcalloc(p->width ? p->width : 1, sizeof *n->col_lo);
+    n->col_hi = xcalloc(p->width ? p->width : 1, sizeof *n->col_hi);
     return n;
 }
 
@@ -146,6 +149,8 @@ void noc_free(noc *n)
     if (!n)
         return;
     free(n->links);
+    free(n->col_lo);
+    free(n->col_hi);
     free(n);
 }
 
@@ -184,6 +189,101 @@ void noc_send(noc *n, uint32_t src, uint32_t dst, uint64_t bytes, uint64_t t_ps,
     r->end_ps = t + ser;
     r->wait_ps = wait;
     r->hops = hops;
+    r->flits = flits;
+}
+
+/* Takes the link leaving node (x, y) in direction dir for a head ready at
+ * h: returns when the head is ready at the next router; adds the wait. */
+static uint64_t take(noc *n, uint32_t x, uint32_t y, int dir, uint64_t h, uint64_t ser,
+                     uint64_t *wait)
+{
+    const noc_params *p = &n->p;
+    size_t slot = ((size_t)y * p->width + x) * DIRS + (size_t)dir;
+    struct link *l = &n->links[slot];
+    uint64_t s = h > l->free_ps ? h : l->free_ps;
+    *wait += s - h;
+    l->free_ps = s + ser;
+    l->busy_ps += ser;
+    if (n->observe)
+        n->observe(n->observe_ctx, (uint32_t)slot, s, s + ser);
+    return s + p->link_ps + p->router_ps;
+}
+
+/* One branch of the tree: from (x, y), whose head is ready at h, `steps`
+ * links in direction dir; returns the head time at its far end. */
+static uint64_t branch(noc *n, uint32_t x, uint32_t y, int dir, uint32_t steps, uint64_t h,
+                       uint64_t ser, uint64_t *wait, uint32_t *links)
+{
+    for (uint32_t i = 0; i < steps; i++) {
+        h = take(n, x, y, dir, h, ser, wait);
+        switch (dir) {
+        case DIR_E: x++; break;
+        case DIR_W: x--; break;
+        case DIR_S: y++; break;
+        default: y--; break;
+        }
+        (*links)++;
+    }
+    return h;
+}
+
+void noc_mcast(noc *n, uint32_t src, const uint32_t *dst, uint32_t ndst, uint64_t bytes,
+               uint64_t t_ps, noc_mcast_result *r)
+{
+    const noc_params *p = &n->p;
+    uint32_t w = p->width, x0 = src % w, y0 = src / w;
+    uint64_t flits = noc_flits(p, bytes), ser = noc_ser_ps(p, flits);
+    uint64_t wait = 0;
+    uint32_t links = 0;
+    uint32_t xmin = x0, xmax = x0;
+    /* Destination rows per column (lo > hi: none), the row span of x. */
+    for (uint32_t x = 0; x < w; x++) {
+        n->col_lo[x] = UINT32_MAX;
+        n->col_hi[x] = 0;
+    }
+    for (uint32_t i = 0; i < ndst; i++) {
+        uint32_t x = dst[i] % w, y = dst[i] / w;
+        if (y < n->col_lo[x])
+            n->col_lo[x] = y;
+        if (y > n->col_hi[x])
+            n->col_hi[x] = y;
+        if (x < xmin)
+            xmin = x;
+        if (x > xmax)
+            xmax = x;
+    }
+    /* The head along row y0 first (XY: x before y), east then west; in
+     * each column with destinations, south then north from row y0.  Each
+     * link of the union of the XY paths is taken once; a destination has
+     * its tail when its head is ready at its router plus ser. */
+    uint64_t h0 = t_ps + p->router_ps, end = 0;
+    for (int side = 0; side < 2; side++) {
+        uint64_t h = h0;
+        uint32_t x = x0;
+        for (;;) {
+            if (n->col_lo[x] != UINT32_MAX && (side == 0 || x != x0)) {
+                uint32_t lo = n->col_lo[x], hi = n->col_hi[x];
+                /* Tail arrivals at the ends of the column's branches bound
+                 * every destination on them (heads only move later). */
+                uint64_t hs = h, hn = h;
+                if (hi > y0)
+                    hs = branch(n, x, y0, DIR_S, hi - y0, h, ser, &wait, &links);
+                if (lo < y0)
+                    hn = branch(n, x, y0, DIR_N, y0 - lo, h, ser, &wait, &links);
+                uint64_t e = (hs > hn ? hs : hn) + ser;
+                if (e > end)
+                    end = e;
+            }
+            if (side == 0 ? x == xmax : x == xmin)
+                break;
+            h = take(n, x, y0, side == 0 ? DIR_E : DIR_W, h, ser, &wait);
+            links++;
+            x = side == 0 ? x + 1 : x - 1;
+        }
+    }
+    r->end_ps = end;
+    r->wait_ps = wait;
+    r->links = links;
     r->flits = flits;
 }
 

@@ -107,6 +107,27 @@ typedef struct noc_send_result {
  * non-decreasing t_ps) and reserves its links. */
 void noc_send(noc *n, uint32_t src, uint32_t dst, uint64_t bytes, uint64_t t_ps,
               noc_send_result *r);
+typedef struct noc_mcast_result {
+    uint64_t end_ps;   /* the tail arrived at the last destination */
+    uint64_t wait_ps;  /* sum over the tree's links of the wait for a busy link */
+    uint32_t links;    /* links of the tree (it traverses links + 1 routers) */
+    uint64_t flits;
+} noc_mcast_result;
+
+/* Multicast: one packet from node src to the nodes dst[0 .. ndst) (in any
+ * order; repeats and src itself allowed) at time t_ps, along the XY tree,
+ * the union of the XY paths from src: along src's row, then along each
+ * destination's column.  Each link of the tree is reserved once, as a
+ * unicast reserves its path (routers replicate the flits at branches): the
+ * head is ready at src's router at t + router; a link whose tail end's
+ * head is ready at h is taken at s = max(h, free) for ser, and the head is
+ * ready at the next router at s + link + router.  A destination has the
+ * packet when its router has the head plus ser; end_ps is the latest.
+ * Links are taken row first (east, then west), each column's branch (south,
+ * then north) when the row reaches it.  With one destination this is
+ * noc_send. */
+void noc_mcast(noc *n, uint32_t src, const uint32_t *dst, uint32_t ndst, uint64_t bytes,
+               uint64_t t_ps, noc_mcast_result *r);
 /* Sum of the busy time of every link, and the largest busy time of one
  * link (for busy <= elapsed checks). */
 uint64_t noc_busy_ps(const noc *n);

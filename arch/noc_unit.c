@@ -1,10 +1,11 @@
 /*
  * noc_unit.c -- the mesh as a unit (sim/unit.h): transfers between the
- * mesh nodes of two units, their counters, energy, checks and area.
+ * mesh nodes of two units and multicasts from one unit to a range of
+ * units, their counters, energy, checks and area.
  *
- * Invariant: a transfer reserves the links of its XY path in order
- * (arch/noc.h); every link it takes is shown on that link's track of the
- * trace, tagged with the transfer's command.
+ * Invariant: a transfer reserves the links of its XY path in order, a
+ * multicast each link of its XY tree once (arch/noc.h); every link taken
+ * is shown on that link's track of the trace, tagged with the command.
  */
 #include "arch/chip_int.h"
 #include "sim/units.h"
@@ -38,40 +39,59 @@ void noc_unit_init(noc_unit *u, struct chip_shared *sh, const noc_params *np,
 
 void noc_unit_free(noc_unit *u) { noc_free(u->mesh); }
 
-/* arg: dst, bytes (sim/cmd.c); the source is the command's unit. */
+static int valid(const noc_unit *u, unit_id x, uint64_t n)
+{
+    return UNIT_KIND(x) < UNIT_NONE && (uint64_t)UNIT_INDEX(x) + n <= u->count[UNIT_KIND(x)];
+}
+
+/* xfer arg: dst, bytes; mcast arg: dst, bytes, dsts (sim/cmd.c).  The
+ * source is the command's unit.  A multicast to dsts units of one kind
+ * reaches their distinct mesh nodes along one XY tree (arch/noc.h). */
 static void exec(void *self, const cmd_work *w, uint64_t t_ready, unit_timing *out)
 {
     noc_unit *u = self;
     shared_begin(u->sh, t_ready, out);
     unit_id src = w->unit, dst = (unit_id)w->arg[0];
     uint64_t bytes = w->arg[1];
-    if (UNIT_KIND(src) >= UNIT_NONE || UNIT_INDEX(src) >= u->count[UNIT_KIND(src)] ||
-        UNIT_KIND(dst) >= UNIT_NONE || UNIT_INDEX(dst) >= u->count[UNIT_KIND(dst)]) {
-        shared_bad(u->sh, t_ready, out, "xfer from unit %08x to unit %08x: no such unit",
-                   (unsigned)src, (unsigned)dst);
+    uint64_t ndst = w->op == CMD_MCAST ? w->arg[2] : 1;
+    if (!valid(u, src, 1) || ndst == 0 || !valid(u, dst, ndst)) {
+        shared_bad(u->sh, t_ready, out, "%s from unit %08x to unit %08x (%llu units): no such unit",
+                   cmd_op_name(w->op), (unsigned)src, (unsigned)dst, (unsigned long long)ndst);
         return;
     }
     struct current cur = {u->sh->sink, w->id, w->tag};
     int observe = cur.sink && cur.sink->span;
     if (observe)
         noc_set_link_observer(u->mesh, on_link, &cur);
-    noc_send_result r;
-    noc_send(u->mesh, u->node[UNIT_KIND(src)][UNIT_INDEX(src)],
-             u->node[UNIT_KIND(dst)][UNIT_INDEX(dst)], bytes, t_ready, &r);
+    uint32_t from = u->node[UNIT_KIND(src)][UNIT_INDEX(src)];
+    const uint32_t *to = &u->node[UNIT_KIND(dst)][UNIT_INDEX(dst)];
+    uint64_t end, wait, flits;
+    uint32_t links;
+    if (w->op == CMD_MCAST) {
+        noc_mcast_result r;
+        noc_mcast(u->mesh, from, to, (uint32_t)ndst, bytes, t_ready, &r);
+        end = r.end_ps, wait = r.wait_ps, flits = r.flits, links = r.links;
+        u->multicasts++;
+        u->multicast_dests += ndst;
+    } else {
+        noc_send_result r;
+        noc_send(u->mesh, from, *to, bytes, t_ready, &r);
+        end = r.end_ps, wait = r.wait_ps, flits = r.flits, links = r.hops;
+    }
     if (observe)
         noc_set_link_observer(u->mesh, NULL, NULL);
     u->packets++;
     u->bytes += bytes;
-    u->flits += r.flits;
-    u->flit_hops += r.flits * r.hops;
-    u->router_bits += 8 * bytes * (r.hops + 1);
-    u->link_bits += 8 * bytes * r.hops;
+    u->flits += flits;
+    u->flit_hops += flits * links;
+    u->router_bits += 8 * bytes * (links + 1);
+    u->link_bits += 8 * bytes * links;
     out->start_ps = t_ready;
-    out->end_ps = out->span_end_ps = r.end_ps;
-    out->wait_ps[STALL_LINK] = r.wait_ps;
-    unit_cp(out, CP_NOC_WAIT, r.wait_ps);
-    unit_cp(out, CP_NOC, r.end_ps - t_ready - r.wait_ps);
-    out->e_pj = noc_energy_pj(&u->np, r.hops, bytes);
+    out->end_ps = out->span_end_ps = end;
+    out->wait_ps[STALL_LINK] = wait;
+    unit_cp(out, CP_NOC_WAIT, wait);
+    unit_cp(out, CP_NOC, end - t_ready - wait);
+    out->e_pj = noc_energy_pj(&u->np, links, bytes);
     shared_finish(u->sh, out);
 }
 
@@ -102,6 +122,8 @@ static void stats_reg(void *self, stats *st, int per_unit)
     stats_counter(st, &u->bytes, "noc.bytes");
     stats_counter(st, &u->flits, "noc.flits");
     stats_counter(st, &u->flit_hops, "noc.flit_hops");
+    stats_counter(st, &u->multicasts, "noc.multicasts");
+    stats_counter(st, &u->multicast_dests, "noc.multicast_dests");
     stats_counter(st, &u->link_busy_ps, "noc.link_busy_ps");
 }
 

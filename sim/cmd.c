@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const dig_names[] = {"layernorm", "softmax", "gelu",    "add",
-                                        "gemm",      "reduce",  "permute", "embed"};
+static const char *const dig_names[] = {"layernorm", "softmax", "gelu",  "add",   "gemm",
+                                        "reduce",    "permute", "embed", "argmax"};
 static const char *const mark_names[] = {"token", "prefill"};
 static const char *const mem_names[] = {"read", "write"};
 static const char *const unit_names[] = {"tile", "cluster", "sram", "dram", "none"};
@@ -69,6 +69,11 @@ static const cmd_field fixed_f[] = {
     UINT("lat_ps", u.fixed.lat_ps, 0, UINT64_MAX, 0),
     UINT("e_fj", u.fixed.e_fj, 0, UINT64_MAX, 1),
 };
+static const cmd_field mcast_f[] = {
+    UNITF("dst", u.mcast.dst, 0),
+    UINT("dsts", u.mcast.dsts, 1, 0x10000000u, 2),
+    UINT("bytes", u.mcast.bytes, 0, UINT64_MAX, 1),
+};
 
 #define TILE CMD_UNITS(UNIT_TILE)
 #define ANY (CMD_UNITS(UNIT_TILE) | CMD_UNITS(UNIT_CLUSTER) | CMD_UNITS(UNIT_SRAM) | \
@@ -91,6 +96,7 @@ static const cmd_op_desc ops[] = {
                    ROW(fixed_f), "lat_ps, e_fj"},
     [CMD_DELAY] = {"delay", CMD_UNITS(UNIT_NONE), "on", 0, 0, PW_NOC, 0, ROW(fixed_f),
                    "lat_ps, e_fj"},
+    [CMD_MCAST] = {"mcast", ANY, "from", 1, 0, PW_NOC, 1, ROW(mcast_f), "dst, bytes, dsts"},
 };
 _Static_assert(sizeof ops / sizeof *ops == CMD_OPS, "one op table row per enum cmd_op");
 
@@ -269,7 +275,8 @@ int cmd_unit_parse(const char *s, unit_id *u)
 
 int cmd_since(const cmd *c)
 {
-    if (c->op == CMD_FIXED || c->op == CMD_DELAY || c->arb)
+    if (c->op == CMD_FIXED || c->op == CMD_DELAY || c->arb || c->op == CMD_MCAST ||
+        (c->op == CMD_DIG && c->u.dig.kind == DIG_ARGMAX))
         return 2;
     return 1;
 }

@@ -46,6 +46,7 @@ enum cmd_op {
     CMD_FIXED, /* work of given latency and energy on a tile (its array) or a
                 * cluster (one of its slots) */
     CMD_DELAY, /* given latency and energy, no unit */
+    CMD_MCAST, /* NoC multicast from one unit to a range of units of one kind */
     CMD_OPS
 };
 
@@ -60,6 +61,7 @@ enum dig_kind {
     DIG_REDUCE,    /* k partial vectors of n elements summed (m = 1) */
     DIG_PERMUTE,   /* n elements moved */
     DIG_EMBED,     /* m tokens of n elements looked up and added */
+    DIG_ARGMAX,    /* m rows of n elements: the index of each row's largest */
     DIG_KINDS
 };
 
@@ -115,6 +117,11 @@ typedef struct cmd {
             uint64_t lat_ps;  /* latency */
             uint64_t e_fj;    /* energy */
         } fixed;              /* CMD_FIXED and CMD_DELAY */
+        struct {
+            unit_id dst;      /* the first destination */
+            uint32_t dsts;    /* destinations: dst and the next dsts - 1 units of its kind */
+            uint64_t bytes;
+        } mcast;
     } u;
     uint32_t ndeps;
     const uint64_t *deps; /* owned by the source; valid until its next call */
@@ -254,8 +261,9 @@ const cmd_set *cmd_field_set_of(const cmd *c, const cmd_field *f);
 cmd_set *cmd_field_set_mut(cmd *c, const cmd_field *f);
 
 /* The version of the command vocabulary that introduced c's operation
- * or operands: 1, or 2 for fixed, delay and prio=.  A stream of format
- * version v holds only commands with cmd_since <= v. */
+ * or operands: 1, or 2 for fixed, delay, prio=, mcast and the argmax
+ * digital kind.  A stream of format version v holds only commands with
+ * cmd_since <= v. */
 int cmd_since(const cmd *c);
 
 /* 1 if a and b are the same command: id, op, unit, tag, the operands of

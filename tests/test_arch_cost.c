@@ -367,78 +367,130 @@ static cluster_params cluster_of(const char *const *sets)
     return p;
 }
 
+/* Defaults: 8 cores x 4 lanes = 32 lanes; elementwise efficiency 0.8
+ * (25.6 lane ops a cycle); matrix engine 48 FMA x 0.99 = 47.52 a cycle for
+ * 12 rows or more, that times m / 12 below; cores 32 x 0.8 = 25.6 FMAs;
+ * overheads 50 cycles (permute, embed 30); row tail 50 cycles per pass;
+ * exp 40 lane ops. */
 Test(arch_cluster, gemm_matrix_engine)
 {
-    cluster_params p = cluster_of(NULL);   /* 48 FMA x 0.8, overhead 200 */
+    cluster_params p = cluster_of(NULL);
     cluster_op_cost c;
+    /* 4 rows: the engine gives 47.52 x 4 / 12 = 15.84 < 25.6: the cores
+     * run it, 16384 / 25.6 = 640 */
     cluster_op(&p, DIG_GEMM, 4, 64, 64, &c);
-    cr_expect_eq(c.me_fmas, 16384);
-    cr_expect_eq(c.lane_ops, 0);
+    cr_expect_eq(c.me_fmas, 0);
+    cr_expect_eq(c.lane_ops, 16384);
     cr_expect_eq(c.footprint_bytes, (4 * 64 + 64 * 64 + 4 * 64) * 2);
     cr_expect_eq(c.streamed, 0);
-    cr_expect_eq(c.cycles, 200 + 427);   /* 16384 / 38.4 = 426.67 */
-    /* exact multiple: 589824 / 38.4 = 15360, not 15361 */
+    cr_expect_eq(c.cycles, 50 + 640);
+    /* 12 rows: the engine, 49152 / 47.52 = 1034.3 */
+    cluster_op(&p, DIG_GEMM, 12, 64, 64, &c);
+    cr_expect_eq(c.me_fmas, 49152);
+    cr_expect_eq(c.lane_ops, 0);
+    cr_expect_eq(c.cycles, 50 + 1035);
+    /* exact multiple: 12 x 48 x 99 = 57024 / 47.52 = 1200, not 1201 */
+    cluster_op(&p, DIG_GEMM, 12, 48, 99, &c);
+    cr_expect_eq(c.cycles, 50 + 1200);
+    /* one row of 768 x 768 on the cores: 589824 / 25.6 = 23040; footprint
+     * (768 + 589824 + 768) x 2 = 1182720 > 128 KiB: streamed, 18480 DMA
+     * cycles, fewer than the compute's */
     cluster_op(&p, DIG_GEMM, 1, 768, 768, &c);
-    cr_expect_eq(c.me_fmas, 589824);
-    /* footprint (768 + 589824 + 768) x 2 = 1182720 > 128 KiB: streamed,
-     * 1182720 / 64 = 18480 DMA cycles > 15360 compute */
+    cr_expect_eq(c.lane_ops, 589824);
     cr_expect_eq(c.streamed, 1);
     cr_expect_eq(c.dma_bytes, 1182720);
-    cr_expect_eq(c.cycles, 200 + 18480);
+    cr_expect_eq(c.cycles, 50 + 23040);
+    cr_expect_eq(cluster_cycles_ps(&p, c.cycles), 23090000);
     p.cluster.l1_bytes = 2 * 1024 * 1024;
     cluster_op(&p, DIG_GEMM, 1, 768, 768, &c);
-    cr_expect_eq(c.cycles, 200 + 15360);
-    cr_expect_eq(cluster_cycles_ps(&p, c.cycles), 15560000);
+    cr_expect_eq(c.dma_bytes, 0);
+    cr_expect_eq(c.cycles, 50 + 23040);
 }
 
 Test(arch_cluster, gemm_cores_and_slots)
 {
     cluster_params p = cluster_of((const char *[]){"cluster.matrix_engine=false", NULL});
     cluster_op_cost c;
-    cluster_op(&p, DIG_GEMM, 4, 64, 64, &c);   /* 8 x 4 lanes x 0.8 = 25.6 */
-    cr_expect_eq(c.lane_ops, 16384);
+    cluster_op(&p, DIG_GEMM, 24, 64, 64, &c);   /* 98304 / 25.6 = 3840 */
+    cr_expect_eq(c.lane_ops, 98304);
     cr_expect_eq(c.me_fmas, 0);
-    cr_expect_eq(c.cycles, 200 + 640);
+    cr_expect_eq(c.cycles, 50 + 3840);
     p = cluster_of((const char *[]){"cluster.slots=2", NULL});
-    cluster_op(&p, DIG_GEMM, 4, 64, 64, &c);   /* 24 x 0.8 = 19.2: 853.33 */
-    cr_expect_eq(c.cycles, 200 + 854);
+    /* half of everything: cores 12.8, engine 23.76 (x 4 / 12 = 7.92) */
+    cluster_op(&p, DIG_GEMM, 4, 64, 64, &c);    /* 16384 / 12.8 = 1280 */
+    cr_expect_eq(c.lane_ops, 16384);
+    cr_expect_eq(c.cycles, 50 + 1280);
+    cluster_op(&p, DIG_GEMM, 24, 64, 64, &c);   /* 98304 / 23.76 = 4137.4 */
+    cr_expect_eq(c.me_fmas, 98304);
+    cr_expect_eq(c.cycles, 50 + 4138);
 }
 
 Test(arch_cluster, vector_ops)
 {
-    cluster_params p = cluster_of(NULL);   /* 32 lanes; exp 10 ops */
+    cluster_params p = cluster_of(NULL);
     cluster_op_cost c;
-    cluster_op(&p, DIG_LAYERNORM, 1, 768, 0, &c);   /* 6154 / (32 x 0.5) = 384.6 */
-    cr_expect_eq(c.lane_ops, 768 * 8 + 10);
-    cr_expect_eq(c.cycles, 200 + 385);
-    cluster_op(&p, DIG_SOFTMAX, 12, 1024, 0, &c);   /* 172152 / 16 = 10759.5 */
-    cr_expect_eq(c.lane_ops, 12 * 1024 * 14 + 12 * 10);
-    cr_expect_eq(c.cycles, 200 + 10760);
-    cluster_op(&p, DIG_GELU, 1, 3072, 0, &c);       /* 49152 / (32 x 0.6) = 2560 */
-    cr_expect_eq(c.lane_ops, 3072 * 16);
-    cr_expect_eq(c.cycles, 100 + 2560);
-    cluster_op(&p, DIG_ADD, 1, 768, 0, &c);         /* 768 / 22.4 = 34.3 */
-    cr_expect_eq(c.cycles, 100 + 35);
-    cluster_op(&p, DIG_REDUCE, 1, 768, 4, &c);      /* 3 x 768 / 22.4 = 102.9 */
+    /* layernorm: 8 lane ops per element, two row tails */
+    cluster_op(&p, DIG_LAYERNORM, 1, 768, 0, &c);   /* 6144 / 25.6 = 240; 2 x 50 */
+    cr_expect_eq(c.lane_ops, 768 * 8);
+    cr_expect_eq(c.cycles, 50 + 100 + 240);
+    cluster_op(&p, DIG_LAYERNORM, 16, 768, 0, &c);  /* 3840; 16 rows on 8 cores: 2 x 2 x 50 */
+    cr_expect_eq(c.cycles, 50 + 200 + 3840);
+    /* softmax: 4 + 40 per element: 540672 / 25.6 = 21120; 12 rows: 2 x 2 x 50 */
+    cluster_op(&p, DIG_SOFTMAX, 12, 1024, 0, &c);
+    cr_expect_eq(c.lane_ops, 12 * 1024 * 44);
+    cr_expect_eq(c.sfu_ops, 0);
+    cr_expect_eq(c.cycles, 50 + 200 + 21120);
+    cluster_op(&p, DIG_GELU, 1, 3072, 0, &c);       /* 6 + 40: 141312 / 25.6 = 5520 */
+    cr_expect_eq(c.lane_ops, 3072 * 46);
+    cr_expect_eq(c.cycles, 50 + 5520);
+    cluster_op(&p, DIG_ADD, 1, 768, 0, &c);         /* 768 / 25.6 = 30 */
+    cr_expect_eq(c.cycles, 50 + 30);
+    cluster_op(&p, DIG_REDUCE, 1, 768, 4, &c);      /* 3 x 768 / 25.6 = 90 */
     cr_expect_eq(c.lane_ops, 3 * 768);
-    cr_expect_eq(c.cycles, 100 + 103);
+    cr_expect_eq(c.cycles, 50 + 90);
     cluster_op(&p, DIG_PERMUTE, 0, 1000, 0, &c);    /* 2000 B / (64 x 0.8) = 39.06 */
     cr_expect_eq(c.dma_bytes, 2000);
-    cr_expect_eq(c.cycles, 100 + 40);
-    cluster_op(&p, DIG_EMBED, 4, 768, 0, &c);       /* DMA 6144 / 64 = 96; adds 3072 / 16 = 192 */
+    cr_expect_eq(c.cycles, 30 + 40);
+    cluster_op(&p, DIG_EMBED, 4, 768, 0, &c);       /* DMA 6144 / 64 = 96; adds 3072 / 25.6 = 120 */
     cr_expect_eq(c.dma_bytes, 4 * 768 * 2);
-    cr_expect_eq(c.cycles, 100 + 192);
+    cr_expect_eq(c.cycles, 30 + 120);
+    /* argmax over GPT-2's vocabulary: 2 x 50257 / 25.6 = 3926.3; one tail */
+    cluster_op(&p, DIG_ARGMAX, 1, 50257, 0, &c);
+    cr_expect_eq(c.lane_ops, 2 * 50257);
+    cr_expect_eq(c.streamed, 0);
+    cr_expect_eq(c.cycles, 50 + 50 + 3927);
     cluster_op(&p, DIG_ADD, 0, 0, 0, &c);
-    cr_expect_eq(c.cycles, 100);
+    cr_expect_eq(c.cycles, 50);
+}
+
+/* A special-function unit takes the exps and tanhs off the lanes: they
+ * run beside the rest, the slower of the two setting the time. */
+Test(arch_cluster, special_function_unit)
+{
+    cluster_params p = cluster_of((const char *[]){"cluster.sfu_elems_cyc=8", NULL});
+    cluster_op_cost c;
+    /* softmax 12 x 1024: lanes 4 x 12288 / 25.6 = 1920, SFU 12288 / 8 = 1536 */
+    cluster_op(&p, DIG_SOFTMAX, 12, 1024, 0, &c);
+    cr_expect_eq(c.lane_ops, 12 * 1024 * 4);
+    cr_expect_eq(c.sfu_ops, 12 * 1024);
+    cr_expect_eq(c.cycles, 50 + 200 + 1920);
+    /* gelu 3072: lanes 6 x 3072 / 25.6 = 720, SFU 3072 / 8 = 384 */
+    cluster_op(&p, DIG_GELU, 1, 3072, 0, &c);
+    cr_expect_eq(c.cycles, 50 + 720);
+    /* a slow unit sets the time: 3072 / 2 = 1536 */
+    p.cluster.sfu_elems_cyc = 2;
+    cluster_op(&p, DIG_GELU, 1, 3072, 0, &c);
+    cr_expect_eq(c.cycles, 50 + 1536);
 }
 
 Test(arch_cluster, energy)
 {
     cluster_params p = cluster_of((const char *[]){"cluster.e_lane_op_pj=2",
                                                    "cluster.e_me_fma_pj=0.25",
-                                                   "cluster.e_dma_byte_pj=0.125", NULL});
-    cluster_op_cost c = {.lane_ops = 10, .me_fmas = 100, .dma_bytes = 8};
-    REL(cluster_op_energy_pj(&p, &c), 20 + 25 + 1, 1e-12);
+                                                   "cluster.e_dma_byte_pj=0.125",
+                                                   "cluster.e_sfu_op_pj=3", NULL});
+    cluster_op_cost c = {.lane_ops = 10, .me_fmas = 100, .dma_bytes = 8, .sfu_ops = 4};
+    REL(cluster_op_energy_pj(&p, &c), 20 + 25 + 1 + 12, 1e-12);
 }
 
 /* ---- NoC --------------------------------------------------------------------- */
@@ -560,6 +612,96 @@ Test(arch_noc, reservation)
     cr_expect_eq(c.wait_ps, 0);
     cr_expect_eq(noc_busy_ps(n), 2 * 5 * 4000 + 4000);
     cr_expect_eq(noc_busy_max_ps(n), 8000);
+    noc_free(n);
+}
+
+/* Records the links a packet takes: each must be taken once. */
+struct taken {
+    uint32_t n, link[32];
+};
+
+static void on_link(void *ctx, uint32_t link, uint64_t start_ps, uint64_t end_ps)
+{
+    struct taken *t = ctx;
+    (void)start_ps;
+    (void)end_ps;
+    if (t->n < 32)
+        t->link[t->n++] = link;
+}
+
+static void expect_distinct(const struct taken *t)
+{
+    for (uint32_t i = 0; i < t->n; i++)
+        for (uint32_t j = i + 1; j < t->n; j++)
+            cr_expect_neq(t->link[i], t->link[j], "link %u taken twice", t->link[i]);
+}
+
+/* Multicast on the 4 x 3 mesh (router 2 ns, link 1 ns, 32-byte flits),
+ * from node 0 = (0,0) to nodes 2 = (2,0), 6 = (2,1), 7 = (3,1), 320 bytes
+ * (10 flits, 10 ns).  The XY tree: east along row 0 to x = 3 (3 links),
+ * south in column 2 (1) and in column 3 (1): 5 links, each once, where 3
+ * unicasts would take 2 + 3 + 4 = 9.  Heads: (0,0) at 2; (1,0) at 2 + 1 + 2
+ * = 5; (2,0) at 8; (2,1) at 11, its tail at 21; (3,0) at 11; (3,1) at 14,
+ * tail at 24 = the farthest unicast's latency. */
+Test(arch_noc, multicast_tree)
+{
+    noc_params p = noc_of();
+    noc *n = noc_create(&p);
+    struct taken t = {0};
+    noc_set_link_observer(n, on_link, &t);
+    uint32_t dst[] = {6, 2, 7};
+    noc_mcast_result a, b;
+    noc_mcast(n, 0, dst, 3, 320, 0, &a);
+    cr_expect_eq(a.links, 5);
+    cr_expect_eq(t.n, 5);
+    expect_distinct(&t);
+    cr_expect_eq(a.flits, 10);
+    cr_expect_eq(a.wait_ps, 0);
+    cr_expect_eq(a.end_ps, 24000);
+    cr_expect_eq(a.end_ps, noc_latency_ps(&p, noc_hops(4, 0, 7), 10));
+    cr_expect_eq(noc_busy_ps(n), 5 * 10000);
+    cr_expect_eq(noc_busy_max_ps(n), 10000);
+    /* The same packet again at 0: it waits 10 ns for the first link, then
+     * finds every link free just as its head arrives. */
+    noc_mcast(n, 0, dst, 3, 320, 0, &b);
+    cr_expect_eq(b.wait_ps, 10000);
+    cr_expect_eq(b.end_ps, 34000);
+    cr_expect_eq(noc_busy_ps(n), 2 * 5 * 10000);
+    /* One destination: exactly a unicast. */
+    noc_free(n);
+    n = noc_create(&p);
+    noc_send_result u;
+    noc_mcast(n, 0, dst + 2, 1, 320, 0, &a);
+    noc_free(n);
+    n = noc_create(&p);
+    noc_send(n, 0, 7, 320, 0, &u);
+    cr_expect_eq(a.end_ps, u.end_ps);
+    cr_expect_eq(a.links, u.hops);
+    noc_free(n);
+}
+
+/* From the middle: node 5 = (1,1) to itself, (0,0), (3,0) and (1,2), 100
+ * bytes (4 flits).  Links: west 1, east 2, north in columns 0 and 3, south
+ * in column 1: 6.  Heads: (1,1) at 2 (its own tail at 6); (1,2) at 5
+ * (tail 9); (0,1) at 5, (0,0) at 8 (tail 12); (2,1) at 5, (3,1) at 8,
+ * (3,0) at 11 (tail 15). */
+Test(arch_noc, multicast_branches)
+{
+    noc_params p = noc_of();
+    noc *n = noc_create(&p);
+    struct taken t = {0};
+    noc_set_link_observer(n, on_link, &t);
+    uint32_t dst[] = {5, 0, 3, 9};
+    noc_mcast_result a;
+    noc_mcast(n, 5, dst, 4, 100, 0, &a);
+    cr_expect_eq(a.links, 6);
+    cr_expect_eq(t.n, 6);
+    expect_distinct(&t);
+    cr_expect_eq(a.end_ps, 15000);
+    /* Only the source: its own router, no link. */
+    noc_mcast(n, 5, dst, 1, 100, 100000, &a);
+    cr_expect_eq(a.links, 0);
+    cr_expect_eq(a.end_ps, 100000 + 2000 + 4000);
     noc_free(n);
 }
 

@@ -87,7 +87,7 @@ Test(cmd, message_lists)
 {
     char buf[160];
     cmd_op_list(buf, sizeof buf);
-    cr_expect_str_eq(buf, "act, xfer, mem, dig, sync, mark, prog, fixed or delay");
+    cr_expect_str_eq(buf, "act, xfer, mem, dig, sync, mark, prog, fixed, delay or mcast");
     cmd_units_list(CMD_UNITS(UNIT_SRAM) | CMD_UNITS(UNIT_DRAM), buf, sizeof buf);
     cr_expect_str_eq(buf, "an sram or a dram");
     cmd_units_list(CMD_UNITS(UNIT_TILE), buf, sizeof buf);

@@ -101,7 +101,7 @@ Test(cmdcheck, commands_the_chip_cannot_run_are_refused_at_their_line, .timeout 
                    "281474976710656 = 2^48, max(m,1) x max(n,1) x max(k,1))");
     expect_refused("0 dig cluster0 gemm m=0 n=0 k=4294967295 tag=0 deps=",
                    "--set cluster.clock_ghz=0.001 --set cluster.eff_gemm=0.001",
-                   "dig: gemm m=0 n=0 k=4294967295: up to 5.5e+18 ps on this cluster (expected "
+                   "dig: gemm m=0 n=0 k=4294967295: up to 1.4e+19 ps on this cluster (expected "
                    "at most 2^62 ps per operation)");
     /* Nearly 2^64 bytes overflowed the NoC's bit counters and its energy. */
     expect_refused("0 xfer tile0 dst=tile1 bytes=18446744073709551615 tag=0 deps=", "",
@@ -186,6 +186,17 @@ Test(cmdcheck, units_the_chip_does_not_have)
     cr_expect_str_eq(err, "xfer to dram0: no such unit (the chip has no DRAM channels)");
     x.u.xfer.dst = UNIT(UNIT_SRAM, 63);
     x.u.xfer.bytes = 1000;
+    cr_expect_eq(cmdcheck_cmd(k, &x, err, sizeof err), 0, "%s", err);
+    /* mcast: every destination of the range exists. */
+    memset(&x, 0, sizeof x);
+    x.op = CMD_MCAST;
+    x.unit = UNIT(UNIT_CLUSTER, 0);
+    x.u.mcast.dst = UNIT(UNIT_TILE, 4);
+    x.u.mcast.dsts = 6;
+    x.u.mcast.bytes = 256;
+    cr_expect_eq(cmdcheck_cmd(k, &x, err, sizeof err), -1);
+    cr_expect_str_eq(err, "mcast to tile9: no such unit (the chip has 9 tiles: tile0..tile8)");
+    x.u.mcast.dsts = 5;
     cr_expect_eq(cmdcheck_cmd(k, &x, err, sizeof err), 0, "%s", err);
     /* fixed and delay: the stream gives the latency, bounded as any. */
     memset(&x, 0, sizeof x);

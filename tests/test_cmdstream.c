@@ -156,6 +156,12 @@ static void rand_cmd(uint64_t i, cmd *c, uint64_t *dbuf)
         c->u.fixed.lat_ps = i % 11 == 0 ? UINT64_MAX : rng(&s) % 1000000;
         c->u.fixed.e_fj = rng(&s);
         break;
+    case CMD_MCAST:
+        c->unit = UNIT(rng(&s) % 4, rng(&s) % 2);
+        c->u.mcast.dst = UNIT(UNIT_TILE, rng(&s) % 32);
+        c->u.mcast.dsts = 1 + (uint32_t)(rng(&s) % 32);
+        c->u.mcast.bytes = i % 7 == 0 ? UINT64_MAX : rng(&s) % 100000;
+        break;
     }
     if (i % 7 == 3) { /* a priority on some commands of every op */
         c->arb = 1;
@@ -458,7 +464,7 @@ Test(cmdstream_errors, header)
 Test(cmdstream_errors, operation_and_unit)
 {
     expect_error(HDR "0 load tile0\n", L1,
-                 "unknown operation 'load' (expected act, xfer, mem, dig, sync, mark, prog, fixed or delay)");
+                 "unknown operation 'load' (expected act, xfer, mem, dig, sync, mark, prog, fixed, delay or mcast)");
     expect_error(HDR "0 act tilex rows=0:1 cols=0:1 slices=1 bits=8 tag=0 deps=\n", L1,
                  "act: unknown unit 'tilex' (expected tileN, clusterN, sramN, dramN or -)");
     expect_error(HDR "0 act tile4 rows=0:1 cols=0:1 slices=1 bits=8 tag=0 deps=\n", L1,
@@ -508,7 +514,7 @@ Test(cmdstream_errors, operands)
     expect_error(HDR "0 mem sram0 load addr=0 bytes=1 tag=0 deps=\n", L1,
                  "mem: unknown direction 'load' (expected read or write)");
     expect_error(HDR "0 dig cluster0 matmul m=1 n=1 k=1 tag=0 deps=\n", L1,
-                 "dig: unknown kind 'matmul' (expected layernorm, softmax, gelu, add, gemm, reduce, permute or embed)");
+                 "dig: unknown kind 'matmul' (expected layernorm, softmax, gelu, add, gemm, reduce, permute, embed or argmax)");
     expect_error(HDR "0 dig cluster0 gemm m=1 n=-1 k=1 tag=0 deps=\n", L1,
                  "dig: bad n=-1 (expected n=N, a decimal integer < 2^32)");
     expect_error(HDR "0 mark - eos value=1 tag=0 deps=\n", L1,
@@ -518,6 +524,42 @@ Test(cmdstream_errors, operands)
                  "sync: unexpected 'extra' after deps= (expected the end of the line)");
     expect_error(HDR "0 sync - deps=\n", L1,
                  "sync: unexpected 'deps=' (expected tag=N, a declared tag index)");
+}
+
+/* Version 2 adds mcast and the argmax kind; a version-1 stream is read
+ * as before and may not use them. */
+#define HDR2 "aimcsim-cmd 2\nunits tile=4 cluster=1 sram=2 dram=1\ntag 0 -1 other\ntag 1 0 h0.attn.c_attn\n"
+
+Test(cmdstream_errors, version_2_operations)
+{
+    expect_error(HDR "0 mcast cluster0 dst=tile0 dsts=4 bytes=64 tag=0 deps=\n", L1,
+                 "mcast needs format version 2 (the stream is version 1)");
+    expect_error(HDR "0 dig cluster0 argmax m=1 n=64 k=0 tag=0 deps=\n", L1,
+                 "argmax needs format version 2 (the stream is version 1)");
+    expect_error(HDR2 "0 mcast cluster0 dst=tile1 dsts=4 bytes=64 tag=0 deps=\n", L1,
+                 "unit tile4 out of range (the stream declares 4 tiles: tile0..tile3)");
+    expect_error(HDR2 "0 mcast cluster0 dst=tile0 dsts=0 bytes=64 tag=0 deps=\n", L1,
+                 "mcast: dsts=0 (expected 1..268435456)");
+    expect_error(HDR2 "0 mcast cluster0 dst=tile0 bytes=64 tag=0 deps=\n", L1,
+                 "mcast: unexpected 'bytes=64' (expected dsts=N, a decimal integer < 2^32)");
+    const char *ok = HDR2 "0 mcast cluster0 dst=tile0 dsts=4 bytes=64 tag=0 deps=\n"
+                          "1 dig cluster0 argmax m=1 n=64 k=0 tag=0 deps=0\nend 2\n";
+    char *p = tu_tmpfile(".cmd", ok), err[ERR_LEN];
+    cmdr *r = cmdr_open(p, err, sizeof err);
+    cr_assert_not_null(r, "%s", err);
+    cmd_source src = cmdr_source(r);
+    cmd c;
+    cr_assert_eq(src.next(src.ctx, &c, err, sizeof err), 1, "%s", err);
+    cr_expect_eq(c.op, CMD_MCAST);
+    cr_expect_eq(c.u.mcast.dst, UNIT(UNIT_TILE, 0));
+    cr_expect_eq(c.u.mcast.dsts, 4);
+    cr_expect_eq(c.u.mcast.bytes, 64);
+    cr_assert_eq(src.next(src.ctx, &c, err, sizeof err), 1, "%s", err);
+    cr_expect_eq(c.u.dig.kind, DIG_ARGMAX);
+    cr_expect_eq(src.next(src.ctx, &c, err, sizeof err), 0, "%s", err);
+    cmdr_close(r);
+    unlink(p);
+    free(p);
 }
 
 Test(cmdstream_errors, tags_ids_and_dependencies)

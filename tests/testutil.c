@@ -209,6 +209,16 @@ void tu_xfer(struct chip *c, unit_id src, unit_id dst, uint64_t bytes, uint64_t 
     exec(c, &w, t_ps, out);
 }
 
+void tu_mcast(struct chip *c, unit_id src, unit_id dst, uint32_t n, uint64_t bytes,
+              uint64_t t_ps, tu_timing *out)
+{
+    cmd_work w = work(CMD_MCAST, src);
+    w.arg[0] = dst;
+    w.arg[1] = bytes;
+    w.arg[2] = n;
+    exec(c, &w, t_ps, out);
+}
+
 void tu_mem(struct chip *c, unit_id mem, int write, uint64_t addr, uint64_t bytes,
             uint64_t t_ps, tu_timing *out)
 {

@@ -58,5 +58,8 @@ void tu_mem(struct chip *c, unit_id mem, int write, uint64_t addr, uint64_t byte
 void tu_dig(struct chip *c, uint32_t cluster, enum dig_kind kind, uint32_t m, uint32_t n,
             uint32_t k, uint64_t t_ps, tu_timing *out);
 void tu_program(struct chip *c, uint32_t tile, uint64_t t_ps, tu_timing *out);
+/* A multicast from src to dst and the next n - 1 units of its kind. */
+void tu_mcast(struct chip *c, unit_id src, unit_id dst, uint32_t n, uint64_t bytes,
+              uint64_t t_ps, tu_timing *out);
 
 #endif

@@ -9,7 +9,8 @@
  * e_sum bound what the run can reach so far and never exceed
  * CMDCHECK_SUM_LIMIT.  The bounds of the digital cluster's work and footprint
  * dominate the formulas of arch/cluster_cost.c by a wide margin (any kind:
- * at most 16 + 2 exp_ops lane ops and 5 element moves per element of work).
+ * at most 16 + 2 exp_ops lane ops, 5 element moves, one special-function
+ * result and two row tails per element of work).
  */
 #include "tools/cmdcheck.h"
 
@@ -68,15 +69,20 @@ cmdcheck *cmdcheck_create(const config *cfg, const chip *ch)
     long double me = (long double)cl->me_fma / slots;
     if (cl->matrix_engine && me < thr)
         thr = me;
-    long double dma = (long double)cl->dma_bytes_cyc / slots, eff = 1.0L, ovh = 0;
+    long double dma = (long double)cl->dma_bytes_cyc / slots, eff = cl->eff_gemm_cores, ovh = 0;
     for (int i = 0; i < DIG_KINDS; i++) {
         if (k->cp.eff[i] < eff)
             eff = k->cp.eff[i];
         if ((long double)k->cp.ovh_cyc[i] > ovh)
             ovh = (long double)k->cp.ovh_cyc[i];
     }
+    /* Per element of work: lane ops, DMA moves, the special-function unit's
+     * result and two row tails (a row holds at least one element). */
     long double cycles_per_work = (16.0L + 2.0L * (long double)cl->exp_ops) / (thr * eff) +
-                                  5.0L * (long double)cl->elem_bytes / (dma * eff);
+                                  5.0L * (long double)cl->elem_bytes / (dma * eff) +
+                                  2.0L * (long double)cl->row_cyc;
+    if (cl->sfu_elems_cyc > 0)
+        cycles_per_work += slots / (long double)cl->sfu_elems_cyc;
     k->dig_ps_per_work = cycles_per_work * 1e3L / (long double)cl->clock_ghz;
     k->dig_ovh_ps = (ovh + 2.0L) * 1e3L / (long double)cl->clock_ghz;
     return k;
@@ -172,6 +178,32 @@ static int check_xfer(cmdcheck *k, const cmd *c, uint64_t *lat, uint64_t *ev, ch
     return 0;
 }
 
+/* A multicast: its destinations exist; its tree has fewer links than the
+ * mesh has nodes, and its last tail arrives as a unicast's would over the
+ * longest path. */
+static int check_mcast(cmdcheck *k, const cmd *c, const cmd_op_desc *d, uint64_t *lat,
+                       uint64_t *ev, char *err, size_t errlen)
+{
+    unit_id dst = c->u.mcast.dst;
+    uint64_t last = (uint64_t)UNIT_INDEX(dst) + c->u.mcast.dsts - 1;
+    if (unit_ok(k, d, "to", dst, err, errlen) ||
+        unit_ok(k, d, "to", UNIT(UNIT_KIND(dst), last > 0x0fffffffu ? 0x0fffffffu : last), err,
+                errlen))
+        return -1;
+    uint64_t bytes = c->u.mcast.bytes, bits;
+    uint64_t per = 8 * ((uint64_t)k->mesh_w * k->mesh_h + 1);
+    if (ckd_mul_u64(&bits, bytes, per) || bits > CMDCHECK_LIMIT)
+        return errf(err, errlen, "mcast: bytes=%" PRIu64 " more than the NoC's counters hold "
+                    "(expected at most %" PRIu64 " bytes per multicast on this %" PRIu32 " x %"
+                    PRIu32 " mesh)", bytes, CMDCHECK_LIMIT / per, k->mesh_w, k->mesh_h);
+    uint64_t flits = noc_flits(&k->np, bytes);
+    long double ser = (long double)flits * 1e3L / (long double)k->np.noc.clock_ghz;
+    *lat = bound((long double)(k->max_hops + 1) * (long double)k->np.router_ps +
+                 (long double)k->max_hops * (long double)k->np.link_ps + ser);
+    *ev = bits;
+    return 0;
+}
+
 static int check_mem(cmdcheck *k, const cmd *c, uint64_t *lat, uint64_t *ev, char *err,
                      size_t errlen)
 {
@@ -238,6 +270,7 @@ int cmdcheck_cmd(cmdcheck *k, const cmd *c, char *err, size_t errlen)
             check_xfer(k, c, &lat, &ev, err, errlen);
         break;
     case CMD_MEM: r = check_mem(k, c, &lat, &ev, err, errlen); break;
+    case CMD_MCAST: r = check_mcast(k, c, d, &lat, &ev, err, errlen); break;
     case CMD_DIG: r = check_dig(k, c, &lat, &ev, err, errlen); break;
     case CMD_PROG: lat = k->tp.t_prog_ps; break;
     case CMD_FIXED:

@@ -130,9 +130,24 @@ int cmdstream_check_cmd(const cmdstream_header *h, uint64_t expect_id, const cmd
                         d->name, f->key, v, f->min, f->max);
         }
     }
-    if (cmd_since(c) > h->version)
-        return errf(err, errlen, "%s needs format version %d (the stream is version %d)",
-                    c->arb ? "prio=" : d->name, cmd_since(c), h->version);
+    if (c->op == CMD_MCAST) {
+        /* The destinations dst .. dst + dsts - 1 are units of the stream. */
+        uint64_t last = (uint64_t)UNIT_INDEX(c->u.mcast.dst) + c->u.mcast.dsts - 1;
+        if (c->u.mcast.dsts && last > UNIT_INDEX(c->u.mcast.dst) &&
+            check_unit(h, UNIT(UNIT_KIND(c->u.mcast.dst), last > 0x0fffffffu ? 0x0fffffffu : last),
+                       err, errlen))
+            return -1;
+    }
+    if (cmd_since(c) > h->version) {
+        /* What is new: the op, the digital kind, or else the prio= field. */
+        const char *what = d->name;
+        if (c->op == CMD_DIG && c->u.dig.kind == DIG_ARGMAX)
+            what = cmd_dig_name(c->u.dig.kind);
+        else if (c->op != CMD_FIXED && c->op != CMD_DELAY && c->op != CMD_MCAST && c->arb)
+            what = "prio=";
+        return errf(err, errlen, "%s needs format version %d (the stream is version %d)", what,
+                    cmd_since(c), h->version);
+    }
     for (uint32_t i = 0; i < c->ndeps; i++) {
         uint64_t dep = c->deps[i];
         if (dep == c->id)

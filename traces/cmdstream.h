@@ -26,8 +26,9 @@
 
 #define CMDSTREAM_FORMAT "aimcsim-cmd"
 #define CMDSTREAM_VERSION 2
-/* The oldest version the reader accepts: version 1 lacks fixed, delay and
- * prio= (sim/cmd.h cmd_since). */
+/* The oldest version the reader accepts: version 1 lacks fixed, delay,
+ * mcast, the prio= field and the argmax digital kind (sim/cmd.h
+ * cmd_since). */
 #define CMDSTREAM_VERSION_MIN 1
 /* Longest line, newline excluded, in bytes (reader and writer). */
 #define CMDSTREAM_LINE_MAX 1048576
