@@ -210,12 +210,15 @@ static uint64_t take(noc *n, uint32_t x, uint32_t y, int dir, uint64_t h, uint64
 }
 
 /* One branch of the tree: from (x, y), whose head is ready at h, `steps`
- * links in direction dir; returns the head time at its far end. */
+ * links in direction dir; returns the head time at its far end, adds the
+ * branch's waits to *wait and *bwait. */
 static uint64_t branch(noc *n, uint32_t x, uint32_t y, int dir, uint32_t steps, uint64_t h,
-                       uint64_t ser, uint64_t *wait, uint32_t *links)
+                       uint64_t ser, uint64_t *wait, uint64_t *bwait, uint32_t *links)
 {
     for (uint32_t i = 0; i < steps; i++) {
+        uint64_t w0 = *wait;
         h = take(n, x, y, dir, h, ser, wait);
+        *bwait += *wait - w0;
         switch (dir) {
         case DIR_E: x++; break;
         case DIR_W: x--; break;
@@ -255,34 +258,40 @@ void noc_mcast(noc *n, uint32_t src, const uint32_t *dst, uint32_t ndst, uint64_
     /* The head along row y0 first (XY: x before y), east then west; in
      * each column with destinations, south then north from row y0.  Each
      * link of the union of the XY paths is taken once; a destination has
-     * its tail when its head is ready at its router plus ser. */
-    uint64_t h0 = t_ps + p->router_ps, end = 0;
+     * its tail when its head is ready at its router plus ser.  The last
+     * tail sets the end; the waits on its path are its path wait. */
+    uint64_t h0 = t_ps + p->router_ps, end = 0, path_wait = 0;
     for (int side = 0; side < 2; side++) {
-        uint64_t h = h0;
+        uint64_t h = h0, rw = 0; /* head on the row, waits along the row */
         uint32_t x = x0;
         for (;;) {
             if (n->col_lo[x] != UINT32_MAX && (side == 0 || x != x0)) {
                 uint32_t lo = n->col_lo[x], hi = n->col_hi[x];
-                /* Tail arrivals at the ends of the column's branches bound
-                 * every destination on them (heads only move later). */
-                uint64_t hs = h, hn = h;
+                /* The far ends of the column's branches bound every
+                 * destination on them (heads only move later). */
+                uint64_t he[3] = {h, h, h}, we[3] = {0, 0, 0};
                 if (hi > y0)
-                    hs = branch(n, x, y0, DIR_S, hi - y0, h, ser, &wait, &links);
+                    he[1] = branch(n, x, y0, DIR_S, hi - y0, h, ser, &wait, &we[1], &links);
                 if (lo < y0)
-                    hn = branch(n, x, y0, DIR_N, y0 - lo, h, ser, &wait, &links);
-                uint64_t e = (hs > hn ? hs : hn) + ser;
-                if (e > end)
-                    end = e;
+                    he[2] = branch(n, x, y0, DIR_N, y0 - lo, h, ser, &wait, &we[2], &links);
+                for (int b = 0; b < 3; b++)
+                    if (he[b] + ser > end) {
+                        end = he[b] + ser;
+                        path_wait = rw + we[b];
+                    }
             }
             if (side == 0 ? x == xmax : x == xmin)
                 break;
+            uint64_t w0 = wait;
             h = take(n, x, y0, side == 0 ? DIR_E : DIR_W, h, ser, &wait);
+            rw += wait - w0;
             links++;
             x = side == 0 ? x + 1 : x - 1;
         }
     }
     r->end_ps = end;
     r->wait_ps = wait;
+    r->path_wait_ps = path_wait;
     r->links = links;
     r->flits = flits;
 }

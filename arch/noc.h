@@ -110,6 +110,8 @@ void noc_send(noc *n, uint32_t src, uint32_t dst, uint64_t bytes, uint64_t t_ps,
 typedef struct noc_mcast_result {
     uint64_t end_ps;   /* the tail arrived at the last destination */
     uint64_t wait_ps;  /* sum over the tree's links of the wait for a busy link */
+    uint64_t path_wait_ps; /* the waits on the path to the destination whose
+                            * tail arrived last (<= end_ps - t_ps) */
     uint32_t links;    /* links of the tree (it traverses links + 1 routers) */
     uint64_t flits;
 } noc_mcast_result;

@@ -667,6 +667,20 @@ Test(arch_noc, multicast_tree)
     cr_expect_eq(b.wait_ps, 10000);
     cr_expect_eq(b.end_ps, 34000);
     cr_expect_eq(noc_busy_ps(n), 2 * 5 * 10000);
+    cr_expect_eq(b.path_wait_ps, 10000);
+    noc_free(n);
+    /* A wait off the last tail's path: a unicast (2,0) -> (2,1) holds the
+     * south link of column 2 over [2, 12]; the multicast to (2,1) and (3,2)
+     * reaches (2,0) at 8, waits 4 there, (2,1) has its tail at 25; column
+     * 3 is free: (3,2) at 17, tail 27, the end, with no wait on its path. */
+    n = noc_create(&p);
+    noc_send_result u0;
+    noc_send(n, 2, 6, 320, 0, &u0);
+    uint32_t far[] = {6, 11};
+    noc_mcast(n, 0, far, 2, 320, 0, &a);
+    cr_expect_eq(a.wait_ps, 4000);
+    cr_expect_eq(a.path_wait_ps, 0);
+    cr_expect_eq(a.end_ps, 27000);
     /* One destination: exactly a unicast. */
     noc_free(n);
     n = noc_create(&p);

@@ -110,8 +110,8 @@ Test(cli, errors_after_mapping_are_located_and_map_applies_them)
          "--set cluster.count=0: [cluster] count = 0: the scheduler needs a digital cluster "
          "(LayerNorm, attention, reductions run there)\n"},
         {"--set dram.channels=0 --set sram.banks=0",
-         "--set dram.channels=0: [dram] channels = 0: KV cache: 384 bytes per layer and "
-         "sequence fit no SRAM bank (0 bytes) and the chip has no DRAM channel\n"},
+         "--set dram.channels=0: [dram] channels = 0: KV cache: 768 bytes, the SRAM holds 0 "
+         "of them and the chip has no DRAM channel\n"},
         {"--set dram.channels=0 --set sram.bank_bytes=4096",
          "--set dram.channels=0: [dram] channels = 0: embedding tables: 10240 bytes fit no "
          "SRAM bank and the chip has no DRAM channel\n"},

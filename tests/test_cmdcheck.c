@@ -153,7 +153,7 @@ Test(cmdcheck, a_configuration_that_would_overflow_is_refused, .timeout = 60)
                           "--set tile.input_mode=bitserial --set tile.input_bits=32 "
                           "--set run.prompt_tokens=30 --quiet", tu_prog());
     cr_expect_eq(tu_sh(cmd, &out, &err), 2, "%s", err);
-    cr_expect_str_eq(err, TINY ": command 232 of the scheduled stream (h1.mlp.c_fc): the "
+    cr_expect_str_eq(err, TINY ": command 268 of the scheduled stream (h0.attn.c_attn): the "
                           "commands up to here take more than 2^63 ps one after another "
                           "(expected a run that cannot exceed 2^63 ps = 106 days of simulated "
                           "time)\n");

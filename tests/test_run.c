@@ -463,9 +463,12 @@ Test(run, golden_hand_computed_systemc) { golden("systemc"); }
 
 /* The scheduler's stream for one token of a one-block model, counted by hand
  * from docs/scheduler.md: embed (mem, xfer, dig); ln_1 (dig); c_attn (xfer
- * in, act, xfer out on one array; KV write: xfer, 2 mem); qk and av (mem,
- * xfer, dig each); softmax, add_1, ln_2, gelu, add_2 (dig each); c_proj,
- * c_fc, mlp.c_proj (xfer, act, xfer each); the prefill mark.  No LM head. */
+ * in, act, xfer out on one array; KV write: per row K and V an xfer and a
+ * mem); the prefill attention of a query block of one position (blocks 64
+ * x 128 from the L1; one tile: a K and a V row read, mem and xfer each;
+ * per head of 2: gemm, softmax, gemm, then the normalising add; a sync
+ * joining the heads); add_1, ln_2, gelu, add_2 (dig each); c_proj, c_fc,
+ * mlp.c_proj (xfer, act, xfer each); the prefill mark.  No LM head. */
 Test(run, golden_schedule_counts)
 {
     char *ini = write_file("one.ini",
@@ -478,12 +481,15 @@ Test(run, golden_schedule_counts)
     cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
     free(err);
     cr_expect_float_eq(stat(d, "cmd.act"), 4, 0);
-    cr_expect_float_eq(stat(d, "cmd.xfer"), 1 + 2 + 1 + 1 + 1 + 2 + 2 + 2, 0);
-    cr_expect_float_eq(stat(d, "cmd.mem"), 1 + 2 + 1 + 1, 0);
-    cr_expect_float_eq(stat(d, "cmd.dig"), 9, 0);
-    cr_expect_float_eq(stat(d, "cmd.sync"), 0, 0);
+    cr_expect_float_eq(stat(d, "cmd.xfer"), 1 + 2 + 2 + 2 + 2 + 2 + 2, 0);
+    cr_expect_float_eq(stat(d, "cmd.mem"), 1 + 2 + 2, 0);
+    cr_expect_float_eq(stat(d, "cmd.dig"), 1 + 1 + 2 * 4 + 4, 0);
+    cr_expect_float_eq(stat(d, "cmd.sync"), 1, 0);
     cr_expect_float_eq(stat(d, "cmd.mark"), 1, 0);
-    cr_expect_float_eq(stat(d, "cmd.retired"), 31, 0);
+    cr_expect_float_eq(stat(d, "cmd.mcast"), 0, 0);
+    cr_expect_float_eq(stat(d, "cmd.retired"), 4 + 13 + 5 + 14 + 1 + 1, 0);
+    cr_expect_float_eq(stat(d, "sched.attn_q_tokens"), 64, 0);
+    cr_expect_float_eq(stat(d, "sched.attn_kv_tokens"), 128, 0);
     cr_expect_float_eq(stat(d, "run.tokens"), 0, 0);
     cr_expect(stat(d, "run.prefill_ps") > 0);
     /* KV cache: 2 x 1 position x 64 x 1 byte per block and sequence. */
@@ -492,9 +498,12 @@ Test(run, golden_schedule_counts)
 }
 
 /* Reprogramming: 4 arrays on 2 tiles (array a on tile a mod 2, arrays 0 and
- * 1 loaded before the run).  Token 0 uses arrays 0, 1, 2, 3: programs 2 and
- * 3; token 1 uses 0, 1, 2, 3 again: 4 programs.  6 in all, each occupying
- * its array for t_prog and costing e_prog (docs/models.md 2.4):
+ * 1 loaded before the run).  Both prompt positions are one query block:
+ * c_attn (array 0) runs for both, then each position runs c_proj, c_fc,
+ * mlp.c_proj (arrays 1, 2, 3).  Position 0 programs arrays 2 and 3,
+ * position 1 arrays 1 (tile 1 holds 3) and 3 (tile 1 holds 1), not 2
+ * (tile 0 still holds it): 4 in all, each occupying its array for t_prog
+ * and costing e_prog (docs/models.md 2.4):
  *   rounds = 256 rows x 1 device x 2 iterations = 512
  *   t_prog = 512 x (50 ns pulse + 50 ns verify) = 51.2 us
  *   e_prog = 512 x (256 columns x 1 pJ per pulse + a verify read of one row:
@@ -525,8 +534,8 @@ Test(run, reprogramming_puts_programs_on_the_critical_path)
     cr_assert_eq(aimcsim(args, NULL, &err), 0, "%s", err);
     free(err);
     cr_expect_float_eq(stat(d0, "tile.programs"), 0, 0);
-    cr_expect_float_eq(stat(d1, "tile.programs"), 6, 0);
-    cr_expect_float_eq(stat(d1, "energy.program_pj"), 6 * 512.0 * 512.0, 1e-6);
+    cr_expect_float_eq(stat(d1, "tile.programs"), 4, 0);
+    cr_expect_float_eq(stat(d1, "energy.program_pj"), 4 * 512.0 * 512.0, 1e-6);
     /* Each token waits for at least two programmings on its path. */
     cr_expect(stat(d1, "run.total_ps") >= stat(d0, "run.total_ps") + 2 * 51200000.0,
               "%g vs %g", stat(d1, "run.total_ps"), stat(d0, "run.total_ps"));

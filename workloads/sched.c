@@ -1,10 +1,15 @@
 /*
- * sched.c -- lazy generation of the command stream of a run (sched.h).
+ * sched.c -- lazy generation of the command stream of a run (sched.h): the
+ * work of each graph node, the order of the stream and the public
+ * interface.  Attention is in sched_attn.c, where data lives in
+ * sched_layout.c, the emission primitives in sched_emit.c.
  *
- * The generator walks (position, node) in token-major order for causal
- * models and (node, position) order for bidirectional ones; each step emits
- * the commands of one graph node for every sequence of the batch into a
- * small buffer, which next() hands out before the following step.
+ * The generator walks causal models token-major: the prompt in a
+ * wavefront over query blocks (docs/scheduler.md "Order of the stream"),
+ * then the decode positions token by token; bidirectional ones node by
+ * node over all positions.  Each step emits one group (or node) for every
+ * sequence of the batch into a small buffer, which next() hands out before
+ * the following step.
  *
  * Invariants:
  *  - ids are consecutive from 0 in emission order; every dependency names
@@ -12,7 +17,8 @@
  *  - out[] holds, for the positions still needed, the id of the command
  *    after whose completion a node's output is in its cluster's memory;
  *  - the buffer holds the commands of one step only: memory is bounded by
- *    the largest node (the LM head on arrays), not by the token count.
+ *    the largest group (a block for one query block, or the LM head on
+ *    arrays), not by the token count.
  */
 #include "workloads/sched.h"
 #include "workloads/sched_3dsim.h"
@@ -24,8 +30,9 @@
 
 #include "arch/tile.h"
 #include "sim/util.h"
+#include "workloads/sched_int.h"
 
-#define NONE UINT64_MAX
+#define NONE SCHED_NONE
 
 /* Which embedding row a position reads: the text is not modelled, so the
  * token id is a fixed hash of (position, sequence) -- Knuth's
@@ -33,236 +40,35 @@
  * table (its DRAM addresses) rather than hitting one row. */
 #define TOKEN_HASH_MULT 2654435761u
 
-struct pending {
-    cmd c;
-    size_t dep_off;
-};
+/* ---- clusters ------------------------------------------------------------- */
 
-/* Where a block of data lives: a memory unit and a byte address in it. */
-struct place {
-    unit_id unit;
-    uint64_t addr;
-};
-
-struct sched {
-    tdsim *td;                     /* [run] scheduler = threedsim: it makes the stream */
-    const config *cfg;
-    const model *m;
-    const transform *t;
-    const mapper *mp;
-    sched_chip chip;
-    uint32_t P, D, B, npos;        /* prompt, decode steps, batch, positions */
-    int token_major;
-    uint32_t act_bytes, w_bytes, psum_bytes, slices;
-    uint32_t first_block_node, last_block_node;
-
-    /* iteration (see step): node-major (pos, node); wavefront (tau, grp);
-     * token-major (pos, grp) */
-    uint32_t pos, node, tau, grp;
-    int wave;
-    uint32_t ngroups;              /* embedding, each block, head */
-    uint32_t *gstart;              /* first node of each group; [ngroups] = nnodes */
-    int finished;
-
-    /* the buffer of the current step */
-    struct pending *buf;
-    uint32_t nbuf, cap, rd;
-    uint64_t *deps;
-    size_t ndeps, dcap;
-    uint64_t next_id;
-    uint64_t *tmp;                 /* scratch dependency list */
-    size_t ntmp, tmpcap;
-
-    /* node outputs: out[(node * pslots + p % pslots) * B + seq] */
-    uint64_t *out;
-    uint32_t pslots;
-    uint32_t *node_cluster;
-    uint64_t *sample;              /* per sequence: last sampling command */
-    uint64_t *kv_last_write;       /* per (layer, sequence) */
-    struct place *kv;              /* per (layer, sequence): K at addr, V after */
-    uint64_t kv_region_bytes;
-    struct place *wplace;          /* per projection run digitally: its weights */
-    struct place emb;              /* token and position embeddings */
-    uint32_t *qk_node;             /* per layer: the attention node (KV tags) */
-    uint32_t sample_tag;
-
-    uint32_t *loaded;              /* reprogramming: array held by each tile, or NULL */
-
-    cmd_tag *tags;
-    uint32_t ntags;
-    uint64_t tokens_out;
-
-    /* statistics */
-    uint64_t kv_sram_bytes, kv_dram_bytes, w_sram_bytes, w_dram_bytes, emb_dram_bytes;
-    uint64_t spill_bytes;
-};
-
-/* ---- emission --------------------------------------------------------- */
-
-static void tmp_reset(sched *s) { s->ntmp = 0; }
-
-static void tmp_add(sched *s, uint64_t id)
+uint32_t sched_node_cluster(const model *m, uint32_t node, uint32_t nclusters)
 {
-    if (id == NONE)
-        return;
-    if (s->ntmp == s->tmpcap) {
-        s->tmpcap = s->tmpcap ? 2 * s->tmpcap : 256;
-        s->tmp = xrealloc(s->tmp, s->tmpcap * sizeof *s->tmp);
-    }
-    s->tmp[s->ntmp++] = id;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Appends command c with dependencies deps (NONE entries skipped);
- * returns its id. */
-static uint64_t emit(sched *s, cmd *c, const uint64_t *deps, size_t nd)
-{
-    if (s->nbuf == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 1024;
-        s->buf = xrealloc(s->buf, s->cap * sizeof *s->buf);
-    }
-    if (s->ndeps + nd > s->dcap) {
-        while (s->ndeps + nd > s->dcap)
-            s->dcap = s->dcap ? 2 * s->dcap : 4096;
-        s->deps = xrealloc(s->deps, s->dcap * sizeof *s->deps);
-    }
-    struct pending *p = &s->buf[s->nbuf++];
-    p->c = *c;
-    p->c.id = s->next_id++;
-    p->dep_off = s->ndeps;
-    uint64_t *d = s->deps + s->ndeps;
-    uint32_t n = 0;
-    int sorted = 1;
-    for (size_t i = 0; i < nd; i++)
-        if (deps[i] != NONE) {
-            if (n && deps[i] <= d[n - 1])
-                sorted = 0;
-            d[n++] = deps[i];
+    if (nclusters == 0)
+        return 0;
+    int32_t l = m->node[node].layer;
+    if (l >= 0)
+        return (uint32_t)l % nclusters;
+    uint32_t first = m->nnodes;
+    for (uint32_t i = 0; i < m->nnodes; i++)
+        if (m->node[i].layer >= 0) {
+            first = i;
+            break;
         }
-    if (!sorted) { /* the stream lists dependencies increasing, once each */
-        qsort(d, n, sizeof *d, cmp_u64);
-        uint32_t k = 0;
-        for (uint32_t i = 0; i < n; i++)
-            if (k == 0 || d[i] != d[k - 1])
-                d[k++] = d[i];
-        n = k;
-    }
-    s->ndeps += n;
-    p->c.ndeps = n;
-    p->c.deps = NULL;
-    return p->c.id;
-}
-
-static uint64_t emit1(sched *s, cmd *c, uint64_t dep) { return emit(s, c, &dep, 1); }
-
-static uint64_t emit2(sched *s, cmd *c, uint64_t a, uint64_t b)
-{
-    uint64_t d[2] = {a, b};
-    return emit(s, c, d, 2);
-}
-
-/* A digital op on cluster cl. */
-static cmd dig_cmd(uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n, uint32_t k)
-{
-    cmd c = {0};
-    c.op = CMD_DIG;
-    c.unit = UNIT(UNIT_CLUSTER, cl);
-    c.tag = tag;
-    c.u.dig.kind = (uint8_t)kind;
-    c.u.dig.m = m;
-    c.u.dig.n = n;
-    c.u.dig.k = k;
-    return c;
-}
-
-static uint64_t dig(sched *s, uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n,
-                    uint32_t k, uint64_t a, uint64_t b)
-{
-    cmd c = dig_cmd(cl, tag, kind, m, n, k);
-    return emit2(s, &c, a, b);
-}
-
-/* A digital op that depends on every id in the scratch list. */
-static uint64_t dig_tmp(sched *s, uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n,
-                        uint32_t k)
-{
-    cmd c = dig_cmd(cl, tag, kind, m, n, k);
-    return emit(s, &c, s->tmp, s->ntmp);
-}
-
-static uint64_t xfer(sched *s, unit_id src, unit_id dst, uint64_t bytes, uint32_t tag,
-                     uint64_t dep)
-{
-    cmd c = {0};
-    c.op = CMD_XFER;
-    c.unit = src;
-    c.tag = tag;
-    c.u.xfer.dst = dst;
-    c.u.xfer.bytes = bytes;
-    return emit1(s, &c, dep);
-}
-
-static uint64_t mem(sched *s, struct place pl, int write, uint64_t off, uint64_t bytes,
-                    uint32_t tag, uint64_t dep)
-{
-    cmd c = {0};
-    c.op = CMD_MEM;
-    c.unit = pl.unit;
-    c.tag = tag;
-    c.u.mem.write = (uint8_t)write;
-    c.u.mem.addr = pl.addr + off;
-    c.u.mem.bytes = bytes;
-    return emit1(s, &c, dep);
-}
-
-static uint64_t sync_all(sched *s, int op, uint32_t tag, int kind, uint64_t value)
-{
-    cmd c = {0};
-    c.op = (uint8_t)op;
-    c.unit = UNIT(UNIT_NONE, 0);
-    c.tag = tag;
-    c.u.mark.kind = (uint8_t)kind;
-    c.u.mark.value = value;
-    return emit(s, &c, s->tmp, s->ntmp);
+    return node < first ? 0 : (m->layers ? (m->layers - 1) % nclusters : 0);
 }
 
 /* ---- the work of graph nodes ------------------------------------------- */
-
-static uint64_t *outp(sched *s, uint32_t node, uint32_t pos, uint32_t seq)
-{
-    return &s->out[((size_t)node * s->pslots + pos % s->pslots) * s->B + seq];
-}
-
-/* The output of node `in` for (pos, seq), made available on cluster cl. */
-static uint64_t input(sched *s, int32_t in, uint32_t pos, uint32_t seq, uint32_t cl,
-                      uint32_t tag)
-{
-    if (in < 0)
-        return NONE;
-    uint64_t id = *outp(s, (uint32_t)in, pos, seq);
-    uint32_t from = s->node_cluster[in];
-    if (from == cl || id == NONE)
-        return id;
-    const model_proj *pj = s->m->node[in].proj >= 0 ? &s->m->proj[s->m->node[in].proj] : NULL;
-    uint64_t elems = pj ? pj->out : s->m->d_model;
-    return xfer(s, UNIT(UNIT_CLUSTER, from), UNIT(UNIT_CLUSTER, cl), elems * s->act_bytes,
-                tag, id);
-}
 
 /* A projection on the digital cluster: weights from memory, one GEMM per
  * stage, the permutation between Monarch stages. */
 static uint64_t proj_digital(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, uint64_t x)
 {
     const transform_proj *tp = &s->t->proj[pi];
-    struct place pl = s->wplace[pi];
+    struct sched_place pl = s->wplace[pi];
     uint64_t wbytes = tp->params * s->w_bytes;
-    uint64_t w = mem(s, pl, 0, 0, wbytes, tag, NONE);
-    w = xfer(s, pl.unit, UNIT(UNIT_CLUSTER, cl), wbytes, tag, w);
+    uint64_t w = sched_mem(s, pl, 0, 0, wbytes, tag, NONE);
+    w = sched_xfer(s, pl.unit, UNIT(UNIT_CLUSTER, cl), wbytes, tag, w);
     uint64_t y = x;
     for (uint32_t k = 0; k < tp->nstages; k++) {
         const transform_stage *st = &tp->stage[k];
@@ -270,14 +76,34 @@ static uint64_t proj_digital(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, u
         for (uint32_t b = 0; b < st->nblocks; b++)
             macs += (uint64_t)st->block[b].in_len * st->block[b].out_len;
         uint32_t kk = (uint32_t)ceil_div_u64(macs, st->out_n);
-        y = dig(s, cl, tag, DIG_GEMM, 1, st->out_n, kk, y, k == 0 ? w : NONE);
+        y = sched_dig(s, cl, tag, DIG_GEMM, 1, st->out_n, kk, y, k == 0 ? w : NONE);
         if (k + 1 < tp->nstages && tp->perm_n)
-            y = dig(s, cl, tag, DIG_PERMUTE, 1, tp->perm_n, 0, y, NONE);
+            y = sched_dig(s, cl, tag, DIG_PERMUTE, 1, tp->perm_n, 0, y, NONE);
     }
     return y;
 }
 
-/* A projection on arrays, stage by stage (mapper.h activation semantics). */
+/* The tile holding array arr: programs it first when it holds another
+ * array's weights (in order on the tile, after that array's activations). */
+static unit_id tile_for(sched *s, uint32_t arr, uint32_t tag)
+{
+    uint32_t ti = s->loaded ? arr % s->chip.units[UNIT_TILE] : arr;
+    unit_id tile = UNIT(UNIT_TILE, ti);
+    if (s->loaded && s->loaded[ti] != arr) {
+        cmd c = {0};
+        c.op = CMD_PROG;
+        c.unit = tile;
+        c.tag = tag;
+        c.u.prog.array = arr;
+        sched_emit(s, &c, NULL, 0);
+        s->loaded[ti] = arr;
+    }
+    return tile;
+}
+
+/* A projection on arrays, stage by stage (mapper.h activation semantics):
+ * per multicast group one input packet, per array its activations and one
+ * output packet (to the cluster, or along its reduction chain). */
 static uint64_t proj_analog(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, uint64_t x)
 {
     const mapper_proj *mp = &s->mp->proj[pi];
@@ -285,54 +111,69 @@ static uint64_t proj_analog(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, ui
     uint64_t y = x;
     for (uint32_t k = 0; k < mp->nstages; k++) {
         const mapper_stage *st = &mp->stage[k];
-        tmp_reset(s);
-        for (uint32_t a = 0; a < st->nact;) {
-            uint32_t arr = st->act[a].array, e = a;
-            uint64_t in_elems = 0, out_elems = 0;
-            while (e < st->nact && st->act[e].array == arr) {
-                in_elems += cmd_set_count(&st->act[e].rows);
-                out_elems += cmd_set_count(&st->act[e].cols) / s->mp->cpw;
-                e++;
+        const struct sched_stage *pl = &s->plan[s->plan_off[pi] + k];
+        sched_ids *outs = &s->tmp;
+        outs->n = 0;
+        uint64_t in = NONE;
+        for (uint32_t i = 0; i < pl->narr; i++)
+            s->chain_in[i] = NONE;
+        for (uint32_t i = 0; i < pl->narr; i++) {
+            uint32_t a0 = pl->first_act[i], a1 = pl->first_act[i + 1];
+            uint32_t arr = st->act[a0].array;
+            if (pl->mc_len[i]) {
+                /* One packet of this array's inputs for the whole group
+                 * (their activations drive the same input elements). */
+                uint64_t in_elems = 0;
+                for (uint32_t e = a0; e < a1; e++)
+                    in_elems += cmd_set_count(&st->act[e].rows);
+                unit_id t0 = UNIT_NONE;
+                for (uint32_t g = i; g < i + pl->mc_len[i]; g++) {
+                    unit_id t = tile_for(s, st->act[pl->first_act[g]].array, tag);
+                    if (g == i)
+                        t0 = t;
+                }
+                in = sched_mcast(s, clu, t0, pl->mc_len[i], in_elems * s->act_bytes, tag, y);
             }
-            uint32_t ti = s->loaded ? arr % s->chip.units[UNIT_TILE] : arr;
-            unit_id tile = UNIT(UNIT_TILE, ti);
-            if (s->loaded && s->loaded[ti] != arr) {
-                /* The tile holds another array's weights: program it first
-                 * (in order on the tile, after that array's activations). */
-                cmd c = {0};
-                c.op = CMD_PROG;
-                c.unit = tile;
-                c.tag = tag;
-                c.u.prog.array = arr;
-                emit(s, &c, NULL, 0);
-                s->loaded[ti] = arr;
-            }
-            uint64_t in = xfer(s, clu, tile, in_elems * s->act_bytes, tag, y);
-            uint64_t last = in;
-            for (uint32_t i = a; i < e; i++) {
+            unit_id tile = UNIT(UNIT_TILE, s->loaded ? arr % s->chip.units[UNIT_TILE] : arr);
+            uint64_t last = in, out_elems = 0;
+            for (uint32_t e = a0; e < a1; e++) {
                 cmd c = {0};
                 c.op = CMD_ACT;
                 c.unit = tile;
                 c.tag = tag;
-                c.u.act.rows = st->act[i].rows;
-                c.u.act.cols = st->act[i].cols;
+                c.u.act.rows = st->act[e].rows;
+                c.u.act.cols = st->act[e].cols;
                 c.u.act.slices = (uint8_t)s->slices;
-                c.u.act.bits = st->act[i].bits;
-                last = emit1(s, &c, in);
+                c.u.act.bits = st->act[e].bits;
+                last = sched_emit1(s, &c, in);
+                out_elems += cmd_set_count(&st->act[e].cols) / s->mp->cpw;
             }
             /* The tile's activations end in issue order (FIFO array and
-             * ADC bank), so its outputs are complete when the last is. */
-            tmp_add(s, xfer(s, tile, clu, out_elems * s->psum_bytes, tag, last));
-            a = e;
+             * ADC bank), so its outputs are complete when the last is;
+             * with a chain, they are added to the partial sums arriving
+             * from the previous array of the chain. */
+            int32_t nx = pl->chain_next ? pl->chain_next[i] : -1;
+            cmd c = {0};
+            c.op = CMD_XFER;
+            c.unit = tile;
+            c.tag = tag;
+            c.u.xfer.bytes = out_elems * s->psum_bytes;
+            uint64_t d[2] = {last, s->chain_in[i]};
+            if (nx >= 0) {
+                uint32_t to = st->act[pl->first_act[nx]].array;
+                c.u.xfer.dst = UNIT(UNIT_TILE, s->loaded ? to % s->chip.units[UNIT_TILE] : to);
+                s->chain_in[nx] = sched_emit(s, &c, d, 2);
+            } else {
+                c.u.xfer.dst = clu;
+                sched_ids_push(outs, sched_emit(s, &c, d, 2));
+            }
         }
-        if (st->reduce_k > 1)
-            y = dig_tmp(s, cl, tag, DIG_REDUCE, 1, st->ts->out_n, st->reduce_k);
-        else if (s->ntmp == 1)
-            y = s->tmp[0];
+        if (st->reduce_k > 1 && !pl->chain_next)
+            y = sched_dig_ids(s, cl, tag, DIG_REDUCE, 1, st->ts->out_n, st->reduce_k, outs);
         else
-            y = sync_all(s, CMD_SYNC, tag, 0, 0);
+            y = sched_join(s, tag, outs);
         if (st->perm_n)
-            y = dig(s, cl, tag, DIG_PERMUTE, 1, st->perm_n, 0, y, NONE);
+            y = sched_dig(s, cl, tag, DIG_PERMUTE, 1, st->perm_n, 0, y, NONE);
     }
     return y;
 }
@@ -346,43 +187,11 @@ static uint64_t proj(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, uint64_t 
     if (mp->lora) {
         const model_proj *pj = &s->m->proj[pi];
         uint32_t r = (uint32_t)s->cfg->lora.rank;
-        uint64_t a = dig(s, cl, tag, DIG_GEMM, 1, r, pj->in, x, NONE);
-        uint64_t b = dig(s, cl, tag, DIG_GEMM, 1, pj->out, r, a, NONE);
-        y = dig(s, cl, tag, DIG_ADD, 1, pj->out, 0, y, b);
+        uint64_t a = sched_dig(s, cl, tag, DIG_GEMM, 1, r, pj->in, x, NONE);
+        uint64_t b = sched_dig(s, cl, tag, DIG_GEMM, 1, pj->out, r, a, NONE);
+        y = sched_dig(s, cl, tag, DIG_ADD, 1, pj->out, 0, y, b);
     }
     return y;
-}
-
-static uint32_t kv_index(const sched *s, int32_t layer, uint32_t seq)
-{
-    return (uint32_t)layer * s->B + seq;
-}
-
-/* This token's keys and values, from the cluster into the KV cache. */
-static void kv_write(sched *s, uint32_t node, uint32_t pos, uint32_t seq, uint32_t cl,
-                     uint64_t qkv)
-{
-    int32_t layer = s->m->node[node].layer;
-    uint32_t kvi = kv_index(s, layer, seq);
-    uint32_t tag = s->qk_node[layer];
-    uint64_t row = (uint64_t)s->m->d_model * s->act_bytes;
-    struct place pl = s->kv[kvi];
-    uint64_t x = xfer(s, UNIT(UNIT_CLUSTER, cl), pl.unit, 2 * row, tag, qkv);
-    uint64_t k = mem(s, pl, 1, (uint64_t)pos * row, row, tag, x);
-    uint64_t v = mem(s, pl, 1, s->kv_region_bytes / 2 + (uint64_t)pos * row, row, tag, k);
-    s->kv_last_write[kvi] = v;
-}
-
-/* Keys (which = 0) or values (1) of `keys` positions, into the cluster. */
-static uint64_t kv_read(sched *s, int32_t layer, uint32_t seq, uint32_t keys, int which,
-                        uint32_t cl, uint32_t tag)
-{
-    uint32_t kvi = kv_index(s, layer, seq);
-    struct place pl = s->kv[kvi];
-    uint64_t bytes = (uint64_t)keys * s->m->d_model * s->act_bytes;
-    uint64_t r = mem(s, pl, 0, which ? s->kv_region_bytes / 2 : 0, bytes, tag,
-                     s->kv_last_write[kvi]);
-    return xfer(s, pl.unit, UNIT(UNIT_CLUSTER, cl), bytes, tag, r);
 }
 
 /* 1 if the LM head (and the final LayerNorm) runs at position pos. */
@@ -393,17 +202,34 @@ static int head_needed(const sched *s, uint32_t pos)
     return s->P == 0 || pos + 1 >= s->P;
 }
 
+/* 1 if node n is one of attention's qk, softmax, av. */
+static int attention_op(int op)
+{
+    return op == MODEL_OP_QK || op == MODEL_OP_SOFTMAX || op == MODEL_OP_AV;
+}
+
 /* Emits node n at position pos for sequence seq. */
 static void emit_node(sched *s, uint32_t n, uint32_t pos, uint32_t seq)
 {
     const model_node *nd = &s->m->node[n];
+    if (attention_op(nd->op)) {
+        if (pos < s->P) {
+            /* Prefill: the tile loop of a query block, once its last
+             * position's queries, keys and values exist; it sets the
+             * outputs of the block's positions. */
+            if (nd->op == MODEL_OP_QK && (pos + 1 == s->P || (pos + 1) % s->bq == 0))
+                sched_attn_block(s, nd->layer, pos / s->bq, seq);
+        } else {
+            *sched_outp(s, n, pos, seq) = sched_attn_token(s, n, pos, seq);
+        }
+        return;
+    }
     uint32_t cl = s->node_cluster[n];
     uint32_t tag = n;
-    uint64_t a = input(s, nd->in[0], pos, seq, cl, tag);
-    uint64_t b = input(s, nd->in[1], pos, seq, cl, tag);
-    uint32_t keys = model_keys(s->m, pos, s->npos);
+    uint64_t a = sched_input(s, nd->in[0], pos, seq, cl, tag);
+    uint64_t b = sched_input(s, nd->in[1], pos, seq, cl, tag);
     model_cost mc;
-    model_node_cost(s->m, n, keys, &mc);
+    model_node_cost(s->m, n, model_keys(s->m, pos, s->npos), &mc);
     uint64_t y = NONE;
     switch (nd->op) {
     case MODEL_OP_EMBED: {
@@ -411,39 +237,32 @@ static void emit_node(sched *s, uint32_t n, uint32_t pos, uint32_t seq)
         uint64_t after = pos >= s->P && pos > 0 ? s->sample[seq] : NONE;
         uint64_t row = (uint64_t)s->m->d_model * s->w_bytes;
         uint64_t tok = ((uint64_t)pos * TOKEN_HASH_MULT + seq) % s->m->vocab;
-        uint64_t r = mem(s, s->emb, 0, tok * row, 2 * row, tag, after);
-        r = xfer(s, s->emb.unit, UNIT(UNIT_CLUSTER, cl), 2 * row, tag, r);
-        y = dig(s, cl, tag, DIG_EMBED, mc.m, mc.n, 0, r, NONE);
+        uint64_t r = sched_mem(s, s->emb, 0, tok * row, 2 * row, tag, after);
+        r = sched_xfer(s, s->emb.unit, UNIT(UNIT_CLUSTER, cl), 2 * row, tag, r);
+        y = sched_dig(s, cl, tag, DIG_EMBED, mc.m, mc.n, 0, r, NONE);
         break;
     }
-    case MODEL_OP_LAYERNORM:
-    case MODEL_OP_SOFTMAX:
     case MODEL_OP_GELU:
+        y = sched_split_elementwise(s, cl, tag, DIG_GELU, mc.m * mc.n, a);
+        break;
+    case MODEL_OP_LAYERNORM:
     case MODEL_OP_ADD: {
-        static const int kind[MODEL_OP_KINDS] = {
-            [MODEL_OP_LAYERNORM] = DIG_LAYERNORM, [MODEL_OP_SOFTMAX] = DIG_SOFTMAX,
-            [MODEL_OP_GELU] = DIG_GELU, [MODEL_OP_ADD] = DIG_ADD};
-        y = dig(s, cl, tag, kind[nd->op], mc.m, mc.n, 0, a, b);
-        break;
-    }
-    case MODEL_OP_QK: {
-        uint64_t k = kv_read(s, nd->layer, seq, keys, 0, cl, tag);
-        y = dig(s, cl, tag, DIG_GEMM, mc.m, mc.n, mc.k, a, k);
-        break;
-    }
-    case MODEL_OP_AV: {
-        uint64_t v = kv_read(s, nd->layer, seq, keys, 1, cl, tag);
-        y = dig(s, cl, tag, DIG_GEMM, mc.m, mc.n, mc.k, a, v);
+        int kind = nd->op == MODEL_OP_ADD ? DIG_ADD : DIG_LAYERNORM;
+        y = sched_dig(s, cl, tag, kind, mc.m, mc.n, 0, a, b);
         break;
     }
     case MODEL_OP_PROJ: {
         uint32_t pi = (uint32_t)nd->proj;
         y = proj(s, pi, cl, tag, a);
         if (s->m->proj[pi].kind == MODEL_PROJ_QKV)
-            kv_write(s, n, pos, seq, cl, y);
+            sched_kv_write(s, nd->layer, seq, pos, cl, y, s->qk_node[nd->layer]);
         if (s->m->proj[pi].kind == MODEL_PROJ_LM_HEAD) {
-            /* Sampling: a softmax over the vocabulary. */
-            y = dig(s, cl, s->sample_tag, DIG_SOFTMAX, 1, s->m->vocab, 0, y, NONE);
+            /* Sampling ([run] sampling): none, a streamed argmax over the
+             * logits, or a softmax over the vocabulary. */
+            if (s->sampling == SCHED_SAMPLE_ARGMAX)
+                y = sched_split_elementwise(s, cl, s->sample_tag, DIG_ARGMAX, s->m->vocab, y);
+            else if (s->sampling == SCHED_SAMPLE_SOFTMAX)
+                y = sched_dig(s, cl, s->sample_tag, DIG_SOFTMAX, 1, s->m->vocab, 0, y, NONE);
             s->sample[seq] = y;
         }
         break;
@@ -451,57 +270,80 @@ static void emit_node(sched *s, uint32_t n, uint32_t pos, uint32_t seq)
     default:
         break;
     }
-    *outp(s, n, pos, seq) = y;
+    *sched_outp(s, n, pos, seq) = y;
 }
 
 /* Milestones after node n at position pos, for all sequences. */
 static void emit_marks(sched *s, uint32_t n, uint32_t pos)
 {
+    sched_ids *l = &s->tmp;
     /* Prefill done: the last prompt position has left the last block (node
      * by node, every position's output of that node, all emitted by now). */
     if (s->P > 0 && pos == s->P - 1 && n == s->last_block_node) {
-        tmp_reset(s);
+        l->n = 0;
         for (uint32_t q = 0; q < s->B; q++)
             for (uint32_t p = s->token_major ? pos : 0; p <= pos; p++)
-                tmp_add(s, *outp(s, n, p, q));
-        sync_all(s, CMD_MARK, n, MARK_PREFILL, 0);
+                sched_ids_push(l, *sched_outp(s, n, p, q));
+        sched_sync(s, CMD_MARK, n, MARK_PREFILL, 0, l);
     }
     const model_node *nd = &s->m->node[n];
     if (nd->op == MODEL_OP_PROJ && s->m->proj[nd->proj].kind == MODEL_PROJ_LM_HEAD) {
-        tmp_reset(s);
+        l->n = 0;
         for (uint32_t q = 0; q < s->B; q++)
-            tmp_add(s, s->sample[q]);
+            sched_ids_push(l, s->sample[q]);
         uint64_t g = s->P > 0 ? pos - (s->P - 1) : pos;
-        sync_all(s, CMD_MARK, s->sample_tag, MARK_TOKEN, g);
+        sched_sync(s, CMD_MARK, s->sample_tag, MARK_TOKEN, g, l);
     }
 }
 
-/* Emits group g (graph nodes [gstart[g], gstart[g + 1])) at position pos
- * for every sequence. */
-static void emit_group(sched *s, uint32_t g, uint32_t pos)
+/* Nodes [n0, n1) at position pos for every sequence, with their marks. */
+static void emit_nodes(sched *s, uint32_t n0, uint32_t n1, uint32_t pos)
 {
-    if (g + 1 == s->ngroups && !head_needed(s, pos))
-        return;
-    for (uint32_t n = s->gstart[g]; n < s->gstart[g + 1]; n++) {
+    for (uint32_t n = n0; n < n1; n++) {
         for (uint32_t q = 0; q < s->B; q++)
             emit_node(s, n, pos, q);
         emit_marks(s, n, pos);
     }
 }
 
+/* Emits group g (graph nodes [gstart[g], gstart[g + 1])) for positions
+ * [p0, p1) of every sequence.  A block's group runs its nodes before
+ * attention position by position, then attention (the prefill's tile loop
+ * once the last position's keys and values are written), then the nodes
+ * after it position by position. */
+static void emit_group(sched *s, uint32_t g, uint32_t p0, uint32_t p1)
+{
+    uint32_t a = s->gstart[g], e = s->gstart[g + 1];
+    int head = g + 1 == s->ngroups;
+    if (g == 0 || head) {
+        for (uint32_t p = p0; p < p1; p++)
+            if (!head || head_needed(s, p))
+                emit_nodes(s, a, e, p);
+        return;
+    }
+    uint32_t qk = s->qk_node[g - 1], av = s->av_node[g - 1];
+    for (uint32_t p = p0; p < p1; p++)
+        emit_nodes(s, a, qk, p);
+    for (uint32_t p = p0; p < p1; p++)
+        emit_nodes(s, qk, av + 1, p);
+    for (uint32_t p = p0; p < p1; p++)
+        emit_nodes(s, av + 1, e, p);
+}
+
 /* Emits the next step into the (empty) buffer; sets finished after the last.
  *
- * Causal models: the prompt in wavefront order -- at step tau, group g
- * (embedding, block 0 .. block L-1, head) of position tau - g, groups in
- * descending order -- so that every unit's queue interleaves tokens the way
- * a software pipeline does and tokens flow through the blocks together;
- * then the decode positions token by token, group by group (each depends on
- * the previous token's sample).  Bidirectional models: node by node over
- * all positions. */
+ * Causal models: the prompt in wavefront order over query blocks of bq
+ * positions -- at step tau, group g (embedding, block 0 .. block L-1,
+ * head) of query block tau - g, groups in descending order -- so that
+ * every unit's queue interleaves blocks the way a software pipeline does;
+ * then the decode positions token by token, group by group (each depends
+ * on the previous token's sample).  Bidirectional models: node by node
+ * over all positions. */
 static void step(sched *s)
 {
     s->nbuf = s->rd = 0;
     s->ndeps = 0;
+    uint32_t nqb = (uint32_t)ceil_div_u64(s->P, s->bq);
     while (!s->finished && s->nbuf == 0) {
         if (!s->token_major) {
             for (uint32_t q = 0; q < s->B; q++)
@@ -513,13 +355,15 @@ static void step(sched *s)
                     s->finished = 1;
             }
         } else if (s->wave) {
-            /* s->grp counts down from ngroups; tau - grp is the position. */
+            /* s->grp counts down from ngroups; tau - grp is the query block. */
             uint32_t g = --s->grp;
-            if (s->tau >= g && s->tau - g < s->P)
-                emit_group(s, g, s->tau - g);
+            if (s->tau >= g && s->tau - g < nqb) {
+                uint32_t p0 = (s->tau - g) * s->bq;
+                emit_group(s, g, p0, p0 + s->bq < s->P ? p0 + s->bq : s->P);
+            }
             if (g == 0) {
                 s->grp = s->ngroups;
-                if (++s->tau == s->P + s->ngroups - 1) {
+                if (++s->tau == nqb + s->ngroups - 1) {
                     s->wave = 0;
                     s->pos = s->P;
                     s->grp = 0;
@@ -527,7 +371,7 @@ static void step(sched *s)
                 }
             }
         } else {
-            emit_group(s, s->grp, s->pos);
+            emit_group(s, s->grp, s->pos, s->pos + 1);
             if (++s->grp == s->ngroups) {
                 s->grp = 0;
                 if (++s->pos == s->npos)
@@ -549,7 +393,7 @@ static int next(void *ctx, cmd *c, char *err, size_t errlen)
         if (s->nbuf == 0)
             return 0;
     }
-    struct pending *p = &s->buf[s->rd++];
+    struct sched_pending *p = &s->buf[s->rd++];
     *c = p->c;
     c->deps = s->deps + p->dep_off;
     return 1;
@@ -570,88 +414,133 @@ uint64_t sched_tokens_out(const sched *s)
     return s->td ? tdsim_tokens_out(s->td) : s->tokens_out;
 }
 
-/* ---- data placement ---------------------------------------------------- */
+/* ---- stage plans ----------------------------------------------------------- */
 
-/* Places `bytes` in the first SRAM bank (from *next_bank, round robin) with
- * room, else on a DRAM channel (round robin); 0 if it fits nowhere. */
-static int place(sched *s, uint64_t bytes, uint64_t *bank_used, uint32_t *next_bank,
-                 uint64_t *dram_used, uint32_t *next_ch, int sram_ok, struct place *out,
-                 int *in_sram)
+/* Activations [a0, a1) and [b0, b1) of stage st drive the same inputs
+ * (their row ranges, with the stage inputs they take, in order). */
+static int same_inputs(const mapper_stage *st, uint32_t a0, uint32_t a1, uint32_t b0, uint32_t b1)
 {
-    uint32_t nb = s->chip.units[UNIT_SRAM], nd = s->chip.units[UNIT_DRAM];
-    for (uint32_t i = 0; sram_ok && i < nb; i++) {
-        uint32_t b = (*next_bank + i) % nb;
-        if (bank_used[b] + bytes <= s->chip.sram_bank_bytes) {
-            *out = (struct place){UNIT(UNIT_SRAM, b), bank_used[b]};
-            bank_used[b] += bytes;
-            *next_bank = (b + 1) % nb;
-            *in_sram = 1;
-            return 1;
-        }
-    }
-    if (nd == 0)
+    if (a1 - a0 != b1 - b0)
         return 0;
-    uint32_t ch = (*next_ch)++ % nd;
-    *out = (struct place){UNIT(UNIT_DRAM, ch), dram_used[ch]};
-    dram_used[ch] += bytes;
-    *in_sram = 0;
+    for (uint32_t i = 0; i < a1 - a0; i++) {
+        const mapper_act *x = &st->act[a0 + i], *y = &st->act[b0 + i];
+        if (x->rows.nranges != y->rows.nranges)
+            return 0;
+        for (uint8_t r = 0; r < x->rows.nranges; r++)
+            if (x->rows.r[r].n != y->rows.r[r].n || x->in_off[r] != y->in_off[r])
+                return 0;
+    }
     return 1;
 }
 
-static int layout(sched *s, char *err, size_t errlen)
+/* The output elements an array's activations add to, for comparing. */
+struct outsig {
+    const mapper_stage *st;
+    uint32_t a0, a1, idx;
+};
+
+static int cmp_outsig(const void *pa, const void *pb)
 {
-    uint32_t nb = s->chip.units[UNIT_SRAM], nd = s->chip.units[UNIT_DRAM];
-    uint64_t *bank_used = xcalloc(nb ? nb : 1, sizeof *bank_used);
-    uint64_t *dram_used = xcalloc(nd ? nd : 1, sizeof *dram_used);
-    uint32_t next_bank = 0, next_ch = 0;
-    int in_sram, rc = 0;
-    const model *m = s->m;
-    /* KV cache: hottest data, every token reads it. */
-    s->kv_region_bytes = 2ull * s->npos * m->d_model * s->act_bytes;
-    uint32_t nkv = m->layers * s->B;
-    s->kv = xcalloc(nkv ? nkv : 1, sizeof *s->kv);
-    for (uint32_t i = 0; i < nkv && rc == 0; i++) {
-        if (!place(s, s->kv_region_bytes, bank_used, &next_bank, dram_used, &next_ch, 1,
-                   &s->kv[i], &in_sram))
-            rc = config_fail(s->cfg, PARAM_dram_channels, err, errlen,
-                      "KV cache: %llu bytes per layer and sequence fit no SRAM bank "
-                      "(%llu bytes) and the chip has no DRAM channel",
-                      (unsigned long long)s->kv_region_bytes,
-                      (unsigned long long)s->chip.sram_bank_bytes);
-        else if (in_sram)
-            s->kv_sram_bytes += s->kv_region_bytes;
-        else
-            s->kv_dram_bytes += s->kv_region_bytes;
+    const struct outsig *a = pa, *b = pb;
+    uint32_t na = a->a1 - a->a0, nb = b->a1 - b->a0;
+    if (na != nb)
+        return na < nb ? -1 : 1;
+    for (uint32_t i = 0; i < na; i++) {
+        const mapper_act *x = &a->st->act[a->a0 + i], *y = &b->st->act[b->a0 + i];
+        if (x->cols.nranges != y->cols.nranges)
+            return x->cols.nranges < y->cols.nranges ? -1 : 1;
+        for (uint8_t r = 0; r < x->cols.nranges; r++) {
+            if (x->out_off[r] != y->out_off[r])
+                return x->out_off[r] < y->out_off[r] ? -1 : 1;
+            if (x->cols.r[r].n != y->cols.r[r].n)
+                return x->cols.r[r].n < y->cols.r[r].n ? -1 : 1;
+        }
     }
-    /* Weights of projections run on the digital cluster. */
-    s->wplace = xcalloc(m->nproj, sizeof *s->wplace);
-    for (uint32_t i = 0; i < m->nproj && rc == 0; i++) {
-        if (s->mp->proj[i].exec != MAPPER_DIGITAL)
-            continue;
-        uint64_t bytes = s->t->proj[i].params * s->w_bytes;
-        if (!place(s, bytes, bank_used, &next_bank, dram_used, &next_ch, 1, &s->wplace[i],
-                   &in_sram))
-            rc = config_fail(s->cfg, PARAM_dram_channels, err, errlen,
-                      "weights of %s (digital): %llu bytes fit no SRAM bank and the chip "
-                      "has no DRAM channel", m->proj[i].name, (unsigned long long)bytes);
-        else if (in_sram)
-            s->w_sram_bytes += bytes;
-        else
-            s->w_dram_bytes += bytes;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int same_outsig(const struct outsig *a, const struct outsig *b)
+{
+    struct outsig x = *a, y = *b;
+    x.idx = y.idx = 0;
+    return cmp_outsig(&x, &y) == 0;
+}
+
+/* The plan of one stage: arrays in order; multicast groups of consecutive
+ * arrays on consecutive tiles driving the same inputs ([noc] multicast);
+ * reduction chains ([noc] reduce) when the arrays fall into groups with
+ * the same output elements and the groups' outputs partition the stage's,
+ * so that the cluster receives each output element once. */
+static void plan_stage(sched *s, const mapper_stage *st, struct sched_stage *pl)
+{
+    uint32_t narr = 0;
+    for (uint32_t a = 0; a < st->nact; a++)
+        if (a == 0 || st->act[a].array != st->act[a - 1].array)
+            narr++;
+    pl->narr = narr;
+    pl->first_act = xmalloc((narr + 1) * sizeof *pl->first_act);
+    pl->mc_len = xcalloc(narr ? narr : 1, sizeof *pl->mc_len);
+    pl->chain_next = NULL;
+    uint32_t i = 0;
+    for (uint32_t a = 0; a < st->nact; a++)
+        if (a == 0 || st->act[a].array != st->act[a - 1].array)
+            pl->first_act[i++] = a;
+    pl->first_act[narr] = st->nact;
+    uint32_t T = s->chip.units[UNIT_TILE];
+    for (uint32_t g = 0; g < narr;) {
+        uint32_t e = g + 1;
+        while (s->cfg->noc.multicast && e < narr) {
+            uint32_t prev = st->act[pl->first_act[e - 1]].array, cur = st->act[pl->first_act[e]].array;
+            int consecutive = cur == prev + 1 && (!s->loaded || cur % T != 0);
+            if (!consecutive || !same_inputs(st, pl->first_act[g], pl->first_act[g + 1],
+                                             pl->first_act[e], pl->first_act[e + 1]))
+                break;
+            e++;
+        }
+        pl->mc_len[g] = e - g;
+        g = e;
     }
-    /* Embedding tables: read one row per token; DRAM when there is one. */
-    uint64_t emb = ((uint64_t)m->vocab + m->context_tokens) * m->d_model * s->w_bytes;
-    if (rc == 0 && !place(s, emb, bank_used, &next_bank, dram_used, &next_ch, nd == 0,
-                          &s->emb, &in_sram))
-        rc = config_fail(s->cfg, PARAM_dram_channels, err, errlen,
-                  "embedding tables: %llu bytes fit no SRAM bank and the chip has no DRAM "
-                  "channel", (unsigned long long)emb);
-    else if (rc == 0 && !in_sram)
-        s->emb_dram_bytes = emb;
-    s->spill_bytes = s->kv_dram_bytes + s->w_dram_bytes;
-    free(bank_used);
-    free(dram_used);
-    return rc;
+    if (!s->cfg->noc.reduce || st->reduce_k <= 1 || s->loaded || narr < 2)
+        return;
+    struct outsig *sig = xmalloc(narr * sizeof *sig);
+    for (i = 0; i < narr; i++)
+        sig[i] = (struct outsig){st, pl->first_act[i], pl->first_act[i + 1], i};
+    qsort(sig, narr, sizeof *sig, cmp_outsig);
+    /* The groups' outputs must add up to the stage's: each element once. */
+    uint64_t covered = 0;
+    for (i = 0; i < narr; i++)
+        if (i == 0 || !same_outsig(&sig[i], &sig[i - 1]))
+            for (uint32_t a = sig[i].a0; a < sig[i].a1; a++)
+                covered += cmd_set_count(&st->act[a].cols) / s->mp->cpw;
+    if (covered == st->ts->out_n) {
+        pl->chain_next = xmalloc(narr * sizeof *pl->chain_next);
+        for (i = 0; i < narr; i++) /* sorted by index within a group */
+            pl->chain_next[sig[i].idx] =
+                i + 1 < narr && same_outsig(&sig[i], &sig[i + 1]) ? (int32_t)sig[i + 1].idx : -1;
+    }
+    free(sig);
+}
+
+static void build_plans(sched *s)
+{
+    const mapper *mp = s->mp;
+    s->plan_off = xcalloc(mp->nproj ? mp->nproj : 1, sizeof *s->plan_off);
+    uint32_t n = 0, most = 1;
+    for (uint32_t p = 0; p < mp->nproj; p++) {
+        s->plan_off[p] = n;
+        n += mp->proj[p].exec == MAPPER_ANALOG ? mp->proj[p].nstages : 0;
+    }
+    s->nplan = n;
+    s->plan = xcalloc(n ? n : 1, sizeof *s->plan);
+    for (uint32_t p = 0; p < mp->nproj; p++)
+        if (mp->proj[p].exec == MAPPER_ANALOG)
+            for (uint32_t k = 0; k < mp->proj[p].nstages; k++) {
+                struct sched_stage *pl = &s->plan[s->plan_off[p] + k];
+                plan_stage(s, &mp->proj[p].stage[k], pl);
+                if (pl->narr > most)
+                    most = pl->narr;
+            }
+    s->chain_in = xmalloc(most * sizeof *s->chain_in);
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -696,7 +585,7 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
     s->B = (uint32_t)c->run.batch;
     s->npos = s->P + s->D;
     s->token_major = m->causal;
-    s->pslots = s->token_major ? 1 : s->npos;
+    s->sampling = c->run.sampling;
     s->act_bytes = (uint32_t)ceil_div_u64(m->act_bits, 8);
     s->w_bytes = (uint32_t)ceil_div_u64(m->weight_bits, 8);
     s->psum_bytes = (uint32_t)ceil_div_u64((uint64_t)c->run.psum_bits, 8);
@@ -710,11 +599,12 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
         free(s);
         return NULL;
     }
+    sched_attn_init(s);
 
     /* Clusters: layer L on cluster L mod count; what precedes the blocks on
      * cluster 0, what follows them on the last block's cluster. */
     uint32_t ncl = chip->units[UNIT_CLUSTER];
-    s->node_cluster = xcalloc(m->nnodes, sizeof *s->node_cluster);
+    s->node_cluster = xcalloc(m->nnodes ? m->nnodes : 1, sizeof *s->node_cluster);
     s->first_block_node = s->last_block_node = 0;
     int seen = 0;
     for (uint32_t i = 0; i < m->nnodes; i++)
@@ -724,11 +614,8 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
             seen = 1;
             s->last_block_node = i;
         }
-    uint32_t last_cl = m->layers ? (m->layers - 1) % ncl : 0;
-    for (uint32_t i = 0; i < m->nnodes; i++) {
-        int32_t l = m->node[i].layer;
-        s->node_cluster[i] = l >= 0 ? (uint32_t)l % ncl : i < s->first_block_node ? 0 : last_cl;
-    }
+    for (uint32_t i = 0; i < m->nnodes; i++)
+        s->node_cluster[i] = sched_node_cluster(m, i, ncl);
     /* Node groups: what precedes the blocks, each block, what follows. */
     s->ngroups = m->layers + 2;
     s->gstart = xcalloc(s->ngroups + 1, sizeof *s->gstart);
@@ -738,10 +625,18 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
     s->gstart[0] = 0;
     s->gstart[m->layers + 1] = s->last_block_node + 1;
     s->gstart[m->layers + 2] = m->nnodes;
-    s->qk_node = xcalloc(m->layers ? m->layers : 1, sizeof *s->qk_node);
-    for (uint32_t i = 0; i < m->nnodes; i++)
+    uint32_t nl = m->layers ? m->layers : 1;
+    s->qk_node = xcalloc(nl, sizeof *s->qk_node);
+    s->sm_node = xcalloc(nl, sizeof *s->sm_node);
+    s->av_node = xcalloc(nl, sizeof *s->av_node);
+    for (uint32_t i = 0; i < m->nnodes; i++) {
         if (m->node[i].op == MODEL_OP_QK)
             s->qk_node[m->node[i].layer] = i;
+        if (m->node[i].op == MODEL_OP_SOFTMAX)
+            s->sm_node[m->node[i].layer] = i;
+        if (m->node[i].op == MODEL_OP_AV)
+            s->av_node[m->node[i].layer] = i;
+    }
 
     s->ntags = m->nnodes + 1;
     s->tags = xcalloc(s->ntags, sizeof *s->tags);
@@ -750,11 +645,17 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
     s->sample_tag = m->nnodes;
     s->tags[s->sample_tag] = (cmd_tag){"sample", -1};
 
+    /* Outputs: a query block of positions in flight per node (token-major),
+     * every position (node by node). */
+    s->pslots = s->token_major ? s->bq : s->npos;
+    if (s->pslots == 0)
+        s->pslots = 1;
     size_t nout = (size_t)m->nnodes * s->pslots * s->B;
-    s->out = xmalloc(nout * sizeof *s->out);
+    s->out = xmalloc((nout ? nout : 1) * sizeof *s->out);
     for (size_t i = 0; i < nout; i++)
         s->out[i] = NONE;
     s->sample = xmalloc(s->B * sizeof *s->sample);
+    s->split_ids = xcalloc(s->B, sizeof *s->split_ids);
     for (uint32_t q = 0; q < s->B; q++)
         s->sample[q] = NONE;
     size_t nkv = (size_t)m->layers * s->B;
@@ -765,10 +666,11 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
         /* Array a runs on tile a mod T; the first T arrays are programmed
          * before the run, the others when their turn comes. */
         s->loaded = xmalloc(chip->units[UNIT_TILE] * sizeof *s->loaded);
-        for (uint32_t t = 0; t < chip->units[UNIT_TILE]; t++)
-            s->loaded[t] = t;
+        for (uint32_t i = 0; i < chip->units[UNIT_TILE]; i++)
+            s->loaded[i] = i;
     }
-    if (layout(s, err, errlen) < 0) {
+    build_plans(s);
+    if (sched_layout(s, err, errlen) < 0) {
         sched_free(s);
         return NULL;
     }
@@ -784,6 +686,8 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
         stats_counter(st, &s->w_dram_bytes, "sched.digital_weights_dram_bytes");
         stats_counter(st, &s->emb_dram_bytes, "sched.embedding_dram_bytes");
         stats_counter(st, &s->spill_bytes, "sched.spill_bytes");
+        stats_counter(st, &s->attn_bq_stat, "sched.attn_q_tokens");
+        stats_counter(st, &s->attn_bk_stat, "sched.attn_kv_tokens");
     }
     return s;
 }
@@ -795,16 +699,28 @@ void sched_free(sched *s)
     tdsim_free(s->td);
     free(s->buf);
     free(s->deps);
-    free(s->tmp);
+    sched_ids_free(&s->tmp);
     free(s->out);
     free(s->node_cluster);
     free(s->sample);
+    for (uint32_t q = 0; s->split_ids && q < s->B; q++)
+        sched_ids_free(&s->split_ids[q]);
+    free(s->split_ids);
     free(s->kv_last_write);
-    free(s->kv);
     free(s->wplace);
     free(s->qk_node);
+    free(s->sm_node);
+    free(s->av_node);
     free(s->gstart);
     free(s->loaded);
+    for (uint32_t i = 0; s->plan && i < s->nplan; i++) {
+        free(s->plan[i].first_act);
+        free(s->plan[i].mc_len);
+        free(s->plan[i].chain_next);
+    }
+    free(s->plan);
+    free(s->plan_off);
+    free(s->chain_in);
     free(s->tags);
     free(s);
 }

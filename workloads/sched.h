@@ -57,6 +57,10 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
 cmd_source sched_source(sched *s);
 /* Tag table: one tag per graph node (model.node order), then "sample". */
 const cmd_tag *sched_tags(const sched *s, uint32_t *ntags);
+/* The cluster that runs graph node `node` of m on a chip of nclusters:
+ * block L on cluster L mod nclusters, what precedes the blocks on cluster
+ * 0, what follows them on the last block's cluster. */
+uint32_t sched_node_cluster(const model *m, uint32_t node, uint32_t nclusters);
 /* Tokens whose output leaves the model (MARK_TOKEN milestones). */
 uint64_t sched_tokens_out(const sched *s);
 void sched_free(sched *s);
