@@ -170,6 +170,12 @@ int64_t chip_adc_count(const config *c, uint32_t tiles, char *err, size_t errlen
 chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err,
                   size_t errlen)
 {
+    return chip_create_placed(cfg, tiles_needed, NULL, st, err, errlen);
+}
+
+chip *chip_create_placed(const config *cfg, uint32_t tiles_needed, const uint32_t *tile_cluster,
+                         stats *st, char *err, size_t errlen)
+{
     uint32_t tiles = cfg->chip.tiles > 0 ? (uint32_t)cfg->chip.tiles : tiles_needed;
     if (cfg->chip.tiles > 0 && tiles_needed > tiles && !cfg->chip.reprogram) {
         config_fail(cfg, PARAM_chip_tiles, err, errlen,
@@ -213,7 +219,14 @@ chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err
         chip_free(c);
         return NULL;
     }
-    chip_place(c, (enum chip_placement)cfg->chip.placement);
+    uint32_t *tc = NULL;
+    if (tile_cluster) {
+        tc = xmalloc((tiles ? tiles : 1) * sizeof *tc);
+        for (uint32_t t = 0; t < tiles; t++)
+            tc[t] = t < tiles_needed ? tile_cluster[t] : UINT32_MAX;
+    }
+    chip_place(c, (enum chip_placement)cfg->chip.placement, np.width, tc);
+    free(tc);
     noc_unit_init(&c->noc, &c->sh, &np, (const uint32_t *const *)c->node, c->n);
     fill_table(c);
 

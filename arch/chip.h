@@ -30,7 +30,7 @@
 typedef struct chip chip;
 
 /* [chip] placement (order of the param choices). */
-enum chip_placement { CHIP_PLACE_ROWMAJOR, CHIP_PLACE_INTERLEAVED, CHIP_PLACEMENTS };
+enum chip_placement { CHIP_PLACE_ROWMAJOR, CHIP_PLACE_INTERLEAVED, CHIP_PLACE_LOCAL, CHIP_PLACEMENTS };
 
 /* The cross-parameter checks of the hardware parameters ([tile] [adc]
  * [cluster] [noc] [sram] [dram] [chip]), arch/arch_check.c: 0, or -1 with a
@@ -52,6 +52,11 @@ int64_t chip_adc_count(const config *c, uint32_t tiles, char *err, size_t errlen
  * (st may be NULL: no statistics).  NULL with a message on error. */
 chip *chip_create(const config *cfg, uint32_t tiles_needed, stats *st, char *err,
                   size_t errlen);
+/* The same, telling the placement which cluster feeds each of the first
+ * tiles_needed tiles (tile_cluster[t], UINT32_MAX: none; NULL: nothing
+ * known), for [chip] placement = local.  Copied, not kept. */
+chip *chip_create_placed(const config *cfg, uint32_t tiles_needed, const uint32_t *tile_cluster,
+                         stats *st, char *err, size_t errlen);
 void chip_free(chip *c);
 
 /* The units and which op each executes, for engine_create. */

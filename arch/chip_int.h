@@ -207,8 +207,10 @@ struct chip {
 
 /* Places the units on the mesh (arch/chip_place.c): fills c->node[] for
  * tiles (by tile group), clusters, SRAM banks and DRAM channels, nodes in
- * [0, nodes).  Returns the number of nodes used. */
-uint32_t chip_place(chip *c, enum chip_placement policy);
+ * [0, nodes), on a mesh `width` nodes wide; tile_cluster (NULL: none) is
+ * the cluster each tile belongs to.  Returns the number of nodes used. */
+uint32_t chip_place(chip *c, enum chip_placement policy, uint32_t width,
+                    const uint32_t *tile_cluster);
 const char *chip_placement_name(enum chip_placement p);
 
 #endif

@@ -568,11 +568,39 @@ Test(arch_chip, placement_policies)
     cr_expect_eq(chip_node(r.c, UNIT(UNIT_DRAM, 0)), 11);
     check_placement(&r);
     rig_close(&r);
+    /* local: 8 tiles (one per router), tiles 0-3 fed by cluster 0, 4-7 by
+     * cluster 1; 2 clusters, 2 banks, 1 channel: K = 12 nodes on a 4 x 4 mesh (3 rows).
+     * Banks at floor((2j + 1) 12 / 4) = 3, 9.  Grid 2 x 1 (2 x 2 x 3 >=
+     * 2 x 4): cluster centres (1,1) = node 5, (3,1) = node 7.  The
+     * clusters take turns, each its nearest free node (rings of Manhattan
+     * radius, each in index order):
+     *   c0 ring 1 {1, 4, 6, 9}: 1     c1 ring 1 {3, 6, 11}: 6 (3 a bank)
+     *   c0: 4                         c1: 11
+     *   c0 ring 2 {0, 2, 7, 8, 10}: 0 c1 ring 2 {2, 5, 10}: 2
+     *   c0: 8 (2 taken, 7 a cluster)  c1: 10 */
+    mkcfg(&r.cfg, (const char *[]){"chip.placement=local", "chip.tiles_per_router=1",
+                                   "sram.banks=2", "cluster.count=2", NULL});
+    r.st = stats_create();
+    const uint32_t near[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+    r.c = chip_create_placed(&r.cfg, 8, near, r.st, err, sizeof err);
+    cr_assert_not_null(r.c, "%s", err);
+    const int64_t want[8] = {1, 4, 0, 8, 6, 11, 2, 10};
+    for (uint32_t i = 0; i < 8; i++)
+        cr_expect_eq(chip_node(r.c, UNIT(UNIT_TILE, i)), want[i], "tile %u", i);
+    cr_expect_eq(chip_node(r.c, UNIT(UNIT_CLUSTER, 0)), 5);
+    cr_expect_eq(chip_node(r.c, UNIT(UNIT_CLUSTER, 1)), 7);
+    cr_expect_eq(chip_node(r.c, UNIT(UNIT_SRAM, 0)), 3);
+    cr_expect_eq(chip_node(r.c, UNIT(UNIT_SRAM, 1)), 9);
+    cr_expect_eq(chip_node(r.c, UNIT(UNIT_DRAM, 0)), 12);
+    check_placement(&r);
+    rig_close(&r);
     const uint32_t sizes[] = {0, 1, 7, 100, 1000};
-    for (int p = 0; p < 2; p++)
+    for (int p = 0; p < 3; p++)
         for (size_t i = 0; i < 5; i++) {
-            rig_open(&r, sizes[i], p ? (const char *[]){"chip.tiles_per_router=3", NULL}
-                                     : (const char *[]){"chip.placement=rowmajor", NULL});
+            rig_open(&r, sizes[i], p == 2   ? (const char *[]){"chip.placement=local",
+                                                               "chip.tiles_per_router=3", NULL}
+                                   : p == 1 ? (const char *[]){"chip.tiles_per_router=3", NULL}
+                                            : (const char *[]){"chip.placement=rowmajor", NULL});
             check_placement(&r);
             rig_close(&r);
         }

@@ -503,7 +503,11 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
     ofile_puts(o, "projection,layer,exec,lora,in,out,arrays,stored_weights,cell_util,"
                   "activations_per_token,conversions_per_token,digital_macs_per_token,"
                   "params,params_dense,flops_per_token,flops_dense_per_token,"
-                  "commands,activations,busy_ps,energy_pj\n");
+                  "commands,activations,busy_ps,energy_pj,mean_hops\n");
+    uint32_t mesh_w, mesh_h;
+    chip_mesh_size(s->chip, &mesh_w, &mesh_h);
+    uint32_t ntiles = chip_count(s->chip, UNIT_TILE), ncl = chip_count(s->chip, UNIT_CLUSTER);
+    uint32_t *seen = xcalloc(s->mp.narrays ? s->mp.narrays : 1, sizeof *seen);
     for (uint32_t i = 0; i < s->m.nproj; i++) {
         const model_proj *pj = &s->m.proj[i];
         const mapper_proj *mpj = &s->mp.proj[i];
@@ -511,12 +515,29 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
         uint32_t tg = (uint32_t)pj->node;
         engine_tag_stats z = {0, 0, 0, 0};
         const engine_tag_stats *t = tg < ntags ? &ts[tg] : &z;
-        char util[64], e[64];
+        /* Mean mesh distance from its cluster to the arrays holding it. */
+        int64_t cn = chip_node(s->chip, UNIT(UNIT_CLUSTER,
+                                             sched_node_cluster(&s->m, tg, ncl)));
+        uint64_t hops = 0, narr = 0;
+        for (uint32_t k = 0; k < mpj->nstages; k++)
+            for (uint32_t j = 0; j < mpj->stage[k].nplace; j++) {
+                uint32_t a = mpj->stage[k].place[j].array;
+                if (seen[a] == i + 1)
+                    continue;
+                seen[a] = i + 1;
+                int64_t tn = chip_node(s->chip, UNIT(UNIT_TILE, ntiles ? a % ntiles : 0));
+                uint32_t ax = (uint32_t)tn % mesh_w, ay = (uint32_t)tn / mesh_w;
+                uint32_t bx = (uint32_t)cn % mesh_w, by = (uint32_t)cn / mesh_w;
+                hops += (ax > bx ? ax - bx : bx - ax) + (ay > by ? ay - by : by - ay);
+                narr++;
+            }
+        char util[64], e[64], mh[64];
         json_real_fmt(util, sizeof util, u->util);
         json_real_fmt(e, sizeof e, t->e_pj);
+        json_real_fmt(mh, sizeof mh, narr ? (double)hops / (double)narr : 0.0);
         ofile_csv(o, pj->name);
         ofile_printf(o, ",%d,%s,%d,%u,%u,%llu,%llu,%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
-                        "%llu,%llu,%llu,%s\n",
+                        "%llu,%llu,%llu,%s,%s\n",
                      pj->layer, mpj->exec == MAPPER_DIGITAL ? "digital" : "analog",
                      mpj->lora, pj->in, pj->out, (unsigned long long)u->arrays,
                      (unsigned long long)u->nnz, util, (unsigned long long)u->acts,
@@ -524,8 +545,9 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
                      (unsigned long long)u->params, (unsigned long long)u->params_dense,
                      (unsigned long long)u->flops, (unsigned long long)u->flops_dense,
                      (unsigned long long)t->commands, (unsigned long long)t->acts,
-                     (unsigned long long)t->busy_ps, e);
+                     (unsigned long long)t->busy_ps, e, mh);
     }
+    free(seen);
     return ofile_commit(o, err, errlen);
 }
 
@@ -635,6 +657,7 @@ static int run(struct sim *s, char *err, size_t errlen)
     /* A bare exec's chip: [chip] tiles, or as many as the stream names; a
      * stream larger than the chip is refused below (validate_units). */
     uint32_t tiles_needed = h && c->chip.tiles == 0 ? h->units[UNIT_TILE] : 0;
+    uint32_t *arr_cl = NULL;
     if (!s->bare) {
         if (model_init(&s->m, c, err, errlen) < 0)
             goto out;
@@ -647,19 +670,26 @@ static int run(struct sim *s, char *err, size_t errlen)
         s->have_mp = 1;
         register_map_stats(s);
         tiles_needed = s->mp.narrays;
+        /* The cluster each array's projection runs on, for placements
+         * that keep arrays near it. */
+        arr_cl = xmalloc((s->mp.narrays ? s->mp.narrays : 1) * sizeof *arr_cl);
+        sched_array_clusters(&s->m, &s->mp, (uint32_t)c->cluster.count, arr_cl);
     }
     /* An ADC budget sets the ADCs per bank from the chip's arrays: the
      * rest of the run (chip, statistics, report) sees that count. */
     if (c->adc.budget > 0 || c->adc.area_budget_mm2 > 0) {
         uint32_t tiles = c->chip.tiles > 0 ? (uint32_t)c->chip.tiles : tiles_needed;
         int64_t n = chip_adc_count(c, tiles, err, errlen);
-        if (n == 0)
+        if (n == 0) {
+            free(arr_cl);
             goto out;
+        }
         s->eff = *c;  /* shares c's strings; never freed itself */
         s->eff.adc.count = n;
         s->cfg = c = &s->eff;
     }
-    s->chip = chip_create(c, tiles_needed, s->st, err, errlen);
+    s->chip = chip_create_placed(c, tiles_needed, arr_cl, s->st, err, errlen);
+    free(arr_cl);
     if (!s->chip)
         goto out;
     sched_chip scc;

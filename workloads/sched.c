@@ -58,6 +58,21 @@ uint32_t sched_node_cluster(const model *m, uint32_t node, uint32_t nclusters)
     return node < first ? 0 : (m->layers ? (m->layers - 1) % nclusters : 0);
 }
 
+void sched_array_clusters(const model *m, const mapper *mp, uint32_t nclusters, uint32_t *out)
+{
+    for (uint32_t a = 0; a < mp->narrays; a++)
+        out[a] = UINT32_MAX;
+    for (uint32_t p = 0; p < mp->nproj; p++) {
+        uint32_t c = sched_node_cluster(m, (uint32_t)m->proj[p].node, nclusters);
+        for (uint32_t k = 0; k < mp->proj[p].nstages; k++) {
+            const mapper_stage *st = &mp->proj[p].stage[k];
+            for (uint32_t i = 0; i < st->nplace; i++)
+                if (out[st->place[i].array] == UINT32_MAX)
+                    out[st->place[i].array] = c;
+        }
+    }
+}
+
 /* ---- the work of graph nodes ------------------------------------------- */
 
 /* A projection on the digital cluster: weights from memory, one GEMM per

@@ -61,6 +61,10 @@ const cmd_tag *sched_tags(const sched *s, uint32_t *ntags);
  * block L on cluster L mod nclusters, what precedes the blocks on cluster
  * 0, what follows them on the last block's cluster. */
 uint32_t sched_node_cluster(const model *m, uint32_t node, uint32_t nclusters);
+/* For each array of the mapping (out[mp->narrays]), the cluster of the
+ * first projection placed on it (UINT32_MAX: none): what a placement
+ * keeping arrays near their cluster needs. */
+void sched_array_clusters(const model *m, const mapper *mp, uint32_t nclusters, uint32_t *out);
 /* Tokens whose output leaves the model (MARK_TOKEN milestones). */
 uint64_t sched_tokens_out(const sched *s);
 void sched_free(sched *s);
