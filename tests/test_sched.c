@@ -339,3 +339,36 @@ Test(sched, multicast_inputs_and_reduction_chains)
     cr_expect_float_eq(stat("chain", "cmd.xfer"), stat("multi", "cmd.xfer"), 0);
     cr_expect(stat("chain", "noc.flit_hops") != stat("multi", "noc.flit_hops"));
 }
+
+/* ---- splitting an op over clusters ----------------------------------------- */
+
+/* The sampling model on 2 clusters, 3 output tokens (1 prompt position, 2
+ * decode steps).  Split over both clusters ([cluster] split_max = 2):
+ *   GELU of 256 elements: two parts of 128, 50 + ceil(128 x 46 / 25.6) =
+ *   280 cycles each, against 50 + 460 = 510 whole; per position 2 x 280;
+ *   argmax of 64 logits: two parts of 32, 50 + 50 + ceil(64 / 25.6) = 103
+ *   each, then the argmax of the 2 results, 50 + 50 + ceil(4 / 25.6) = 101:
+ *   307 per token against 105 whole.
+ * Each part on cluster 1 takes its inputs from cluster 0 and sends back its
+ * results: per position a GELU xfer in and out, per token an argmax one
+ * in and out; the attention's second head moves too.  Work is conserved
+ * but for the final argmax (4 lane ops a token). */
+Test(sched, split_over_clusters)
+{
+    run(sample_ini, "--set cluster.count=2 --set cluster.split_max=1 --set chip.per_unit_stats=true",
+        "whole");
+    run(sample_ini, "--set cluster.count=2 --set cluster.split_max=2 --set chip.per_unit_stats=true",
+        "split");
+    cr_expect_float_eq(stat("whole", "cluster.gelu_busy_ps"), 3 * 510000, 0);
+    cr_expect_float_eq(stat("split", "cluster.gelu_busy_ps"), 3 * 2 * 280000, 0);
+    cr_expect_float_eq(stat("whole", "cluster.argmax_busy_ps"), 3 * 105000, 0);
+    cr_expect_float_eq(stat("split", "cluster.argmax_busy_ps"), 3 * 307000, 0);
+    cr_expect_float_eq(stat("whole", "cluster1.busy_ps"), 0, 0);
+    cr_expect(stat("split", "cluster1.busy_ps") > 0);
+    cr_expect_float_eq(stat("split", "cluster.lane_ops"), stat("whole", "cluster.lane_ops") + 3 * 4, 0);
+    cr_expect_float_eq(stat("split", "cluster.me_fmas"), stat("whole", "cluster.me_fmas"), 0);
+    cr_expect(stat("split", "cmd.xfer") >= stat("whole", "cmd.xfer") + 3 * 2 + 3 * 2);
+    /* split_max = 0: every cluster, here 2. */
+    run(sample_ini, "--set cluster.count=2", "all");
+    cr_expect_float_eq(stat("all", "cluster.gelu_busy_ps"), 3 * 2 * 280000, 0);
+}

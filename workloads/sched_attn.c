@@ -67,7 +67,7 @@ void sched_attn_init(sched *s)
     s->attn_bq_stat = br;
     s->attn_bk_stat = bc;
     uint32_t ncl = s->chip.units[UNIT_CLUSTER];
-    uint64_t split = (uint64_t)k->split_max;
+    uint64_t split = k->split_max ? (uint64_t)k->split_max : ncl;
     s->split = (uint32_t)(split < ncl ? split : ncl);
     if (s->split == 0)
         s->split = 1;
