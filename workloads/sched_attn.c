@@ -130,25 +130,21 @@ void sched_attn_block(sched *s, int32_t layer, uint32_t qb, uint32_t seq)
         kx.n = vx.n = 0;
         sched_kv_read(s, layer, seq, 0, k0, nk, first, nc, qk, &kx);
         sched_kv_read(s, layer, seq, 1, k0, nk, first, nc, av, &vx);
+        /* One id standing for the block's rows (a sync when they come in
+         * several pieces): every head waits for it, not for each piece. */
+        uint64_t kr = sched_join(s, qk, &kx), vr = sched_join(s, av, &vx);
         for (uint32_t i = 0; i < nc; i++) {
             uint32_t h0, h1, c = first + i;
             part(H, nc, i, &h0, &h1);
             for (uint32_t h = h0; h < h1; h++) {
-                d.n = 0;
-                sched_ids_push(&d, j == 0 ? o[h] : SCHED_NONE);
-                for (size_t x = 0; x < kx.n; x++)
-                    sched_ids_push(&d, kx.v[x]);
-                uint64_t sc = sched_dig_ids(s, c, qk, DIG_GEMM, nq, nk, dh, &d);
+                uint64_t sc = sched_dig(s, c, qk, DIG_GEMM, nq, nk, dh,
+                                        j == 0 ? o[h] : SCHED_NONE, kr);
                 uint64_t p = sched_dig(s, c, sm, DIG_SOFTMAX, nq, nk, 0, sc,
                                        j == 0 ? SCHED_NONE : pm[h]);
                 pm[h] = p;
                 if (j > 0)
                     p = sched_dig(s, c, sm, DIG_ADD, nq, dh, 0, p, o[h]);
-                d.n = 0;
-                sched_ids_push(&d, p);
-                for (size_t x = 0; x < vx.n; x++)
-                    sched_ids_push(&d, vx.v[x]);
-                o[h] = sched_dig_ids(s, c, av, DIG_GEMM, nq, dh, nk, &d);
+                o[h] = sched_dig(s, c, av, DIG_GEMM, nq, dh, nk, p, vr);
             }
         }
     }
@@ -189,12 +185,15 @@ uint64_t sched_attn_token(sched *s, uint32_t node, uint32_t pos, uint32_t seq)
     uint32_t keys = model_keys(m, pos, s->npos);
     sched_ids *parts = &s->split_ids[seq], kv = {0}, d = {0};
     uint64_t a = sched_input(s, nd->in[0], pos, seq, cl, node);
+    uint64_t rows = SCHED_NONE;   /* the K (or V) rows are there */
     if (nd->op == MODEL_OP_QK) {
         parts->n = 0;
         sched_kv_read(s, nd->layer, seq, 0, 0, keys, first, nc, node, &kv);
     } else if (nd->op == MODEL_OP_AV) {
         sched_kv_read(s, nd->layer, seq, 1, 0, keys, first, nc, node, &kv);
     }
+    if (nc > 1)
+        rows = sched_join(s, node, &kv);
     sched_ids out = {0};
     for (uint32_t i = 0; i < nc; i++) {
         uint32_t h0, h1, c = first + i;
@@ -208,7 +207,8 @@ uint64_t sched_attn_token(sched *s, uint32_t node, uint32_t pos, uint32_t seq)
                                   : sched_xfer(s, UNIT(UNIT_CLUSTER, cl), UNIT(UNIT_CLUSTER, c),
                                                (uint64_t)nh * dh * s->act_bytes, node, a);
             sched_ids_push(&d, qi);
-            for (size_t x = 0; x < kv.n; x++)
+            sched_ids_push(&d, rows);
+            for (size_t x = 0; nc == 1 && x < kv.n; x++)
                 sched_ids_push(&d, kv.v[x]);
             y = sched_dig_ids(s, c, node, DIG_GEMM, nh, keys, dh, &d);
             sched_ids_push(parts, y);
@@ -218,7 +218,8 @@ uint64_t sched_attn_token(sched *s, uint32_t node, uint32_t pos, uint32_t seq)
             parts->v[i] = y;
         } else {
             sched_ids_push(&d, nc == 1 ? a : parts->v[i]);
-            for (size_t x = 0; x < kv.n; x++)
+            sched_ids_push(&d, rows);
+            for (size_t x = 0; nc == 1 && x < kv.n; x++)
                 sched_ids_push(&d, kv.v[x]);
             y = sched_dig_ids(s, c, node, DIG_GEMM, nh, dh, keys, &d);
             if (c != cl)
