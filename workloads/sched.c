@@ -141,7 +141,7 @@ static uint64_t proj_analog(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, ui
                 uint64_t in_elems = 0;
                 for (uint32_t e = a0; e < a1; e++)
                     in_elems += cmd_set_count(&st->act[e].rows);
-                unit_id t0 = UNIT_NONE;
+                unit_id t0 = UNIT(UNIT_NONE, 0);
                 for (uint32_t g = i; g < i + pl->mc_len[i]; g++) {
                     unit_id t = tile_for(s, st->act[pl->first_act[g]].array, tag);
                     if (g == i)

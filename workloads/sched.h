@@ -3,22 +3,26 @@
  * into the command stream of a run (prefill of [run] prompt_tokens, then
  * [run] decode_tokens autoregressive steps, for [run] batch sequences).
  *
- * Commands are produced lazily, one graph node (for every sequence) at a
- * time, so memory does not grow with the number of tokens.  The order, the
- * placement of data and what each node becomes are in docs/scheduler.md:
- *  - causal models run token by token (token-major), so that tokens
- *    pipeline through the weight-stationary arrays as dependencies allow;
- *    bidirectional ones node by node over the whole sequence, since every
- *    token attends to every other;
- *  - a projection on arrays: per array, one NoC transfer of its inputs
- *    from the layer's cluster, its activations in the mapping's order, one
- *    transfer of its outputs back; then the partial-sum reduction (or a
- *    sync), the Monarch permutation between R and L, the LoRA branch;
- *  - attention reads the KV cache from SRAM (or DRAM, what does not fit)
- *    and writes this token's keys and values;
+ * Commands are produced lazily, one group of graph nodes (for every
+ * sequence) at a time, so memory does not grow with the number of tokens.
+ * The order, the placement of data and what each node becomes are in
+ * docs/scheduler.md:
+ *  - causal models run the prompt in a wavefront over query blocks, then
+ *    the decode token by token, so that tokens pipeline through the
+ *    weight-stationary arrays as dependencies allow; bidirectional ones
+ *    node by node over the whole sequence, since every token attends to
+ *    every other;
+ *  - a projection on arrays: one input packet per group of arrays driving
+ *    the same inputs (a multicast), each array's activations in the
+ *    mapping's order and one transfer of its outputs (to the cluster, or
+ *    along a reduction chain); then the partial-sum reduction (or a sync),
+ *    the Monarch permutation between R and L, the LoRA branch;
+ *  - attention: the prefill in tiles of query blocks x key/value blocks
+ *    sized by the cluster's L1, the decode per token; K and V rows striped
+ *    over the SRAM banks, what does not fit in DRAM;
  *  - the LM head runs for the last prompt token and every decode step;
- *    sampling (softmax over the vocabulary) and the embedding lookup of the
- *    next token close the autoregressive loop.
+ *    sampling ([run] sampling) and the embedding lookup of the next token
+ *    close the autoregressive loop.
  *
  * Ownership: the scheduler borrows config, model, transform and mapping
  * (they must outlive it); sched_free releases the rest.
