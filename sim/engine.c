@@ -48,8 +48,14 @@ struct slot {
     uint64_t t_avail;    /* entered the window, or its unit predecessor issued */
     uint64_t t_deps;     /* last dependency completed (t_avail if none) */
     uint64_t t_admit;    /* when it entered the window */
-    uint64_t unit_next;  /* next id in the unit's queue, NONE at the tail */
-    uint32_t waiters;    /* first edge index + 1; 0 for none; in admission
+    uint32_t unit_next;  /* the next command of its queue: its id minus this
+                          * one's (ids in the window differ by less than
+                          * 2^32); 0 at the tail */
+    uint32_t waiter0;    /* the first command waiting for it, as an id
+                          * difference; 0 for none.  Most commands have one
+                          * waiter: it lives here, not in the edge pool */
+    uint32_t waiters;    /* the later waiters: first edge index + 1; 0 for
+                          * none.  waiter0, then the edges, are in admission
                           * order, so that waiters released together issue
                           * oldest first */
     uint32_t waiters_tail;
@@ -439,7 +445,7 @@ static void try_issue(engine *e, uint64_t id)
         issue(e, id);
         uint64_t now = kernel_now(e->k);
         q->t_last_issue = now;
-        q->head = s->unit_next;
+        q->head = s->unit_next ? id + s->unit_next : NONE;
         if (q->head == NONE) {
             q->tail = NONE;
             return;
@@ -478,6 +484,19 @@ static void progress(engine *e, int final)
     fflush(stderr);
 }
 
+/* Dependency s (its node s->node) of command waiter completed now. */
+static void release_waiter(engine *e, const struct slot *s, uint64_t waiter, uint64_t now)
+{
+    struct slot *ws = &e->slots[waiter & e->mask];
+    ws->t_deps = now > ws->t_deps ? now : ws->t_deps;
+    /* completions come in time order: this one is its latest */
+    critpath_hold(e->cp, s->node);
+    critpath_release(e->cp, ws->bind);
+    ws->bind = s->node;
+    if (--ws->ndeps_left == 0)
+        try_issue(e, waiter);
+}
+
 static void on_done(kernel *k, void *ctx, uint64_t id)
 {
     engine *e = ctx;
@@ -508,19 +527,17 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
             e->tokens++;
         }
     }
+    if (s->waiter0) {
+        uint64_t w0 = id + s->waiter0;
+        s->waiter0 = 0;
+        release_waiter(e, s, w0, now);
+    }
     uint32_t w = s->waiters;
     s->waiters = s->waiters_tail = 0;
     while (w) {
         struct edge ed = e->edges[w - 1];
         edge_release(e, w);
-        struct slot *ws = &e->slots[ed.waiter & e->mask];
-        ws->t_deps = now > ws->t_deps ? now : ws->t_deps;
-        /* completions come in time order: this one is its latest */
-        critpath_hold(e->cp, s->node);
-        critpath_release(e->cp, ws->bind);
-        ws->bind = s->node;
-        if (--ws->ndeps_left == 0)
-            try_issue(e, ed.waiter);
+        release_waiter(e, s, ed.waiter, now);
         w = ed.next;
     }
     if (id == e->floor) {
@@ -594,8 +611,9 @@ static int admit(engine *e, const cmd *c)
     s->arb = c->arb;
     s->t_avail = s->t_deps = now;
     s->waiters = s->waiters_tail = 0;
+    s->waiter0 = 0;
     s->ndeps_left = 0;
-    s->unit_next = NONE;
+    s->unit_next = 0;
     s->node = s->bind = 0;
     s->t_admit = now;
     for (uint32_t i = 0; i < c->ndeps; i++) {
@@ -617,13 +635,17 @@ static int admit(engine *e, const cmd *c)
             }
             continue;
         }
+        s->ndeps_left++;
+        if (!ds->waiter0) {
+            ds->waiter0 = (uint32_t)(c->id - d);
+            continue;
+        }
         uint32_t ed = edge_new(e, c->id, 0);
         if (ds->waiters_tail)
             e->edges[ds->waiters_tail - 1].next = ed;
         else
             ds->waiters = ed;
         ds->waiters_tail = ed;
-        s->ndeps_left++;
     }
     if (!s->bind && now > 0) {
         /* Its dependencies left the window long ago: its path continues
@@ -639,7 +661,7 @@ static int admit(engine *e, const cmd *c)
             if (q->t_last_issue > s->t_avail)
                 s->t_avail = q->t_last_issue;
         } else {
-            e->slots[q->tail & e->mask].unit_next = c->id;
+            e->slots[q->tail & e->mask].unit_next = (uint32_t)(c->id - q->tail);
             q->tail = c->id;
         }
     }
