@@ -42,6 +42,9 @@
 /* The progress line is considered every 2^16 retired commands (a clock
  * read costs ~20 ns; at ~5 M commands/s that is ~75 checks a second). */
 #define PROGRESS_EVERY 0xffff
+/* Entries of the direct-mapped cache in front of the queue map: a node's
+ * commands come in runs on a few units, so most look-ups hit it. */
+#define QCACHE 256
 /* Slots of the window at the start; it doubles as the dispatcher needs. */
 #define WINDOW_START 4096
 
@@ -144,6 +147,8 @@ struct engine {
     uint32_t qmask;      /* map slots - 1 (a power of two, kept <= half full) */
     uint32_t nq;         /* queues per unit: 1, one per block (+1 for layer -1),
                           * or one per tag */
+    uint64_t qc_key[QCACHE]; /* the last queues looked up: key + 1 (0 empty) */
+    uint32_t qc_idx[QCACHE]; /* ... and their index in uq */
 
     struct arb *arbs;    /* per unit with arbitrated commands, created on use */
     uint32_t narbs;
@@ -258,8 +263,15 @@ static uint32_t unit_queue_of(engine *e, const cmd *c)
     else if (e->o.queues == ENGINE_QUEUE_BLOCK && c->tag < e->o.ntags &&
              e->o.tags[c->tag].layer >= 0)
         q = (uint32_t)e->o.tags[c->tag].layer + 1;
+    uint64_t key = u * e->nq + q;
+    uint32_t h = (uint32_t)(((key + 1) * QMAP_MULT) >> 56) & (QCACHE - 1);
+    if (e->qc_key[h] == key + 1)
+        return e->qc_idx[h];
     uint32_t cap = e->o.queue_cmds[UNIT_KIND(c->unit)];
-    return queue_index(e, u * e->nq + q, cap ? cap : UINT32_MAX);
+    uint32_t idx = queue_index(e, key, cap ? cap : UINT32_MAX);
+    e->qc_key[h] = key + 1;
+    e->qc_idx[h] = idx;
+    return idx;
 }
 
 /* Stops the run with status (-1, ENGINE_EINPUT, ENGINE_STOPPED) and msg;
