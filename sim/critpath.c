@@ -340,7 +340,7 @@ cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
 }
 
 cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
-                      uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
+                      uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
                       const unit_timing *t)
 {
     cp_ref r = new_node(cp, id, tag);
@@ -367,7 +367,7 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
                             : t_admit_ps > t_issue_ps ? t_issue_ps
                                                       : t_admit_ps;
         if (admitted > from_end)
-            n->seg[n->n++] = (uint64_t)CP_QUEUE_FULL << SEG_SHIFT | (admitted - from_end);
+            n->seg[n->n++] = (uint64_t)admit_cat << SEG_SHIFT | (admitted - from_end);
         if (t_issue_ps > admitted)
             n->seg[n->n++] = (uint64_t)CP_ORDER << SEG_SHIFT | (t_issue_ps - admitted);
         end = t_issue_ps;

@@ -59,8 +59,9 @@ typedef uint32_t cp_ref;
 /* The node of a command on `unit`, admitted at t_admit_ps and issued at
  * t_issue_ps.  Its path continues `from` (the node of its binding
  * dependency, or of where the dispatcher's path stood: critpath_cut; 0:
- * the start of the run), waits for admission (the dispatcher stopped at a
- * full command queue) until t_admit_ps (CP_QUEUE_FULL), for its queue's
+ * the start of the run), waits for admission until t_admit_ps (admit_cat:
+ * CP_QUEUE_FULL, the dispatcher stopped at a full command queue, or
+ * CP_WINDOW, at the engine's full window), for its queue's
  * earlier commands until it issued (CP_ORDER), then the unit's segments
  * t->cp until
  * t->end_ps (t NULL: none).  When the unit was still held by its previous
@@ -68,7 +69,7 @@ typedef uint32_t cp_ref;
  * the time it let go.  Takes over the caller's reference on `from`; the
  * command holds the returned reference until critpath_release. */
 cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
-                      uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
+                      uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
                       const unit_timing *t);
 /* A node for node r's path up to t_ps (at most r's end; its path then
  * ends at t_ps, with no segments of its own): what a command continues

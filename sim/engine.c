@@ -3,13 +3,16 @@
  *
  * Invariants:
  *  - The window holds ids [floor, next_id); every id below floor has
- *    completed before the dispatcher's last stop (disp_t), and slot
- *    (id & mask) belongs to id while it is in the window.  The window grows
- *    (doubling) as the dispatcher needs, up to [run] window_cmds; it never
- *    stops the dispatcher, so results do not depend on it.
+ *    completed, before the dispatcher's last stop (disp_t) unless the
+ *    window was full, and slot (id & mask) belongs to id while it is in
+ *    the window.  The window grows (doubling) as the dispatcher needs, up
+ *    to [run] window_cmds.
  *  - The dispatcher admits commands in stream order; it stops at a queued
  *    command whose queue holds its capacity (uq.n == uq.cap) and resumes
- *    when that queue's head issues.  pend is the command it stopped at.
+ *    when that queue's head issues; or, when the window is at its most,
+ *    until the oldest command retires (only then do results depend on the
+ *    window: engine.window_full_ps > 0).  pend is the command it stopped
+ *    at.
  *  - A command is in exactly one of: waiting (in its unit's queue, or for
  *    dependencies), issued (its completion event is pending), done.
  *  - ndeps_left counts the dependencies not yet done; each such dependency
@@ -47,6 +50,8 @@
 #define QCACHE 256
 /* Slots of the window at the start; it doubles as the dispatcher needs. */
 #define WINDOW_START 4096
+/* blocked_q when the dispatcher waits for room in the window. */
+#define WINDOW_Q (UINT32_MAX - 1)
 
 enum { S_FREE, S_WAIT, S_ISSUED, S_DONE };
 
@@ -78,6 +83,7 @@ struct slot {
     uint8_t state;
     uint8_t milestone;   /* its op is a milestone (cmd_op_desc) */
     uint8_t arb;         /* it has a priority: arbitrated for its unit */
+    uint8_t admit_cat;   /* its wait for admission: CP_QUEUE_FULL or CP_WINDOW */
 };
 _Static_assert(sizeof(struct slot) <= 64, "a slot in one cache line");
 
@@ -126,14 +132,20 @@ struct engine {
     cmd pend;            /* the next command, read but not yet admitted */
     int have_pend;
     uint32_t pend_uq;    /* its queue, or UINT32_MAX */
-    uint32_t blocked_q;  /* the full queue it waits for, or UINT32_MAX */
+    uint32_t blocked_q;  /* the full queue it waits for, WINDOW_Q for the
+                          * full window, or UINT32_MAX */
     int wake;            /* that queue's head issued: dispatch again */
     cp_ref wake_node;    /* ... the head's node (not held: its slot holds it) */
     cp_ref disp;         /* the dispatcher's path at its last stop (held) */
     uint64_t disp_t;     /* the time of its last stop (UINT64_MAX at the
                           * stream's end) */
-    int stopped;         /* it is stopped at a full queue */
+    int stopped;         /* it is stopped at a full queue or window */
+    uint8_t disp_cat;    /* why: CP_QUEUE_FULL or CP_WINDOW */
+    uint64_t retire_before; /* done commands that completed before this
+                          * retire: disp_t; UINT64_MAX while the window is
+                          * full */
     uint64_t blocked_ps; /* time spent stopped at a full queue */
+    uint64_t window_full_ps; /* ... at the full window */
     char *err;
     size_t errlen;
 
@@ -321,7 +333,7 @@ static void issue(engine *e, uint64_t id)
             for (uint8_t i = 0; i < t.ncp; i++)
                 if (t.cp[i].cat >= CP_DIG && t.cp[i].cat < CP_DIG + DIG_KINDS)
                     t.cp[i].cat = e->o.tag_cp[c->tag];
-        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_admit, now,
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->admit_cat, s->t_admit, now,
                                  c->tag, &t);
         if (c->tag < e->o.ntags) {
             engine_tag_stats *ts = &e->tag[c->tag];
@@ -337,7 +349,7 @@ static void issue(engine *e, uint64_t id)
         t.end_ps = now;
         if (c->tag < e->o.ntags)
             e->tag[c->tag].commands++;
-        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_admit, now, c->tag,
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->admit_cat, s->t_admit, now, c->tag,
                                  NULL);
     }
     s->bind = 0;  /* critpath_issue took over its reference */
@@ -507,8 +519,13 @@ static void retire(engine *e)
 {
     while (e->floor < e->next_id) {
         struct slot *f = &e->slots[e->floor & e->mask];
-        if (f->state != S_DONE || f->t_avail >= e->disp_t)
+        if (f->state != S_DONE || f->t_avail >= e->retire_before)
             return;
+        if (e->blocked_q == WINDOW_Q) { /* room: the dispatcher goes on */
+            e->blocked_q = UINT32_MAX;
+            e->wake = 1;
+            e->wake_node = e->last; /* completed now (held by e->last) */
+        }
         /* the nodes released a few slots on are likely out of cache */
         if (e->floor + 8 < e->next_id)
             critpath_prefetch(e->cp, e->slots[(e->floor + 8) & e->mask].node);
@@ -708,6 +725,7 @@ static void admit(engine *e, const cmd *c, uint32_t uq)
      * completed before that stop. */
     cp_ref bind = e->disp;
     uint64_t t_bind = e->disp_t;
+    s->admit_cat = e->disp_cat;
     for (uint32_t i = 0; i < c->ndeps; i++) {
         uint64_t d = c->deps[i];
         if (d < e->floor)
@@ -752,6 +770,21 @@ static void admit(engine *e, const cmd *c, uint32_t uq)
     try_issue(e, c->id);
 }
 
+/* The dispatcher stops at now, waiting for queue q (or WINDOW_Q) for
+ * reason cat: the commands admitted from then on waited since now, on the
+ * path of what let it go on last. */
+static void stop(engine *e, uint32_t q, uint8_t cat, uint64_t now)
+{
+    e->blocked_q = q;
+    e->stopped = 1;
+    e->disp_cat = cat;
+    cp_ref d = critpath_cut(e->cp, e->wake_node, now);
+    critpath_release(e->cp, e->disp);
+    e->disp = d;
+    e->disp_t = e->retire_before = now;
+    e->wake_node = 0;
+}
+
 /* The dispatcher: admits commands in stream order until the source ends
  * or the next command's queue is full (it then waits for that queue's
  * head to issue: try_issue wakes it). */
@@ -759,8 +792,9 @@ static void dispatch(engine *e)
 {
     uint64_t now = kernel_now(e->k);
     if (e->stopped) { /* resumed */
-        e->blocked_ps += now - e->disp_t;
+        *(e->disp_cat == CP_WINDOW ? &e->window_full_ps : &e->blocked_ps) += now - e->disp_t;
         e->stopped = 0;
+        e->retire_before = e->disp_t;
     }
     for (;;) {
         if (!e->have_pend) {
@@ -774,7 +808,7 @@ static void dispatch(engine *e)
             if (r == 0) {
                 /* nothing more to admit: every done command can retire */
                 e->eof = 1;
-                e->disp_t = UINT64_MAX;
+                e->disp_t = e->retire_before = UINT64_MAX;
                 retire(e);
                 return;
             }
@@ -786,27 +820,26 @@ static void dispatch(engine *e)
         if (e->pend_uq != UINT32_MAX && e->uq[e->pend_uq].n >= e->uq[e->pend_uq].cap) {
             /* Stopped: the commands admitted from now on waited since now,
              * on the path of what let the dispatcher go on last. */
-            e->blocked_q = e->pend_uq;
-            e->stopped = 1;
-            cp_ref d = critpath_cut(e->cp, e->wake_node, now);
-            critpath_release(e->cp, e->disp);
-            e->disp = d;
-            e->disp_t = now;
-            e->wake_node = 0;
+            stop(e, e->pend_uq, CP_QUEUE_FULL, now);
             retire(e);
             return;
         }
         if (e->next_id - e->floor > e->mask) {
-            if (e->mask + 1 >= e->window_max) {
-                char msg[256];
-                snprintf(msg, sizeof msg,
-                         "engine: more than %llu commands between the oldest unfinished one "
-                         "and the next to admit; raise [run] window_cmds",
-                         (unsigned long long)e->window_max);
-                fail(e, msg);
-                return;
+            if (e->mask + 1 < e->window_max) {
+                grow_window(e);
+            } else {
+                /* The window is at its most: wait for the oldest command
+                 * to retire (any done one may, meanwhile). */
+                stop(e, WINDOW_Q, CP_WINDOW, now);
+                e->retire_before = UINT64_MAX;
+                retire(e);
+                if (e->blocked_q == WINDOW_Q)
+                    return;
+                e->wake = 0; /* room already: go on at once */
+                e->stopped = 0;
+                e->retire_before = e->disp_t;
+                continue;
             }
-            grow_window(e);
         }
         e->have_pend = 0;
         admit(e, &e->pend, e->pend_uq);
@@ -861,6 +894,7 @@ engine *engine_create(kernel *k, const unit_table *units, stats *st, const engin
     e->cmds = xcalloc(cap, sizeof *e->cmds);
     e->mask = cap - 1;
     e->blocked_q = UINT32_MAX;
+    e->disp_cat = CP_QUEUE_FULL;
     e->nq = 1;
     if (o->queues == ENGINE_QUEUE_NODE && o->ntags)
         e->nq = o->ntags;
@@ -888,6 +922,7 @@ engine *engine_create(kernel *k, const unit_table *units, stats *st, const engin
     stats_counter(st, &e->n_done, "cmd.retired");
     stats_max(st, &e->window_peak, "engine.window_peak");
     stats_counter(st, &e->blocked_ps, "engine.dispatch_stopped_ps");
+    stats_counter(st, &e->window_full_ps, "engine.window_full_ps");
     stats_counter(st, &e->events, "engine.events");
     stats_real(st, &e->e_dyn_pj, "energy.dynamic_by_command_pj");
     return e;
