@@ -134,8 +134,10 @@ struct engine {
     uint32_t pend_uq;    /* its queue, or UINT32_MAX */
     uint32_t blocked_q;  /* the full queue it waits for, WINDOW_Q for the
                           * full window, or UINT32_MAX */
-    int wake;            /* that queue's head issued: dispatch again */
-    cp_ref wake_node;    /* ... the head's node (not held: its slot holds it) */
+    int wake;            /* that queue's head issued, or the window has room:
+                          * dispatch again */
+    cp_ref wake_node;    /* ... the head's node (held by its slot), or the
+                          * node that completed last (held by e->last) */
     cp_ref disp;         /* the dispatcher's path at its last stop (held) */
     uint64_t disp_t;     /* the time of its last stop (UINT64_MAX at the
                           * stream's end) */
