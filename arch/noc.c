@@ -154,6 +154,29 @@ void noc_free(noc *n)
     free(n);
 }
 
+/* Reserves `steps` links of one straight segment of a path, the first
+ * at slot `slot`, the next `stride` slots on (a step along x is one node,
+ * DIRS slots; along y a row, width x DIRS), for a head ready at *t; adds
+ * the waits to *wait and leaves *t where the head is after the last. */
+static void segment(noc *n, size_t slot, ptrdiff_t stride, uint32_t steps, uint64_t ser,
+                    uint64_t *t, uint64_t *wait)
+{
+    const noc_params *p = &n->p;
+    uint64_t h = *t, hop = p->link_ps + p->router_ps, w = 0;
+    for (uint32_t i = 0; i < steps; i++, slot = (size_t)((ptrdiff_t)slot + stride)) {
+        struct link *l = &n->links[slot];
+        uint64_t s = h > l->free_ps ? h : l->free_ps;
+        w += s - h;
+        l->free_ps = s + ser;
+        l->busy_ps += ser;
+        if (n->observe)
+            n->observe(n->observe_ctx, (uint32_t)slot, s, s + ser);
+        h = s + hop;
+    }
+    *t = h;
+    *wait += w;
+}
+
 void noc_send(noc *n, uint32_t src, uint32_t dst, uint64_t bytes, uint64_t t_ps,
               noc_send_result *r)
 {
@@ -162,33 +185,20 @@ void noc_send(noc *n, uint32_t src, uint32_t dst, uint64_t bytes, uint64_t t_ps,
     uint32_t x = src % w, y = src / w, dx = dst % w, dy = dst / w;
     uint64_t flits = noc_flits(p, bytes), ser = noc_ser_ps(p, flits);
     uint64_t t = t_ps + p->router_ps, wait = 0;
-    uint32_t hops = 0;
-    while (x != dx || y != dy) {
-        int dir;
-        if (x != dx)
-            dir = dx > x ? DIR_E : DIR_W;
-        else
-            dir = dy > y ? DIR_S : DIR_N;
-        struct link *l = &n->links[((size_t)y * w + x) * DIRS + (size_t)dir];
-        uint64_t s = t > l->free_ps ? t : l->free_ps;
-        wait += s - t;
-        l->free_ps = s + ser;
-        l->busy_ps += ser;
-        if (n->observe)
-            n->observe(n->observe_ctx, (uint32_t)(((size_t)y * w + x) * DIRS + (size_t)dir), s,
-                       s + ser);
-        t = s + p->link_ps + p->router_ps;
-        switch (dir) {
-        case DIR_E: x++; break;
-        case DIR_W: x--; break;
-        case DIR_S: y++; break;
-        default: y--; break;
-        }
-        hops++;
-    }
+    /* XY routing: the row segment, then the column segment from the
+     * destination's column. */
+    uint32_t nx = dx > x ? dx - x : x - dx, ny = dy > y ? dy - y : y - dy;
+    size_t node = (size_t)y * w + x;
+    if (nx)
+        segment(n, node * DIRS + (dx > x ? DIR_E : DIR_W), dx > x ? DIRS : -(ptrdiff_t)DIRS, nx,
+                ser, &t, &wait);
+    node = (size_t)y * w + dx;
+    if (ny)
+        segment(n, node * DIRS + (dy > y ? DIR_S : DIR_N),
+                dy > y ? (ptrdiff_t)w * DIRS : -(ptrdiff_t)w * DIRS, ny, ser, &t, &wait);
     r->end_ps = t + ser;
     r->wait_ps = wait;
-    r->hops = hops;
+    r->hops = nx + ny;
     r->flits = flits;
 }
 

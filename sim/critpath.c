@@ -6,7 +6,7 @@
  *    joins its predecessor's path (t0), so any walk back from a node adds
  *    up to the time it covers;
  *  - refs counts the holders of a node: the command (while it is in the
- *    window), a command about to continue it, its unit's occupant slot,
+ *    engine's window), a command about to continue it, the dispatcher, its unit's occupant slot,
  *    the engine's last node, and the nodes continuing it; a node with no
  *    reference is freed at once and releases its predecessor and its sums;
  *  - epochs count milestones; the horizon is the last one's time.  Every
@@ -291,9 +291,24 @@ static cp_ref alloc_node(critpath *cp)
     }
 }
 
-cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
-                      uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
-                      const unit_timing *t)
+/* Node n has its link: its depth on the chain; the link becomes a
+ * checkpoint when the chain is CHECK_EVERY long. */
+static void chain(critpath *cp, struct node *n)
+{
+    n->depth = 0;
+    if (n->link) {
+        struct node *p = at(cp, n->link);
+        /* A chain CHECK_EVERY long: its last node becomes a checkpoint,
+         * once, however many nodes continue it. */
+        if (p->depth + 1 >= CHECK_EVERY && !cp->keep_chains)
+            checkpoint(cp, n->link);
+        n->depth = (uint8_t)(p->depth + 1);
+    }
+}
+
+/* A new node of command id (UINT64_MAX: none) with one reference, no
+ * link and no segments. */
+static cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
 {
     cp_ref r = alloc_node(cp);
     if (cp->keep_chains) {
@@ -306,6 +321,30 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
     n->is_checkpoint = 0;
     n->n = 0;
     n->link = 0;
+    return r;
+}
+
+cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
+{
+    assert(t_ps <= critpath_end(cp, r) || !r);
+    cp_ref c = new_node(cp, UINT64_MAX, 0);
+    struct node *n = at(cp, c);
+    n->t_end = t_ps;
+    if (r && t_ps > cp->horizon) {
+        n->link = r;
+        at(cp, r)->refs++;
+    }
+    chain(cp, n);
+    cp->live_nodes++;
+    return c;
+}
+
+cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
+                      uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
+                      const unit_timing *t)
+{
+    cp_ref r = new_node(cp, id, tag);
+    struct node *n = at(cp, r);
     uint64_t end;
     cp_ref *occ = t && (t->occupies || t->held_ps) ? occ_slot(cp, unit) : NULL;
     cp_ref drop = from;  /* the caller's reference, unless the link takes it */
@@ -328,7 +367,7 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
                             : t_admit_ps > t_issue_ps ? t_issue_ps
                                                       : t_admit_ps;
         if (admitted > from_end)
-            n->seg[n->n++] = (uint64_t)CP_WINDOW << SEG_SHIFT | (admitted - from_end);
+            n->seg[n->n++] = (uint64_t)admit_cat << SEG_SHIFT | (admitted - from_end);
         if (t_issue_ps > admitted)
             n->seg[n->n++] = (uint64_t)CP_ORDER << SEG_SHIFT | (t_issue_ps - admitted);
         end = t_issue_ps;
@@ -341,15 +380,7 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
     }
     assert(!t || end == (t->end_ps > t_issue_ps ? t->end_ps : t_issue_ps));
     n->t_end = end;
-    n->depth = 0;
-    if (n->link) {
-        struct node *p = at(cp, n->link);
-        /* A chain CHECK_EVERY long: its last node becomes a checkpoint,
-         * once, however many nodes continue it. */
-        if (p->depth + 1 >= CHECK_EVERY && !cp->keep_chains)
-            checkpoint(cp, n->link);
-        n->depth = (uint8_t)(p->depth + 1);
-    }
+    chain(cp, n);
     critpath_release(cp, drop);
     cp->live_nodes++;
     if (t && t->occupies) {

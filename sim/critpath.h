@@ -7,8 +7,8 @@
  * Every command that issues gets a path node: the path to its end is the
  * path to the end of the dependency that completed last (its binding
  * predecessor), then the command's own segments, which tile [that end, its
- * own end] exactly: the wait for the engine (queue order, the look-ahead
- * window) between its data being ready and its issue, the waits inside its
+ * own end] exactly: the wait for the engine (admission into its command
+ * queue, queue order) between its data being ready and its issue, the waits inside its
  * unit (ADC bank, link, memory, cluster slot) and its work split by kind
  * (integration, conversion, transfer, the cluster's op kinds, ...).  A
  * command that found its array still held by the previous activation
@@ -56,18 +56,26 @@ void critpath_set_sink(critpath *cp, const trace_sink *sink);
 /* A reference to a node: 0 is none. */
 typedef uint32_t cp_ref;
 
-/* The node of a command on `unit`, admitted to the window at t_admit_ps
- * and issued at t_issue_ps.  Its path continues `from` (the node of its
- * binding dependency; 0: the start of the run), waits for the window
- * until it was admitted (CP_WINDOW), for its queue's earlier commands
- * until it issued (CP_ORDER), then the unit's segments t->cp until
+/* The node of a command on `unit`, admitted at t_admit_ps and issued at
+ * t_issue_ps.  Its path continues `from` (the node of its binding
+ * dependency, or of where the dispatcher's path stood: critpath_cut; 0:
+ * the start of the run), waits for admission until t_admit_ps (admit_cat:
+ * CP_QUEUE_FULL, the dispatcher stopped at a full command queue, or
+ * CP_WINDOW, at the engine's full window), for its queue's
+ * earlier commands until it issued (CP_ORDER), then the unit's segments
+ * t->cp until
  * t->end_ps (t NULL: none).  When the unit was still held by its previous
  * occupant (t->held_ps), the path continues that command instead, up to
  * the time it let go.  Takes over the caller's reference on `from`; the
  * command holds the returned reference until critpath_release. */
 cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
-                      uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
+                      uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
                       const unit_timing *t);
+/* A node for node r's path up to t_ps (at most r's end; its path then
+ * ends at t_ps, with no segments of its own): what a command continues
+ * when the event that let it in was r's issue at t_ps.  The caller holds
+ * the returned reference; r 0: the start of the run. */
+cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps);
 /* End time of a node's path. */
 uint64_t critpath_end(const critpath *cp, cp_ref r);
 /* Takes one more reference on a node / drops one. */

@@ -3,11 +3,20 @@
  *
  * Invariants:
  *  - The window holds ids [floor, next_id); every id below floor has
- *    completed, and slot (id & mask) belongs to id while it is in the window.
+ *    completed, before the dispatcher's last stop (disp_t) unless the
+ *    window was full, and slot (id & mask) belongs to id while it is in
+ *    the window.  The window grows (doubling) as the dispatcher needs, up
+ *    to [run] window_cmds.
+ *  - The dispatcher admits commands in stream order; it stops at a queued
+ *    command whose queue holds its capacity (uq.n == uq.cap) and resumes
+ *    when that queue's head issues; or, when the window is at its most,
+ *    until the oldest command retires (only then do results depend on the
+ *    window: engine.window_full_ps > 0).  pend is the command it stopped
+ *    at.
  *  - A command is in exactly one of: waiting (in its unit's queue, or for
  *    dependencies), issued (its completion event is pending), done.
  *  - ndeps_left counts the dependencies not yet done; each such dependency
- *    holds one edge naming this command in its waiter list.
+ *    names this command in its waiter0 or in one edge of its waiter list.
  *  - Completion events are scheduled at the chip's end time, never before
  *    the issue time, so kernel time only moves forward.
  * Memory is bounded by the window (slots) and the peak number of pending
@@ -36,6 +45,13 @@
 /* The progress line is considered every 2^16 retired commands (a clock
  * read costs ~20 ns; at ~5 M commands/s that is ~75 checks a second). */
 #define PROGRESS_EVERY 0xffff
+/* Entries of the direct-mapped cache in front of the queue map: a node's
+ * commands come in runs on a few units, so most look-ups hit it. */
+#define QCACHE 256
+/* Slots of the window at the start; it doubles as the dispatcher needs. */
+#define WINDOW_START 4096
+/* blocked_q when the dispatcher waits for room in the window. */
+#define WINDOW_Q (UINT32_MAX - 1)
 
 enum { S_FREE, S_WAIT, S_ISSUED, S_DONE };
 
@@ -45,11 +61,17 @@ enum { S_FREE, S_WAIT, S_ISSUED, S_DONE };
  * touch, in one cache line (the command itself, read on issue, is in the
  * parallel array cmds). */
 struct slot {
-    uint64_t t_avail;    /* entered the window, or its unit predecessor issued */
-    uint64_t t_deps;     /* last dependency completed (t_avail if none) */
-    uint64_t t_admit;    /* when it entered the window */
-    uint64_t unit_next;  /* next id in the unit's queue, NONE at the tail */
-    uint32_t waiters;    /* first edge index + 1; 0 for none; in admission
+    uint64_t t_avail;    /* admitted, or its unit predecessor issued; once
+                          * done, when it completed */
+    uint64_t t_admit;    /* when it was admitted */
+    uint32_t unit_next;  /* the next command of its queue: its id minus this
+                          * one's (ids in the window differ by less than
+                          * 2^32); 0 at the tail */
+    uint32_t waiter0;    /* the first command waiting for it, as an id
+                          * difference; 0 for none.  Most commands have one
+                          * waiter: it lives here, not in the edge pool */
+    uint32_t waiters;    /* the later waiters: first edge index + 1; 0 for
+                          * none.  waiter0, then the edges, are in admission
                           * order, so that waiters released together issue
                           * oldest first */
     uint32_t waiters_tail;
@@ -57,10 +79,11 @@ struct slot {
     uint32_t uq;         /* unit queue index, or UINT32_MAX for none */
     cp_ref node;         /* its critical-path node, once issued (held) */
     cp_ref bind;         /* the path it will continue: its dependency that
-                          * completed last, or what admitted it (held) */
+                          * completed last, or the dispatcher's (held) */
     uint8_t state;
     uint8_t milestone;   /* its op is a milestone (cmd_op_desc) */
     uint8_t arb;         /* it has a priority: arbitrated for its unit */
+    uint8_t admit_cat;   /* its wait for admission: CP_QUEUE_FULL or CP_WINDOW */
 };
 _Static_assert(sizeof(struct slot) <= 64, "a slot in one cache line");
 
@@ -69,9 +92,11 @@ struct edge {
     uint32_t next;       /* next edge index + 1; 0 ends the list */
 };
 
+/* A command queue: its commands admitted and not yet issued, in stream
+ * order, linked through the slots. */
 struct unitq {
     uint64_t head, tail; /* NONE when empty */
-    uint64_t t_last_issue;
+    uint32_t n, cap;     /* commands in it; most it holds */
 };
 
 /* Arbitration of the commands with a priority that wait for one unit: a
@@ -98,9 +123,31 @@ struct engine {
     void *slots_base;
     cmd_work *cmds;      /* the window's commands, by id & mask as slots */
     uint64_t mask, floor, next_id;
+    uint64_t window_max; /* slots at most: [run] window_cmds rounded up */
     cmd_source src;
     int eof, failed;
     int status;          /* engine_run's status once failed */
+
+    /* the dispatcher */
+    cmd pend;            /* the next command, read but not yet admitted */
+    int have_pend;
+    uint32_t pend_uq;    /* its queue, or UINT32_MAX */
+    uint32_t blocked_q;  /* the full queue it waits for, WINDOW_Q for the
+                          * full window, or UINT32_MAX */
+    int wake;            /* that queue's head issued, or the window has room:
+                          * dispatch again */
+    cp_ref wake_node;    /* ... the head's node (held by its slot), or the
+                          * node that completed last (held by e->last) */
+    cp_ref disp;         /* the dispatcher's path at its last stop (held) */
+    uint64_t disp_t;     /* the time of its last stop (UINT64_MAX at the
+                          * stream's end) */
+    int stopped;         /* it is stopped at a full queue or window */
+    uint8_t disp_cat;    /* why: CP_QUEUE_FULL or CP_WINDOW */
+    uint64_t retire_before; /* done commands that completed before this
+                          * retire: disp_t; UINT64_MAX while the window is
+                          * full */
+    uint64_t blocked_ps; /* time spent stopped at a full queue */
+    uint64_t window_full_ps; /* ... at the full window */
     char *err;
     size_t errlen;
 
@@ -114,6 +161,8 @@ struct engine {
     uint32_t qmask;      /* map slots - 1 (a power of two, kept <= half full) */
     uint32_t nq;         /* queues per unit: 1, one per block (+1 for layer -1),
                           * or one per tag */
+    uint64_t qc_key[QCACHE]; /* the last queues looked up: key + 1 (0 empty) */
+    uint32_t qc_idx[QCACHE]; /* ... and their index in uq */
 
     struct arb *arbs;    /* per unit with arbitrated commands, created on use */
     uint32_t narbs;
@@ -132,7 +181,6 @@ struct engine {
 
     /* the critical path */
     critpath *cp;
-    cp_ref admit_from;   /* the node whose completion is refilling the window */
     cp_ref last;         /* the node of the command that completed last: held
                           * by its slot, or by this when last_owned */
     int last_owned;
@@ -171,10 +219,11 @@ static void edge_release(engine *e, uint32_t idx1)
 
 static void on_done(kernel *k, void *ctx, uint64_t id);
 
-/* The index in e->uq of queue `key`, created empty on first use.  Only the
- * queues a stream uses exist: a chip of thousands of tiles and a graph of
- * hundreds of nodes need not have the product. */
-static uint32_t queue_index(engine *e, uint64_t key)
+/* The index in e->uq of queue `key` (a queue of unit u, holding at most
+ * cap commands), created empty on first use.  Only the queues a stream
+ * uses exist: a chip of thousands of tiles and a graph of hundreds of
+ * nodes need not have the product. */
+static uint32_t queue_index(engine *e, uint64_t key, uint32_t cap)
 {
     uint64_t h = (key + 1) * QMAP_MULT;
     for (uint32_t i = (uint32_t)(h >> 32) & e->qmask;; i = (i + 1) & e->qmask) {
@@ -185,7 +234,7 @@ static uint32_t queue_index(engine *e, uint64_t key)
                 e->uq_cap = e->uq_cap ? 2 * e->uq_cap : 1024;
                 e->uq = xrealloc(e->uq, e->uq_cap * sizeof *e->uq);
             }
-            e->uq[e->nuq] = (struct unitq){NONE, NONE, 0};
+            e->uq[e->nuq] = (struct unitq){NONE, NONE, 0, cap};
             e->qkey[i] = key + 1;
             e->qval[i] = e->nuq;
             if (++e->nuq * 2 > e->qmask + 1) { /* rehash at half full */
@@ -216,10 +265,11 @@ static uint32_t queue_index(engine *e, uint64_t key)
 
 /* The in-order queue of a command: its unit's; with per-block queues its
  * unit's queue for its tag's block (layer -1 and unknown tags share queue
- * 0); with per-node queues its unit's queue for its tag. */
-static uint32_t unit_queue_of(engine *e, const cmd_work *c)
+ * 0); with per-node queues its unit's queue for its tag.  UINT32_MAX for
+ * none: an op that is not queued, or an arbitrated command. */
+static uint32_t unit_queue_of(engine *e, const cmd *c)
 {
-    if (!cmd_op(c->op)->queued)
+    if (c->arb || !cmd_op(c->op)->queued)
         return UINT32_MAX;
     uint64_t u = c->unit, q = 0;
     if (e->o.queues == ENGINE_QUEUE_NODE)
@@ -227,7 +277,15 @@ static uint32_t unit_queue_of(engine *e, const cmd_work *c)
     else if (e->o.queues == ENGINE_QUEUE_BLOCK && c->tag < e->o.ntags &&
              e->o.tags[c->tag].layer >= 0)
         q = (uint32_t)e->o.tags[c->tag].layer + 1;
-    return queue_index(e, u * e->nq + q);
+    uint64_t key = u * e->nq + q;
+    uint32_t h = (uint32_t)(((key + 1) * QMAP_MULT) >> 56) & (QCACHE - 1);
+    if (e->qc_key[h] == key + 1)
+        return e->qc_idx[h];
+    uint32_t cap = e->o.queue_cmds[UNIT_KIND(c->unit)];
+    uint32_t idx = queue_index(e, key, cap ? cap : UINT32_MAX);
+    e->qc_key[h] = key + 1;
+    e->qc_idx[h] = idx;
+    return idx;
 }
 
 /* Stops the run with status (-1, ENGINE_EINPUT, ENGINE_STOPPED) and msg;
@@ -268,8 +326,6 @@ static void issue(engine *e, uint64_t id)
 {
     struct slot *s = &e->slots[id & e->mask];
     uint64_t now = kernel_now(e->k);
-    if (s->t_deps > s->t_avail)
-        e->stall_dep_ps += s->t_deps - s->t_avail;
     const cmd_work *c = &e->cmds[id & e->mask];
     const unit *u = &e->units->exec[c->op][UNIT_KIND(c->unit)];
     unit_timing t;
@@ -279,7 +335,7 @@ static void issue(engine *e, uint64_t id)
             for (uint8_t i = 0; i < t.ncp; i++)
                 if (t.cp[i].cat >= CP_DIG && t.cp[i].cat < CP_DIG + DIG_KINDS)
                     t.cp[i].cat = e->o.tag_cp[c->tag];
-        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_admit, now,
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->admit_cat, s->t_admit, now,
                                  c->tag, &t);
         if (c->tag < e->o.ntags) {
             engine_tag_stats *ts = &e->tag[c->tag];
@@ -295,7 +351,7 @@ static void issue(engine *e, uint64_t id)
         t.end_ps = now;
         if (c->tag < e->o.ntags)
             e->tag[c->tag].commands++;
-        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_admit, now, c->tag,
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->admit_cat, s->t_admit, now, c->tag,
                                  NULL);
     }
     s->bind = 0;  /* critpath_issue took over its reference */
@@ -438,8 +494,13 @@ static void try_issue(engine *e, uint64_t id)
             return;
         issue(e, id);
         uint64_t now = kernel_now(e->k);
-        q->t_last_issue = now;
-        q->head = s->unit_next;
+        if (q->n-- == q->cap && e->blocked_q == s->uq) {
+            /* a place in the queue the dispatcher waits for */
+            e->blocked_q = UINT32_MAX;
+            e->wake = 1;
+            e->wake_node = s->node;
+        }
+        q->head = s->unit_next ? id + s->unit_next : NONE;
         if (q->head == NONE) {
             q->tail = NONE;
             return;
@@ -447,13 +508,38 @@ static void try_issue(engine *e, uint64_t id)
         struct slot *n = &e->slots[q->head & e->mask];
         if (n->t_avail < now)
             n->t_avail = now;
-        if (n->t_deps < n->t_avail)
-            n->t_deps = n->t_avail;
         id = q->head;
     }
 }
 
-static void refill(engine *e);
+static void dispatch(engine *e);
+
+/* Retires the done commands at the window's floor that completed before
+ * the dispatcher's last stop: a command admitted later continues the
+ * dispatcher's path rather than theirs (admit), so it never needs them. */
+static void retire(engine *e)
+{
+    while (e->floor < e->next_id) {
+        struct slot *f = &e->slots[e->floor & e->mask];
+        if (f->state != S_DONE || f->t_avail >= e->retire_before)
+            return;
+        if (e->blocked_q == WINDOW_Q) { /* room: the dispatcher goes on */
+            e->blocked_q = UINT32_MAX;
+            e->wake = 1;
+            e->wake_node = e->last; /* completed now (held by e->last) */
+        }
+        /* the nodes released a few slots on are likely out of cache */
+        if (e->floor + 8 < e->next_id)
+            critpath_prefetch(e->cp, e->slots[(e->floor + 8) & e->mask].node);
+        f->state = S_FREE;
+        if (f->node == e->last)
+            e->last_owned = 1;  /* its reference passes to e->last */
+        else
+            critpath_release(e->cp, f->node);
+        f->node = 0;
+        e->floor++;
+    }
+}
 
 static void progress(engine *e, int final)
 {
@@ -476,6 +562,24 @@ static void progress(engine *e, int final)
             units_ps_to_ms(kernel_now(e->k)), (unsigned long long)e->n_done,
             (unsigned long long)e->tokens, (unsigned long long)e->o.expect_tokens, total);
     fflush(stderr);
+}
+
+/* Dependency s (its node s->node) of command waiter completed now. */
+static void release_waiter(engine *e, const struct slot *s, uint64_t waiter, uint64_t now)
+{
+    struct slot *ws = &e->slots[waiter & e->mask];
+    /* completions come in time order: this one is its latest */
+    critpath_hold(e->cp, s->node);
+    critpath_release(e->cp, ws->bind);
+    ws->bind = s->node;
+    if (--ws->ndeps_left == 0) {
+        /* Its dependency stall: since it reached the head of its queue (or
+         * was admitted, with no queue).  Not yet at the head, it reaches
+         * it only when its predecessor issues, at or after now: none. */
+        if (ws->uq == UINT32_MAX || e->uq[ws->uq].head == waiter)
+            e->stall_dep_ps += now - ws->t_avail;
+        try_issue(e, waiter);
+    }
 }
 
 static void on_done(kernel *k, void *ctx, uint64_t id)
@@ -508,40 +612,25 @@ static void on_done(kernel *k, void *ctx, uint64_t id)
             e->tokens++;
         }
     }
+    if (s->waiter0) {
+        uint64_t w0 = id + s->waiter0;
+        s->waiter0 = 0;
+        release_waiter(e, s, w0, now);
+    }
     uint32_t w = s->waiters;
     s->waiters = s->waiters_tail = 0;
     while (w) {
         struct edge ed = e->edges[w - 1];
         edge_release(e, w);
-        struct slot *ws = &e->slots[ed.waiter & e->mask];
-        ws->t_deps = now > ws->t_deps ? now : ws->t_deps;
-        /* completions come in time order: this one is its latest */
-        critpath_hold(e->cp, s->node);
-        critpath_release(e->cp, ws->bind);
-        ws->bind = s->node;
-        if (--ws->ndeps_left == 0)
-            try_issue(e, ed.waiter);
+        release_waiter(e, s, ed.waiter, now);
         w = ed.next;
     }
-    if (id == e->floor) {
-        e->admit_from = s->node;
-        critpath_hold(e->cp, e->admit_from);
-        while (e->floor < e->next_id && e->slots[e->floor & e->mask].state == S_DONE) {
-            struct slot *f = &e->slots[e->floor & e->mask];
-            /* the nodes released a few slots on are likely out of cache */
-            if (e->floor + 8 < e->next_id)
-                critpath_prefetch(e->cp, e->slots[(e->floor + 8) & e->mask].node);
-            f->state = S_FREE;
-            if (f->node == e->last)
-                e->last_owned = 1;  /* its reference passes to e->last */
-            else
-                critpath_release(e->cp, f->node);
-            f->node = 0;
-            e->floor++;
-        }
-        refill(e);
-        critpath_release(e->cp, e->admit_from);
-        e->admit_from = 0;
+    s->t_avail = now;  /* its completion, for retire and admit */
+    if (id == e->floor)
+        retire(e);
+    if (e->wake) {
+        e->wake = 0;
+        dispatch(e);
     }
     if ((e->n_done & PROGRESS_EVERY) == 0) {
         if (e->o.stop && *e->o.stop)
@@ -559,8 +648,9 @@ static int unit_exists(const engine *e, unit_id u, unsigned mask)
            (k == UNIT_NONE || UNIT_INDEX(u) < e->units->count[k]);
 }
 
-/* Takes one command from the source into the window. */
-static int admit(engine *e, const cmd *c)
+/* Checks a command read from the source: its id, its units, its
+ * dependencies.  0, or -1 having failed the run. */
+static int check_cmd(engine *e, const cmd *c)
 {
     char msg[256];
     if (c->id != e->next_id) {
@@ -585,6 +675,39 @@ static int admit(engine *e, const cmd *c)
         fail(e, msg);
         return -1;
     }
+    for (uint32_t i = 0; i < c->ndeps; i++)
+        if (c->deps[i] >= c->id) {
+            snprintf(msg, sizeof msg, "command %llu: depends on a later command %llu",
+                     (unsigned long long)c->id, (unsigned long long)c->deps[i]);
+            fail(e, msg);
+            return -1;
+        }
+    return 0;
+}
+
+/* Doubles the window's slots (the commands keep their ids). */
+static void grow_window(engine *e)
+{
+    uint64_t cap = 2 * (e->mask + 1), nmask = cap - 1;
+    void *base;
+    struct slot *ns = xcalloc_lines(cap, sizeof *ns, &base);
+    cmd_work *nc = xcalloc(cap, sizeof *nc);
+    for (uint64_t id = e->floor; id < e->next_id; id++) {
+        ns[id & nmask] = e->slots[id & e->mask];
+        nc[id & nmask] = e->cmds[id & e->mask];
+    }
+    free(e->slots_base);
+    free(e->cmds);
+    e->slots = ns;
+    e->slots_base = base;
+    e->cmds = nc;
+    e->mask = nmask;
+}
+
+/* Takes the checked command c, whose queue (pend_uq) has room, into the
+ * window and its queue. */
+static void admit(engine *e, const cmd *c, uint32_t uq)
+{
     uint64_t now = kernel_now(e->k);
     struct slot *s = &e->slots[c->id & e->mask];
     cmd_work *w = &e->cmds[c->id & e->mask];
@@ -592,29 +715,34 @@ static int admit(engine *e, const cmd *c)
     s->state = S_WAIT;
     s->milestone = cmd_op(c->op)->milestone;
     s->arb = c->arb;
-    s->t_avail = s->t_deps = now;
+    s->t_avail = now;
     s->waiters = s->waiters_tail = 0;
+    s->waiter0 = 0;
     s->ndeps_left = 0;
-    s->unit_next = NONE;
-    s->node = s->bind = 0;
+    s->unit_next = 0;
+    s->node = 0;
     s->t_admit = now;
+    /* Its path: the dispatcher's since its last stop, unless a dependency
+     * completed later (or then: its data came last).  Retired ones
+     * completed before that stop. */
+    cp_ref bind = e->disp;
+    uint64_t t_bind = e->disp_t;
+    s->admit_cat = e->disp_cat;
     for (uint32_t i = 0; i < c->ndeps; i++) {
         uint64_t d = c->deps[i];
-        if (d >= c->id) {
-            snprintf(msg, sizeof msg, "command %llu: depends on a later command %llu",
-                     (unsigned long long)c->id, (unsigned long long)d);
-            fail(e, msg);
-            return -1;
-        }
         if (d < e->floor)
             continue;
         struct slot *ds = &e->slots[d & e->mask];
         if (ds->state == S_DONE) {
-            if (critpath_end(e->cp, ds->node) >= critpath_end(e->cp, s->bind)) {
-                critpath_hold(e->cp, ds->node);
-                critpath_release(e->cp, s->bind);
-                s->bind = ds->node;
+            if (ds->t_avail >= t_bind) {
+                bind = ds->node;
+                t_bind = ds->t_avail;
             }
+            continue;
+        }
+        s->ndeps_left++;
+        if (!ds->waiter0) {
+            ds->waiter0 = (uint32_t)(c->id - d);
             continue;
         }
         uint32_t ed = edge_new(e, c->id, 0);
@@ -623,23 +751,17 @@ static int admit(engine *e, const cmd *c)
         else
             ds->waiters = ed;
         ds->waiters_tail = ed;
-        s->ndeps_left++;
     }
-    if (!s->bind && now > 0) {
-        /* Its dependencies left the window long ago: its path continues
-         * the command whose completion admitted it. */
-        s->bind = e->admit_from;
-        critpath_hold(e->cp, s->bind);
-    }
-    s->uq = c->arb ? UINT32_MAX : unit_queue_of(e, w); /* arbitrated: no in-order queue */
-    if (s->uq != UINT32_MAX) {
-        struct unitq *q = &e->uq[s->uq];
+    critpath_hold(e->cp, bind);
+    s->bind = bind;
+    s->uq = uq;
+    if (uq != UINT32_MAX) {
+        struct unitq *q = &e->uq[uq];
+        q->n++;
         if (q->tail == NONE) {
             q->head = q->tail = c->id;
-            if (q->t_last_issue > s->t_avail)
-                s->t_avail = q->t_last_issue;
         } else {
-            e->slots[q->tail & e->mask].unit_next = c->id;
+            e->slots[q->tail & e->mask].unit_next = (uint32_t)(c->id - q->tail);
             q->tail = c->id;
         }
     }
@@ -648,24 +770,81 @@ static int admit(engine *e, const cmd *c)
     if (e->next_id - e->floor > e->window_peak)
         e->window_peak = e->next_id - e->floor;
     try_issue(e, c->id);
-    return 0;
 }
 
-static void refill(engine *e)
+/* The dispatcher stops at now, waiting for queue q (or WINDOW_Q) for
+ * reason cat: the commands admitted from then on waited since now, on the
+ * path of what let it go on last. */
+static void stop(engine *e, uint32_t q, uint8_t cat, uint64_t now)
 {
-    while (!e->eof && !e->failed && e->next_id - e->floor < e->o.window) {
-        cmd c;
-        int r = e->src.next(e->src.ctx, &c, e->err, e->errlen);
-        if (r < 0) {
-            fail(e, NULL);
+    e->blocked_q = q;
+    e->stopped = 1;
+    e->disp_cat = cat;
+    cp_ref d = critpath_cut(e->cp, e->wake_node, now);
+    critpath_release(e->cp, e->disp);
+    e->disp = d;
+    e->disp_t = e->retire_before = now;
+    e->wake_node = 0;
+}
+
+/* The dispatcher: admits commands in stream order until the source ends
+ * or the next command's queue is full (it then waits for that queue's
+ * head to issue: try_issue wakes it). */
+static void dispatch(engine *e)
+{
+    uint64_t now = kernel_now(e->k);
+    if (e->stopped) { /* resumed */
+        *(e->disp_cat == CP_WINDOW ? &e->window_full_ps : &e->blocked_ps) += now - e->disp_t;
+        e->stopped = 0;
+        e->retire_before = e->disp_t;
+    }
+    for (;;) {
+        if (!e->have_pend) {
+            if (e->eof || e->failed)
+                return;
+            int r = e->src.next(e->src.ctx, &e->pend, e->err, e->errlen);
+            if (r < 0) {
+                fail(e, NULL);
+                return;
+            }
+            if (r == 0) {
+                /* nothing more to admit: every done command can retire */
+                e->eof = 1;
+                e->disp_t = e->retire_before = UINT64_MAX;
+                retire(e);
+                return;
+            }
+            if (check_cmd(e, &e->pend) < 0)
+                return;
+            e->pend_uq = unit_queue_of(e, &e->pend);
+            e->have_pend = 1;
+        }
+        if (e->pend_uq != UINT32_MAX && e->uq[e->pend_uq].n >= e->uq[e->pend_uq].cap) {
+            /* Stopped: the commands admitted from now on waited since now,
+             * on the path of what let the dispatcher go on last. */
+            stop(e, e->pend_uq, CP_QUEUE_FULL, now);
+            retire(e);
             return;
         }
-        if (r == 0) {
-            e->eof = 1;
-            return;
+        if (e->next_id - e->floor > e->mask) {
+            if (e->mask + 1 < e->window_max) {
+                grow_window(e);
+            } else {
+                /* The window is at its most: wait for the oldest command
+                 * to retire (any done one may, meanwhile). */
+                stop(e, WINDOW_Q, CP_WINDOW, now);
+                e->retire_before = UINT64_MAX;
+                retire(e);
+                if (e->blocked_q == WINDOW_Q)
+                    return;
+                e->wake = 0; /* room already: go on at once */
+                e->stopped = 0;
+                e->retire_before = e->disp_t;
+                continue;
+            }
         }
-        if (admit(e, &c) < 0)
-            return;
+        e->have_pend = 0;
+        admit(e, &e->pend, e->pend_uq);
     }
 }
 
@@ -709,12 +888,15 @@ engine *engine_create(kernel *k, const unit_table *units, stats *st, const engin
     e->units = units;
     e->st = st;
     e->o = *o;
-    uint64_t cap = 16;
-    while (cap < o->window)
-        cap <<= 1;
+    e->window_max = 16;
+    while (e->window_max < o->window)
+        e->window_max <<= 1;
+    uint64_t cap = e->window_max < WINDOW_START ? e->window_max : WINDOW_START;
     e->slots = xcalloc_lines(cap, sizeof *e->slots, &e->slots_base);
     e->cmds = xcalloc(cap, sizeof *e->cmds);
     e->mask = cap - 1;
+    e->blocked_q = UINT32_MAX;
+    e->disp_cat = CP_QUEUE_FULL;
     e->nq = 1;
     if (o->queues == ENGINE_QUEUE_NODE && o->ntags)
         e->nq = o->ntags;
@@ -741,6 +923,8 @@ engine *engine_create(kernel *k, const unit_table *units, stats *st, const engin
         stats_counter(st, &e->n_cmd[i], "cmd.%s", cmd_op_name(i));
     stats_counter(st, &e->n_done, "cmd.retired");
     stats_max(st, &e->window_peak, "engine.window_peak");
+    stats_counter(st, &e->blocked_ps, "engine.dispatch_stopped_ps");
+    stats_counter(st, &e->window_full_ps, "engine.window_full_ps");
     stats_counter(st, &e->events, "engine.events");
     stats_real(st, &e->e_dyn_pj, "energy.dynamic_by_command_pj");
     return e;
@@ -755,7 +939,7 @@ int engine_run(engine *e, cmd_source src, char *err, size_t errlen)
     e->t_wall_last = e->t_wall0;
     if (e->o.progress && !isatty(2))
         e->o.progress = 0;
-    refill(e);
+    dispatch(e);
     while (!e->failed) {
         if (kernel_run(e->k) < 0) {
             char msg[128];

@@ -3,8 +3,15 @@
  * kernel.
  *
  * Semantics (docs/scheduler.md, "The engine"):
- *  - Commands enter a window of at most [run] window_cmds commands, read
- *    ahead of the oldest unfinished one, in stream order.
+ *  - A dispatcher admits commands in stream order into the command queue
+ *    of their unit (below); a queue holds at most opts.queue_cmds[kind]
+ *    commands admitted and not yet issued.  At a full queue the
+ *    dispatcher stops, and every later command with it, until that
+ *    queue's head issues.  Commands without a queue (not queued ops,
+ *    arbitrated ones) are admitted when it reaches them.  The engine keeps
+ *    the commands from the oldest unfinished one to the last admitted (the
+ *    window, at most [run] window_cmds: a memory bound, never a model
+ *    knob: a stream that needs more is refused).
  *  - A command issues when all its dependencies have completed and, if its
  *    op is queued (sim/cmd.h), every earlier command of its queue has
  *    issued (in-order issue per queue).  A queue is a unit's ([run] queues
@@ -23,7 +30,7 @@
  *    FIFO order with other events).
  *  - Stall attribution: a command's dependency stall is the time it spent
  *    at the head of its unit's queue waiting for its dependencies (from
- *    when its unit predecessor issued, or it entered the window, to when its
+ *    when its unit predecessor issued, or it was admitted, to when its
  *    last dependency completed); resource stalls come from the units.
  *  - Traces: for every command a unit executed, the engine sends the sink
  *    its span on its unit's track (or on the transfers-by-source track) and
@@ -51,8 +58,10 @@ typedef struct engine engine;
 enum engine_queues { ENGINE_QUEUE_UNIT, ENGINE_QUEUE_BLOCK, ENGINE_QUEUE_NODE };
 
 typedef struct engine_opts {
-    uint32_t window;              /* look-ahead in commands ([run] window_cmds) */
+    uint32_t window;              /* most commands the window holds ([run] window_cmds) */
     int queues;                   /* enum engine_queues ([run] queues) */
+    uint32_t queue_cmds[UNIT_KINDS]; /* commands each queue of a unit of this
+                                   * kind holds at most; 0: no limit */
     const cmd_tag *tags;          /* tag table (names, layers) */
     uint32_t ntags;
     int progress;                 /* show a progress line on stderr */

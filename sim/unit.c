@@ -38,7 +38,8 @@ const char *const area_row_labels[AREA_ROWS] = {
 };
 
 const char *const cp_cat_names[CP_CATS] = {
-    [CP_ORDER] = "order",           [CP_WINDOW] = "window",
+    [CP_ORDER] = "order",           [CP_QUEUE_FULL] = "queue_full",
+    [CP_WINDOW] = "window",
     [CP_INTEGRATION] = "integration",
     [CP_ADC] = "adc",               [CP_ADC_WAIT] = "adc_wait",
     [CP_PROGRAM] = "program",       [CP_NOC] = "noc",
@@ -66,7 +67,8 @@ const char *const cp_group_keys[CP_GROUPS] = {
 };
 
 const uint8_t cp_cat_group[CP_CATS] = {
-    [CP_ORDER] = CP_G_ENGINE,      [CP_WINDOW] = CP_G_ENGINE,
+    [CP_ORDER] = CP_G_ENGINE,      [CP_QUEUE_FULL] = CP_G_ENGINE,
+    [CP_WINDOW] = CP_G_ENGINE,
     [CP_INTEGRATION] = CP_G_ARRAY,
     [CP_ADC] = CP_G_ADC,           [CP_ADC_WAIT] = CP_G_ADC,
     [CP_PROGRAM] = CP_G_ARRAY,     [CP_NOC] = CP_G_NOC,

@@ -78,7 +78,11 @@ typedef struct area_line {
  * report's verdict. */
 enum cp_cat {
     CP_ORDER,          /* data ready, waiting for its queue's earlier commands */
-    CP_WINDOW,         /* data ready, not yet in the engine's look-ahead window */
+    CP_QUEUE_FULL,     /* data ready, not yet admitted: the dispatcher was stopped
+                        * at a full command queue (its own or an earlier
+                        * command's: head-of-line blocking) */
+    CP_WINDOW,         /* data ready, not yet admitted: the engine's window
+                        * ([run] window_cmds) was full */
     CP_INTEGRATION,    /* analog integration (array time per slice) */
     CP_PROGRAM,        /* reprogramming an array */
     CP_ADC,            /* conversion rounds and the readout after them */
@@ -96,7 +100,7 @@ enum cp_cat {
     CP_LORA,           /* cluster work for a LoRA adapter's tags */
     CP_CATS
 };
-/* "order", "window", "integration", ... */
+/* "order", "queue_full", "window", "integration", ... */
 extern const char *const cp_cat_names[CP_CATS];
 
 enum cp_group { CP_G_ENGINE, CP_G_ARRAY, CP_G_ADC, CP_G_NOC, CP_G_MEMORY, CP_G_CLUSTER,

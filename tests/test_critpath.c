@@ -169,8 +169,67 @@ Test(critpath, array_held_by_the_previous_activation)
     cr_expect_float_eq(tu_stat(d, "stall.array_ps"), 120000, 0);
 }
 
-/* A command whose data is ready before it may enter the look-ahead window
- * (16 commands): 0 on tile 0 [0, 120]; 1 on tile 6 (64 columns: 8 rounds)
+/* A command whose data is ready before the dispatcher may admit it: tile
+ * 0's queue holds one command ([tile] queue_cmds = 1).  0 on tile 6 (64
+ * columns: 8 rounds) [0, 140]; 1 on tile 0 after 0 waits in tile 0's
+ * queue, which is then full; 2 on tile 2 (8 columns: 1 round) [0, 105];
+ * the dispatcher stops at 3 (tile 0, no dependency) at 0 and resumes when
+ * 1 issues at 140.  4, on tile 4 after 2, is behind 3 (head-of-line): its
+ * data were ready at 105, it is admitted at 140: 35 ns stopped at a full
+ * queue, then [140, 260].  Tiles 0, 2, 4 and 6 have banks of their own.
+ * The token: 2's 100 ns integration and 5 ns conversion, 35 ns
+ * queue_full, 4's 100 + 20 ns = 260 ns.  A window that is never full
+ * changes nothing: 6 commands in a window of 16 or of the default. */
+static const char *hol_stream =
+    "aimcsim-cmd 1\nunits tile=7 cluster=1 sram=1 dram=1\n"
+    "tag 0 0 h0.attn.c_attn\n"
+    "0 act tile6 rows=0:64 cols=0:64 slices=1 bits=4 tag=0 deps=\n"
+    "1 act tile0 rows=0:64 cols=0:32 slices=1 bits=4 tag=0 deps=0\n"
+    "2 act tile2 rows=0:64 cols=0:8 slices=1 bits=4 tag=0 deps=\n"
+    "3 act tile0 rows=0:64 cols=0:8 slices=1 bits=4 tag=0 deps=\n"
+    "4 act tile4 rows=0:64 cols=0:32 slices=1 bits=4 tag=0 deps=2\n"
+    "5 mark - token value=0 tag=0 deps=4\n"
+    "end 6\n";
+
+Test(critpath, queue_full_wait)
+{
+    char d[700], d16[700];
+    char *i = put("w.ini", ini), *s = put("w.cmd", hol_stream), args[2048];
+    snprintf(d, sizeof d, "%s/w.out", dir);
+    snprintf(args, sizeof args, "exec %s %s --set tile.queue_cmds=1 --out %s --quiet", i, s, d);
+    run_ok(args);
+    cr_expect_float_eq(tu_stat(d, "run.ttft_ps"), 260000, 0);
+    cr_expect_float_eq(cat(d, "ttft", "array", "integration"), 200000, 0);
+    cr_expect_float_eq(cat(d, "ttft", "adc", "adc"), 25000, 0);
+    cr_expect_float_eq(cat(d, "ttft", "engine", "queue_full"), 35000, 0);
+    cr_expect_float_eq(phase_sum(d, "ttft"), 260000, 0);
+    cr_expect_float_eq(tu_stat(d, "engine.dispatch_stopped_ps"), 140000, 0);
+    snprintf(d16, sizeof d16, "%s/w16.out", dir);
+    snprintf(args, sizeof args,
+             "exec %s %s --set tile.queue_cmds=1 --set run.window_cmds=16 --out %s --quiet", i, s,
+             d16);
+    run_ok(args);
+    char a[800], b[800];
+    snprintf(a, sizeof a, "%s/stats.csv", d);
+    snprintf(b, sizeof b, "%s/stats.csv", d16);
+    char *ta = tu_slurp(a, NULL), *tb = tu_slurp(b, NULL);
+    /* the configuration hash and the effective window differ: compare
+     * from the first statistic the engine writes */
+    cr_assert_not_null(strstr(ta, "run.total_ps"));
+    cr_expect_str_eq(strstr(ta, "run.total_ps"), strstr(tb, "run.total_ps"));
+    free(ta);
+    free(tb);
+    /* A deeper queue: 3 and 4 are admitted at 0 and 4 runs [105, 225]. */
+    snprintf(args, sizeof args, "exec %s %s --set tile.queue_cmds=2 --out %s --quiet", i, s, d);
+    run_ok(args);
+    cr_expect_float_eq(tu_stat(d, "run.ttft_ps"), 225000, 0);
+    cr_expect_float_eq(cat(d, "ttft", "engine", "queue_full"), 0, 0);
+    free(i);
+    free(s);
+}
+
+/* A command whose data is ready before it may enter the engine's window,
+ * full at its most ([run] window_cmds = 16; the queues are not full): 0 on tile 0 [0, 120]; 1 on tile 6 (64 columns: 8 rounds)
  * [0, 140]; 2 on tile 2 (8 columns: 1 round) [0, 105]; 3-15 syncs after 1
  * fill the window.  16, on tile 4 after 2, enters only when 0 retires at
  * 120 (1 and the syncs still wait), though 2 was done at 105: 15 ns
@@ -204,6 +263,9 @@ Test(critpath, window_wait)
     cr_expect_float_eq(cat(d, "ttft", "adc", "adc"), 25000, 0);
     cr_expect_float_eq(cat(d, "ttft", "engine", "window"), 15000, 0);
     cr_expect_float_eq(phase_sum(d, "ttft"), 240000, 0);
+    /* [0, 120] before 16, [120, 140] before 17 (the window full again) */
+    cr_expect_float_eq(tu_stat(d, "engine.window_full_ps"), 140000, 0);
+    cr_expect_float_eq(tu_stat(d, "engine.dispatch_stopped_ps"), 0, 0);
     free(i);
     free(s);
 }

@@ -728,6 +728,10 @@ static int run(struct sim *s, char *err, size_t errlen)
     memset(&eo, 0, sizeof eo);
     eo.window = (uint32_t)c->run.window_cmds;
     eo.queues = c->run.queues;
+    eo.queue_cmds[UNIT_TILE] = (uint32_t)c->tile.queue_cmds;
+    eo.queue_cmds[UNIT_CLUSTER] = (uint32_t)c->cluster.queue_cmds;
+    eo.queue_cmds[UNIT_SRAM] = (uint32_t)c->sram.queue_cmds;
+    eo.queue_cmds[UNIT_DRAM] = (uint32_t)c->dram.queue_cmds;
     eo.tags = tags;
     eo.ntags = ntags;
     eo.progress = c->run.progress;

@@ -489,6 +489,8 @@ static int parse_field(cmdr *r, char **pp, const cmd_op_desc *d, const cmd_field
 static int parse_cmd(cmdr *r, char *p, cmd *c)
 {
     uint64_t v;
+    c->arb = 0; /* this format has no priorities */
+    c->prio = 0;
     char *t = tok(&p);
     if (parse_u64(t, UINT64_MAX, &c->id))
         return rfail(r, "unexpected '%.60s' (expected command %" PRIu64 " or 'end %" PRIu64 "')", t,
