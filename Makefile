@@ -182,4 +182,6 @@ install: $(PROG)
 clean:
 	rm -rf build build-asan build-fuzz
 
+include lib.mk
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

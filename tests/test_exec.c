@@ -141,3 +141,16 @@ Test(exec, static_power_of_the_streams_chip_only)
     cr_expect_float_eq(st("three", "run.total_ps"), 247000, 0);
     cr_expect_float_eq(st("three", "energy.adc_pj"), 57, 1e-9);
 }
+
+/* stats.json of a bare exec: provenance, no "model" block (there is none). */
+Test(exec, stats_json_has_no_model)
+{
+    exec("j", "", NULL);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/j/stats.json", dir);
+    char *js = tu_slurp(path, NULL);
+    cr_assert_not_null(js);
+    cr_expect(strstr(js, "\"schema_version\": 1,"), "%s", js);
+    cr_expect(!strstr(js, "\n  \"model\": {"), "a bare exec has no model block");
+    free(js);
+}

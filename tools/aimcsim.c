@@ -13,6 +13,7 @@
 #include "sim/config.h"
 #include "sim/util.h"
 #include "tools/cli.h"
+#include "tools/prov.h"
 
 static int cmd_params(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -27,7 +28,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"run", cli_run,
-     "run CONFIG.ini [--set sec.key=val ...] [--out DIR] [--trace] [--quiet]",
+     "run CONFIG.ini [--set sec.key=val ...] [--out DIR] [--trace] [--date] [--quiet]",
      "schedule and simulate; print the report; write stats, CSV, traces to DIR"},
     {"map", cli_map, "map CONFIG.ini [--set ...] [--per-projection] [--compare] [--csv FILE] [--json FILE]",
      "mapping only: arrays, utilisation, parameters, FLOPs, area"},
@@ -38,7 +39,7 @@ static const struct subcommand subcommands[] = {
     {"schedule", cli_schedule, "schedule CONFIG.ini [--set ...] -o STREAM[.gz]",
      "write the command stream a run would execute"},
     {"exec", cli_exec,
-     "exec CONFIG.ini STREAM[.gz] [--set ...] [--out DIR] [--trace] [--quiet]",
+     "exec CONFIG.ini STREAM[.gz] [--set ...] [--out DIR] [--trace] [--date] [--quiet]",
      "simulate a given command stream on the configured chip"},
     {"sweep", cli_sweep,
      "sweep CONFIG.ini --vary sec.key=v1,v2,... [--zip sec.key=a,b ...] [--set sec.key=val ...] "
@@ -105,7 +106,7 @@ static int cmd_version(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    printf("aimcsim %s\n", AIMCSIM_VERSION);
+    printf("aimcsim %s (%s)\n", AIMCSIM_VERSION, prov_revision());
     return 0;
 }
 

@@ -28,6 +28,7 @@ typedef struct cli_opts {
     const char *csv;       /* --csv */
     const char *json;      /* --json */
     int trace, quiet;      /* --trace, --quiet */
+    int date;              /* --date */
 } cli_opts;
 
 /* Parses "CONFIG [positional...] [--set k=v] [--out D] [-o F] [--csv F]

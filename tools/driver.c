@@ -22,6 +22,7 @@
 #include "sim/ofile.h"
 #include "tools/cmdcheck.h"
 #include "tools/outdir.h"
+#include "tools/prov.h"
 #include "tools/report.h"
 #include "sim/stats.h"
 #include "sim/util.h"
@@ -420,7 +421,12 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
 
 static int write_stats(struct sim *s, int partial, const char *error, char *err, size_t errlen)
 {
-    stats_prov pv = {s->o->command, s->cfg, partial, error};
+    stats_prov pv = {.command = s->o->command, .cfg = s->cfg, .partial = partial, .error = error};
+    char date[32];
+    pv.revision = prov_revision();
+    pv.date = s->o->date && prov_date(date, sizeof date) == 0 ? date : NULL;
+    pv.extra = s->have_m ? prov_model_member : NULL;
+    pv.extra_ctx = &s->m;
     char *path = join(s->o->out_dir, partial ? OUTDIR_PARTIAL : "stats.json");
     ofile *o = ofile_open(path, 1, err, errlen);
     free(path);

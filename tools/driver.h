@@ -41,6 +41,7 @@ typedef struct driver_opts {
     int trace;                /* write the timeline and power traces */
     FILE *report;             /* the human report; NULL: none */
     const char *command;      /* command line, for provenance */
+    int date;                 /* stats.json records the date of the run (prov_date) */
 } driver_opts;
 
 /* Every cross-parameter check of a configuration, in the order of the
