@@ -1,4 +1,4 @@
-# lib.mk -- included by the Makefile: the revision header.
+# lib.mk -- included by the Makefile: the revision header, the man page.
 
 .PHONY: revision-check
 
@@ -14,3 +14,8 @@ $(REVISION_H): revision-check
 	 echo "#define AIMCSIM_REVISION \"$$r\"" > $@.tmp; \
 	 if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(B)/tools/prov.o: $(REVISION_H)
+
+# The man page: the program's own help tables as roff (`aimcsim help --man`).
+MAN := $(B)/aimcsim.1
+$(MAN): $(PROG)
+	$(PROG) help --man > $@.tmp && mv $@.tmp $@
