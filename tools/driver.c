@@ -599,10 +599,12 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     memset(&s, 0, sizeof s);
     s.o = o;
     struct sigaction old[2];
-    catch_signals(old);
+    if (!o->keep_signals)
+        catch_signals(old);
     int rc = run(&s, err, errlen);
     cleanup(&s);
-    release_signals(old);
+    if (!o->keep_signals)
+        release_signals(old);
     return rc;
 }
 
@@ -770,6 +772,8 @@ static int run(struct sim *s, char *err, size_t errlen)
     if (o->report)
         report_print(o->report, c, s->have_m ? &s->m : NULL, s->st, tags, ntags,
                      engine_tag_totals(s->eng));
+    if (o->on_stats)
+        o->on_stats(o->on_stats_ctx, s->st);
     return 0;
 
 stopped:
