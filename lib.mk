@@ -60,7 +60,7 @@ install: $(PROG) $(LIB) $(SO) $(MAN)
 	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libaimcsim.a
 	install -m 755 $(SO) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libaimcsim.so
-	install -m 644 include/aimcsim.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/aimcsim.h tlm/aimcsim_tlm.h $(DESTDIR)$(INCLUDEDIR)/
 	{ echo 'prefix=$(PREFIX)'; echo 'libdir=$(LIBDIR)'; echo 'includedir=$(INCLUDEDIR)'; \
 	  echo; echo 'Name: aimcsim'; \
 	  echo 'Description: event-driven simulator of analog in-memory-computing accelerators'; \
@@ -71,5 +71,5 @@ install: $(PROG) $(LIB) $(SO) $(MAN)
 	install -m 755 tools/plot_*.sh $(DESTDIR)$(SHARE)/plot/
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
-	install -m 644 examples/*.c $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 examples/*.c examples/*.cc $(DESTDIR)$(DOCDIR)/examples/
 	install -m 644 $(MAN) $(DESTDIR)$(MANDIR)/man1/aimcsim.1

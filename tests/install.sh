@@ -9,7 +9,9 @@
 #     against the shared library and again against the static one, runs a
 #     preset and prints statistics equal to `aimcsim run`'s stats.csv;
 #  3. the shared library exports the API of aimcsim.h and nothing else;
-#  4. DESTDIR stages the files under it, and aimcsim.pc names the prefix.
+#  4. examples/tlm_platform.cc, built with pkg-config (aimcsim, systemc),
+#     drives aimcsim as a TLM target: every check of the platform holds;
+#  5. DESTDIR stages the files under it, and aimcsim.pc names the prefix.
 #
 # usage: tests/install.sh      (exit 1 on a failure)
 set -eu
@@ -78,14 +80,23 @@ nm -D --defined-only "$prefix/lib/libaimcsim.so" | awk '$2 ~ /^[TDBW]$/ { print 
     grep -v -E '^(aimcsim_[a-z_]+|sc_main)$' > exports.txt || true
 [ ! -s exports.txt ] || bad "libaimcsim.so exports more than the API: $(head -3 exports.txt)"
 
-# 4. DESTDIR staging
+# 4. the TLM platform
+c++ -std=c++17 -Wall -Wextra -Werror "$top/examples/tlm_platform.cc" -o tlm_platform \
+    $(pkg-config --cflags --libs aimcsim systemc) > tlm_build.log 2>&1 ||
+    { cat tlm_build.log; bad "tlm_platform does not build"; }
+if [ -x tlm_platform ]; then
+    ./tlm_platform > tlm.txt 2>&1 || bad "tlm_platform: $(grep FAILED tlm.txt || tail -3 tlm.txt)"
+    grep -q '^platform: every check holds$' tlm.txt || bad "tlm_platform did not finish"
+fi
+
+# 5. DESTDIR staging
 make -C "$top" --no-print-directory -s install PREFIX=/opt/aimcsim DESTDIR="$work/stage" \
     B="$B" > stage.log 2>&1 || { cat stage.log; bad "make install DESTDIR"; }
 for f in bin/aimcsim lib/libaimcsim.a lib/libaimcsim.so include/aimcsim.h \
-         lib/pkgconfig/aimcsim.pc share/aimcsim/configs/default.ini \
+         include/aimcsim_tlm.h lib/pkgconfig/aimcsim.pc share/aimcsim/configs/default.ini \
          share/aimcsim/configs/experiments/gpt2-small-densemap.ini \
          share/aimcsim/plot/plot_adc_sweep.sh share/doc/aimcsim/docs/library.md \
-         share/doc/aimcsim/examples/run_stats.c share/man/man1/aimcsim.1; do
+         share/doc/aimcsim/examples/tlm_platform.cc share/man/man1/aimcsim.1; do
     [ -e "stage/opt/aimcsim/$f" ] || bad "DESTDIR: $f not installed"
 done
 grep -q '^prefix=/opt/aimcsim$' stage/opt/aimcsim/lib/pkgconfig/aimcsim.pc ||
@@ -93,6 +104,6 @@ grep -q '^prefix=/opt/aimcsim$' stage/opt/aimcsim/lib/pkgconfig/aimcsim.pc ||
 
 if [ $fail = 0 ]; then
     say "installed into $B/test-prefix: presets by name, man page, the C example (shared and"
-    say "static) equal to aimcsim run, DESTDIR staging"
+    say "static) equal to aimcsim run, the TLM platform, DESTDIR staging"
 fi
 exit $fail
