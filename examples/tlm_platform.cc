@@ -122,16 +122,17 @@ SC_MODULE(initiator)
                     same ? "identical" : "DIFFERENT");
         check(same && !sc.stats.empty(), "both kernels give the same statistics");
 
-        /* A stream written by hand: two activations on two arrays. */
+        /* A stream written by hand: two activations on two arrays, at the
+         * resolution the design point's ADCs are built for (3 bits). */
         const char *stream = "aimcsim-cmd 1\nunits tile=2 cluster=0 sram=0 dram=0\n"
                              "tag 0 -1 other\ntag 1 0 proj\n"
-                             "0 act tile0 rows=0:256 cols=0:256 slices=1 bits=8 tag=1 deps=\n"
-                             "1 act tile1 rows=0:256 cols=0:64 slices=1 bits=8 tag=1 deps=0\n"
+                             "0 act tile0 rows=0:256 cols=0:256 slices=1 bits=3 tag=1 deps=\n"
+                             "1 act tile1 rows=0:256 cols=0:64 slices=1 bits=3 tag=1 deps=0\n"
                              "2 mark - token value=0 tag=0 deps=1\nend 3\n";
         aimcsim_tlm::result_ext ex;
         sc_time delay = SC_ZERO_TIME, t0 = sc_time_stamp();
-        check(send(aimcsim_tlm::EXEC, stream, ex, delay) == tlm::TLM_OK_RESPONSE,
-              ex.error.c_str());
+        tlm::tlm_response_status st = send(aimcsim_tlm::EXEC, stream, ex, delay);
+        check(st == tlm::TLM_OK_RESPONSE, ex.error.c_str());
         wait(delay);
         std::printf("exec of a 2-array stream: %.4g ns, %g activations, %g conversions\n",
                     ex.latency_ps * 1e-3, ex.stat("tile.activations"),
@@ -157,7 +158,7 @@ SC_MODULE(initiator)
         aimcsim_tlm::result_ext bad;
         delay = SC_ZERO_TIME;
         t0 = sc_time_stamp();
-        tlm::tlm_response_status st = send(aimcsim_tlm::RUN, "adc.count=0\n", bad, delay);
+        st = send(aimcsim_tlm::RUN, "adc.count=0\n", bad, delay);
         std::printf("bad request: %s\n", bad.error.c_str());
         check(st == tlm::TLM_GENERIC_ERROR_RESPONSE && bad.status == AIMCSIM_EINPUT &&
                   sc_time_stamp() == t0,
