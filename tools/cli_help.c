@@ -50,9 +50,10 @@ static const sub_doc docs[] = {
      "prompt_tokens, decode_tokens, batch) into a command stream and simulates it on the "
      "chip.  The report gives latency, its critical path, energy, area and utilisation.",
      {SET_OPT, OUT_RUN, TRACE_RUN, DATE_OPT, QUIET_RUN, {NULL, NULL, NULL}},
-     "the report on stdout (unless --quiet); with --out, the files of docs/outputs.md in DIR. "
-     "When the run fails after it started, DIR/stats.json is written marked partial, and "
-     "nothing else."},
+     "the report on stdout (unless --quiet); with --out, the files of docs/outputs.md in DIR, "
+     "with the manifest aimcsim-files.txt (an earlier run's files there are removed first). "
+     "When the run fails or is interrupted after it started, no result file remains: "
+     "DIR/stats.partial.json holds its statistics so far, with the error."},
     {"map", 1,
      "Maps the model of CONFIG onto arrays without simulating: per projection kind the "
      "arrays, cell utilisation, activations and ADC conversions per token, ADC resolutions, "
@@ -314,8 +315,9 @@ void cli_man_end(FILE *f)
             "mapping.md, scheduler.md, command-stream.md, sweeps.md, library.md");
     fprintf(f, "\n.SH EXIT STATUS\n");
     roff(f, "0 success; 1 a run that failed (an end-of-run check, an I/O error); 2 bad input "
-            "(usage, configuration, override, profile, command stream), reported as "
-            "file:line: what is wrong on stderr.");
+            "(usage, configuration, override, profile, command stream, output folder), "
+            "reported as file:line: what is wrong on stderr; 130 and 143 a run interrupted by "
+            "SIGINT and SIGTERM.");
     fprintf(f, "\n.SH ENVIRONMENT\n.TP\n.B SOURCE_DATE_EPOCH\n");
     roff(f, "with --date, the date recorded instead of the current one (seconds since 1970)");
     fprintf(f, "\n.SH SEE ALSO\n.BR gnuplot (1),\n.BR parallel (1)\n");
