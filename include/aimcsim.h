@@ -48,7 +48,7 @@ extern "C" {
                              a mapping that does not fit */
 
 /* Flags of aimcsim_run and aimcsim_exec. */
-#define AIMCSIM_TRACE 1u   /* with an output folder: trace.json and power.csv */
+#define AIMCSIM_TRACE 1u   /* with an output folder: the timeline and power traces */
 #define AIMCSIM_REPORT 2u  /* keep the human report in the result (aimcsim_report) */
 #define AIMCSIM_DATE 4u    /* stats.json records the date of the run */
 

@@ -41,8 +41,10 @@ typedef struct sub_doc {
 #define OUT_RUN {"--out", "DIR", "write stats.json, stats.csv, projections.csv, layers.csv, " \
                  "tags.csv and critpath.csv to DIR (created if missing; files are written " \
                  "whole or not at all)"}
-#define TRACE_RUN {"--trace", NULL, "also write the Chrome trace (trace.json, or trace.json.gz " \
-                   "when large) and power.csv to DIR; needs --out"}
+#define TRACE_RUN {"--trace", NULL, "also write the timeline trace (trace.pftrace for " \
+                   "Perfetto, or trace.json with [trace] format = json) and the power trace " \
+                   "power.csv to DIR, each gzip-compressed (.gz) past [trace] gzip_above_mb; " \
+                   "needs --out"}
 
 static const sub_doc docs[] = {
     {"run", 1,
@@ -111,7 +113,7 @@ static const sub_doc docs[] = {
       {"--out", "DIR", "where the point folders (DIR/points/NAME) and DIR/sweep.csv go "
                        "(default out/sweep-<config name>)"},
       {"--force", NULL, "run every point again, even those already done"},
-      {"--trace", NULL, "each point also writes its traces (trace.json, power.csv)"},
+      {"--trace", NULL, "each point also writes its traces (as run --trace)"},
       {"--quiet", NULL, "no progress line and no summary line (failures are still reported)"},
       {"--emit-jobs", "FILE", "write the job list, one shell line per point, for GNU parallel "
                               "or a Slurm array, and run nothing"},
