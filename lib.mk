@@ -46,7 +46,9 @@ $(REVISION_H): revision-check
 	 if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(B)/tools/prov.o $(B)/pic/tools/prov.o: $(REVISION_H)
 
-# The man page: the program's own help tables as roff (`aimcsim help --man`).
+# The man page: the program's own help tables as roff (`aimcsim help --man`),
+# built with the program.
+all: $(MAN)
 $(MAN): $(PROG)
 	$(PROG) help --man > $@.tmp && mv $@.tmp $@
 
