@@ -10,6 +10,12 @@
 #
 # The parameter tables of the floors are concatenated into
 # $(B)/gen/params.def, which sim/config.h expands (one struct config).
+#
+# The same library objects, compiled position-independent with only the
+# public API of include/aimcsim.h visible, make the shared library
+# (build/libaimcsim.so.N, N = AIMCSIM_API_VERSION); `make install` installs
+# both libraries with the header, aimcsim.pc, the program, its man page,
+# the presets, the docs and the plot scripts (docs/library.md).
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -119,6 +125,7 @@ test: deps
 	sh tests/golden.sh check $(PROG)
 	sh tests/docs.sh $(PROG)
 	sh tests/validation.sh $(PROG)
+	sh tests/install.sh
 
 # Rewrites the golden outputs (tests/golden/) from the current build: for a
 # change that moves results on purpose; commit the diff with the reason.
@@ -174,12 +181,9 @@ run: deps
 	@$(MAKE) --no-print-directory $(PROG)
 	@sh tools/main_experiment.sh $(PROG)
 
-install: $(PROG)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/aimcsim/configs
-	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/aimcsim
-	cp -R configs/. $(DESTDIR)$(PREFIX)/share/aimcsim/configs/
-
 clean:
 	rm -rf build build-asan build-fuzz
+
+include lib.mk
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -39,8 +39,9 @@
  * hands the loop to SystemC (sim/kernel_sc.h): its one process calls
  * kernel_sc_drain_cb() at each SystemC time that has events, and that runs
  * the events of exactly that time with the same loop, so both backends
- * execute the same sequence.  k->now_ps equals sc_time_stamp() whenever C
- * code can look at it.
+ * execute the same sequence.  k->now_ps equals sc_time_stamp() minus the
+ * shim's base (SystemC's time when the kernel was created) whenever C code
+ * can look at it.
  */
 #include "sim/kernel.h"
 
@@ -85,7 +86,7 @@ struct kbucket {
 };
 
 struct kernel {
-    uint64_t now_ps;          /* current time (== sc_time_stamp on systemc) */
+    uint64_t now_ps;          /* current time (systemc: sc_time_stamp - base) */
     uint64_t last_ps;         /* radix base: time of the last event taken */
     uint64_t mask;            /* bit i-1 set iff bucket i >= 1 is non-empty */
     unsigned cmin_bucket;     /* bucket whose minimum is cached, 0: none */
@@ -419,7 +420,7 @@ kernel *kernel_create(enum kernel_backend b, char *err, size_t errlen)
             kernel_free(k);
             return NULL;
         }
-        k->now_ps = k->last_ps = kernel_sc_now_ps();
+        k->now_ps = k->last_ps = kernel_sc_time_ps(k->sc);
     }
     return k;
 }
@@ -465,7 +466,7 @@ int kernel_run(kernel *k)
     int r = kernel_sc_arm(k->sc, next_time(k));
     if (r == 0)
         r = kernel_sc_run(k->sc);
-    k->now_ps = kernel_sc_now_ps();
+    k->now_ps = kernel_sc_time_ps(k->sc);
     return r;
 }
 
@@ -486,7 +487,7 @@ int kernel_run_until(kernel *k, uint64_t t_ps)
         r = kernel_sc_arm(k->sc, next);
     if (r == 0)
         r = kernel_sc_run_until(k->sc, t_ps);
-    k->now_ps = kernel_sc_now_ps();
+    k->now_ps = kernel_sc_time_ps(k->sc);
     return r;
 }
 

@@ -27,11 +27,16 @@
  * Backends:
  *  - KERNEL_NATIVE: a plain C loop over the queue.
  *  - KERNEL_SYSTEMC: SystemC 2.3 owns simulated time; one SystemC process
- *    drains the same ordered queue and waits on one sc_event for the next
- *    event time (sim/kernel_sc.h is the C shim).  SystemC allows only one
- *    simulation context per process: at most one systemc kernel may exist in
- *    a process, ever (kernel_create returns NULL with a message for a second
- *    one).
+ *    per kernel drains the same ordered queue and waits on one sc_event for
+ *    the next event time (sim/kernel_sc.h is the C shim).  The kernel's time
+ *    is SystemC's time minus SystemC's time at kernel_create, so a kernel
+ *    starts at 0.  Called outside a running SystemC simulation, the run
+ *    calls drive SystemC (sc_start): one systemc kernel may exist at a time
+ *    then (kernel_create returns NULL with a message for a second one, until
+ *    the first is freed).  Called from a thread process of a running
+ *    simulation (a SystemC platform), the run calls wait in that thread
+ *    while the kernel's events run at their SystemC times beside the
+ *    platform's, and any number of kernels may exist.
  */
 #ifndef AIMCSIM_KERNEL_H
 #define AIMCSIM_KERNEL_H

@@ -211,8 +211,15 @@ void stats_write_config(const config *c, ofile *o)
 
 void stats_write_provenance(const stats_prov *pv, ofile *o)
 {
-    ofile_puts(o, "{\n    \"program\": \"aimcsim\",\n    \"version\": ");
+    ofile_printf(o, "{\n    \"program\": \"aimcsim\",\n    \"schema_version\": %d,"
+                    "\n    \"version\": ", STATS_JSON_SCHEMA);
     json_str(o, AIMCSIM_VERSION);
+    ofile_puts(o, ",\n    \"revision\": ");
+    json_str(o, pv && pv->revision ? pv->revision : "unknown");
+    if (pv && pv->date) {
+        ofile_puts(o, ",\n    \"date\": ");
+        json_str(o, pv->date);
+    }
     ofile_puts(o, ",\n    \"command\": ");
     json_str(o, pv && pv->command ? pv->command : "");
     ofile_puts(o, ",\n    \"config_file\": ");
@@ -235,6 +242,8 @@ int stats_write_json(const stats *s, const stats_prov *pv, ofile *o)
         ofile_puts(o, ",\n  \"config\": ");
         stats_write_config(pv->cfg, o);
     }
+    if (pv && pv->extra)
+        pv->extra(pv->extra_ctx, o);
     ofile_puts(o, ",\n  \"stats\": {");
     for (int i = 0; i < s->n; i++) {
         ofile_puts(o, i ? ",\n    " : "\n    ");

@@ -76,15 +76,25 @@ int stats_find(const stats *s, const char *name);
 /* Value by name; 0 and *found = 0 when absent (found may be NULL). */
 double stats_get(const stats *s, const char *name, int *found);
 
+/* The layout version of stats.json ("schema_version" in its provenance
+ * block): bumped when a reader of the previous layout could misread it. */
+#define STATS_JSON_SCHEMA 1
+
 /* What a dump says about where it came from. */
 typedef struct stats_prov {
     const char *command;   /* the command line, as one string */
     const config *cfg;     /* effective parameters (may be NULL) */
     int partial;           /* 1: the run did not complete (error) */
     const char *error;     /* the error when partial, else NULL */
+    const char *revision;  /* source revision of the build; NULL: "unknown" */
+    const char *date;      /* when the run was made (ISO 8601); NULL: omitted */
+    /* Writes further top-level members after "config" (each as
+     * `,\n  "name": value`); NULL: none. */
+    void (*extra)(const void *ctx, ofile *o);
+    const void *extra_ctx;
 } stats_prov;
 
-/* {"provenance":{...},"config":{...},"stats":{...}} */
+/* {"provenance":{...},"config":{...}, extra members, "stats":{...}} */
 int stats_write_json(const stats *s, const stats_prov *pv, ofile *o);
 /* "name,value" rows after a header, histograms flattened per bin. */
 int stats_write_csv(const stats *s, ofile *o);

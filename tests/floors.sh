@@ -10,6 +10,8 @@
 #  2. No two source files call each other in a circle: from the objects of
 #     the library and the program (nm), file A uses file B when A calls a
 #     name B defines; the graph must have no cycle.
+#  3. include/, tlm/ and examples/ include only installed headers; C++ only
+#     in sim/kernel_sc.cc, tlm/ and examples/.
 #
 # usage: tests/floors.sh [BUILD_DIR]     (run by `make test`; exit 1 on a violation)
 set -eu
@@ -101,5 +103,26 @@ done | awk '
         exit bad
     }' || fail=1
 
-[ $fail = 0 ] && echo "floors.sh: every include points down, no circle between files"
+# ---- 3. the public side ------------------------------------------------
+# include/ (the C API), tlm/ (the TLM target) and examples/ are built
+# against an installation (docs/library.md): they include no file of the
+# tree, only installed headers (<aimcsim.h>, <aimcsim_tlm.h>).  C++ stays in
+# the SystemC shim (sim/kernel_sc.cc), tlm/ and examples/.
+for f in include/* tlm/* examples/*; do
+    [ -f "$f" ] || continue
+    if grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" > "$B/.floors-inc"; then
+        sed "s|^\([0-9]*\):.*|$f:\1: includes a file of the tree; ${f%%/*}/ is built against the installed headers (<aimcsim.h>)|" "$B/.floors-inc"
+        fail=1
+    fi
+    rm -f "$B/.floors-inc"
+done
+for f in $(find . -path ./build -prune -o -path "./$B" -prune -o -path ./build-asan -prune -o \
+           \( -name '*.cc' -o -name '*.cpp' -o -name '*.cxx' -o -name '*.hh' -o -name '*.hpp' \) \
+           -print); do
+    case $f in ./sim/kernel_sc.cc | ./tlm/* | ./examples/*) ;;
+    *) echo "$f: C++ outside sim/kernel_sc.cc, tlm/ and examples/ (docs/architecture.md)"; fail=1 ;;
+    esac
+done
+
+[ $fail = 0 ] && echo "floors.sh: every include points down, no circle between files; the public side includes installed headers only"
 exit $fail

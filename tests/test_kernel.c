@@ -4,7 +4,7 @@
  * backend each (BOTH below defines a test in both); kernel_systemc adds the
  * SystemC-specific ones; kernel_both runs one randomized workload on the
  * two backends and a reference queue in lockstep.  Criterion forks a
- * process per test, so each test may create its one systemc kernel. */
+ * process per test, so each test starts with SystemC at time 0. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -42,15 +42,21 @@ struct log {
     kernel *k;
 };
 
-/* Records (now, id); on the systemc backend also checks that kernel time
- * is SystemC's time. */
-static void log_ev(kernel *k, void *ctx, uint64_t id)
+/* Records (now, id). */
+static void log_ev_rel(kernel *k, void *ctx, uint64_t id)
 {
     struct log *l = ctx;
     cr_assert_lt(l->n, LOG_MAX);
     l->t[l->n] = kernel_now(k);
     l->id[l->n] = id;
     l->n++;
+}
+
+/* As log_ev_rel; on the systemc backend also checks that kernel time is
+ * SystemC's time (the kernel was the process's first). */
+static void log_ev(kernel *k, void *ctx, uint64_t id)
+{
+    log_ev_rel(k, ctx, id);
     if (kernel_backend_of(k) == KERNEL_SYSTEMC)
         cr_assert_eq(kernel_now(k), kernel_sc_now_ps(),
                      "kernel_now %" PRIu64 " != sc_time_stamp %" PRIu64,
@@ -493,22 +499,39 @@ Test(kernel_systemc, time_resolution_is_1ps)
     kernel_free(k);
 }
 
-Test(kernel_systemc, second_kernel_refused)
+Test(kernel_systemc, second_kernel_refused_while_the_first_exists)
 {
     kernel *k = mk(KERNEL_SYSTEMC);
     char err[256] = "";
-    static const char msg[] = "kernel: systemc: only one systemc kernel per "
-                              "process (SystemC has one simulation context "
-                              "and no reset)";
     cr_assert_null(kernel_create(KERNEL_SYSTEMC, err, sizeof err));
-    cr_assert_str_eq(err, msg);
-    /* not even after the first is freed */
-    kernel_free(k);
-    err[0] = 0;
-    cr_assert_null(kernel_create(KERNEL_SYSTEMC, err, sizeof err));
-    cr_assert_str_eq(err, msg);
+    cr_assert_str_eq(err, "kernel: systemc: only one systemc kernel at a time outside a "
+                          "running SystemC simulation (free the other first)");
     /* native kernels are unaffected */
     kernel_free(mk(KERNEL_NATIVE));
+    kernel_free(k);
+}
+
+/* Kernels one after another in one process: each starts at 0 although
+ * SystemC's time has moved on, and runs the same events the same way. */
+Test(kernel_systemc, kernels_in_turn_start_at_zero)
+{
+    static struct log l[3];
+    uint64_t sc_before = 0;
+    for (int i = 0; i < 3; i++) {
+        kernel *k = mk(KERNEL_SYSTEMC); /* asserts kernel_now == 0 */
+        cr_assert_eq(kernel_sc_now_ps(), sc_before, "SystemC's time is kept");
+        kernel_schedule(k, 700, log_ev_rel, &l[i], 1);
+        kernel_schedule(k, 40, log_ev_rel, &l[i], 2);
+        kernel_schedule(k, 40, log_ev_rel, &l[i], 3);
+        cr_assert_eq(kernel_run(k), 0);
+        cr_assert_eq(kernel_now(k), 700);
+        cr_assert_eq(kernel_sc_now_ps(), sc_before + 700);
+        cr_assert_eq(kernel_run_until(k, 1000), 0);
+        sc_before += 1000;
+        cr_assert_eq(kernel_sc_now_ps(), sc_before);
+        expect_log(&l[i], 3, (const uint64_t[]){40, 40, 700}, (const uint64_t[]){2, 3, 1});
+        kernel_free(k);
+    }
 }
 
 Test(kernel_systemc, native_beside_systemc)

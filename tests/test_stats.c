@@ -70,7 +70,7 @@ Test(stats, json_has_provenance_and_is_deterministic)
     stats_counter(s, &a, "x.count");
     config c;
     config_defaults(&c);
-    stats_prov pv = {"aimcsim run t.ini", &c, 0, NULL};
+    stats_prov pv = {.command = "aimcsim run t.ini", .cfg = &c};
     char err[ERR_LEN];
     char *out[2];
     for (int k = 0; k < 2; k++) {

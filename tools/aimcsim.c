@@ -13,6 +13,7 @@
 #include "sim/config.h"
 #include "sim/util.h"
 #include "tools/cli.h"
+#include "tools/prov.h"
 
 static int cmd_params(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -27,7 +28,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"run", cli_run,
-     "run CONFIG.ini [--set sec.key=val ...] [--out DIR] [--trace] [--quiet]",
+     "run CONFIG.ini [--set sec.key=val ...] [--out DIR] [--trace] [--date] [--quiet]",
      "schedule and simulate; print the report; write stats, CSV, traces to DIR"},
     {"map", cli_map, "map CONFIG.ini [--set ...] [--per-projection] [--compare] [--csv FILE] [--json FILE]",
      "mapping only: arrays, utilisation, parameters, FLOPs, area"},
@@ -38,7 +39,7 @@ static const struct subcommand subcommands[] = {
     {"schedule", cli_schedule, "schedule CONFIG.ini [--set ...] -o STREAM[.gz]",
      "write the command stream a run would execute"},
     {"exec", cli_exec,
-     "exec CONFIG.ini STREAM[.gz] [--set ...] [--out DIR] [--trace] [--quiet]",
+     "exec CONFIG.ini STREAM[.gz] [--set ...] [--out DIR] [--trace] [--date] [--quiet]",
      "simulate a given command stream on the configured chip"},
     {"sweep", cli_sweep,
      "sweep CONFIG.ini --vary sec.key=v1,v2,... [--zip sec.key=a,b ...] [--set sec.key=val ...] "
@@ -51,7 +52,7 @@ static const struct subcommand subcommands[] = {
      "accuracy: sensitivity profile of the projections (or --whole: the whole model) under "
      "the AIMC noise model, from an llm.c GPT-2 checkpoint"},
     {"params", cmd_params, "params", "every parameter: unit, default, range, help"},
-    {"help", cmd_help, "help [SUBCOMMAND]", "this text, or one subcommand's"},
+    {"help", cmd_help, "help [SUBCOMMAND | --man]", "this text, or one subcommand's"},
     {"version", cmd_version, "version", "the version"},
 };
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
@@ -92,12 +93,19 @@ static int cmd_help(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "--man")) {
+        cli_man_begin(stdout);
+        for (size_t i = 0; i < NSUB; i++)
+            cli_man_sub(stdout, subcommands[i].name, subcommands[i].usage, subcommands[i].help);
+        cli_man_end(stdout);
+        return 0;
+    }
     const struct subcommand *s = find(argv[1]);
     if (!s) {
         fprintf(stderr, "aimcsim: unknown subcommand '%s'\n", argv[1]);
         return 2;
     }
-    printf("usage: aimcsim %s\n\n%s\n", s->usage, s->help);
+    cli_help_print(stdout, s->name, s->usage, s->help);
     return 0;
 }
 
@@ -105,7 +113,7 @@ static int cmd_version(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    printf("aimcsim %s\n", AIMCSIM_VERSION);
+    printf("aimcsim %s (%s)\n", AIMCSIM_VERSION, prov_revision());
     return 0;
 }
 
@@ -114,7 +122,7 @@ int cli_wants_help(int argc, char **argv, const char *name)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             const struct subcommand *s = find(name);
-            printf("usage: aimcsim %s\n\n%s\n", s->usage, s->help);
+            cli_help_print(stdout, s->name, s->usage, s->help);
             return 1;
         }
     return 0;
@@ -138,5 +146,10 @@ int main(int argc, char **argv)
     cli_set_command_line(argc, argv);
     if (s->fn != cmd_help && cli_wants_help(argc - 1, argv + 1, s->name))
         return 0;
-    return s->fn(argc - 1, argv + 1);
+    char **args;
+    int nargs, rc = cli_args(s->name, argc - 1, argv + 1, &nargs, &args);
+    if (rc == 0)
+        rc = s->fn(nargs, args);
+    cli_args_free(args);
+    return rc;
 }

@@ -6,6 +6,8 @@
 #ifndef AIMCSIM_CLI_H
 #define AIMCSIM_CLI_H
 
+#include <stdio.h>
+
 #include "sim/config.h"
 
 int cli_run(int argc, char **argv);
@@ -28,6 +30,7 @@ typedef struct cli_opts {
     const char *csv;       /* --csv */
     const char *json;      /* --json */
     int trace, quiet;      /* --trace, --quiet */
+    int date;              /* --date */
 } cli_opts;
 
 /* Parses "CONFIG [positional...] [--set k=v] [--out D] [-o F] [--csv F]
@@ -44,5 +47,23 @@ const char *cli_command_line(void);
 
 /* 1 (after printing the usage) if --help or -h is among the arguments. */
 int cli_wants_help(int argc, char **argv, const char *name);
+
+/* Help (tools/cli_help.c).  A subcommand's help: its usage, summary, and
+ * from the tables there what it does, every option and where its output
+ * goes. */
+void cli_help_print(FILE *f, const char *name, const char *usage, const char *summary);
+/* The man page, in roff: begin, one section per subcommand, end. */
+void cli_man_begin(FILE *f);
+void cli_man_sub(FILE *f, const char *name, const char *usage, const char *summary);
+void cli_man_end(FILE *f);
+/* The arguments of subcommand name (argv[0] is its name) as its parser
+ * takes them: `--opt=value` split into `--opt value` for the options that
+ * take a value, and CONFIG, when it is not a file, replaced by the preset
+ * of that name (tools/presets.h).  *args (NULL-terminated, *nargs
+ * entries) is freed with cli_args_free, also after an error.  Returns 0,
+ * or 2 after printing the error (a value given to a flag, a CONFIG that
+ * is neither a file nor a preset). */
+int cli_args(const char *name, int argc, char **argv, int *nargs, char ***args);
+void cli_args_free(char **args);
 
 #endif

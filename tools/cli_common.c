@@ -95,6 +95,8 @@ int cli_load(int argc, char **argv, const char *name, const char *allowed,
             o->trace = 1;
         } else if (!strcmp(opt, "quiet")) {
             o->quiet = 1;
+        } else if (!strcmp(opt, "date")) {
+            o->date = 1;
         }
     }
     if (!o->cfg_path) {

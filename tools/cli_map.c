@@ -30,6 +30,7 @@
 #include "sim/util.h"
 #include "tools/cli.h"
 #include "tools/driver.h"
+#include "tools/prov.h"
 #include "workloads/mapper.h"
 #include "workloads/model.h"
 #include "workloads/transform.h"
@@ -386,19 +387,12 @@ static void write_json(ofile *o, const config *cfg, const mapper *mp, const vari
 {
     const model *m = mp->model;
     const transform *t = mp->tr;
-    stats_prov pv = {cli_command_line(), cfg, 0, NULL};
+    stats_prov pv = {.command = cli_command_line(), .cfg = cfg, .revision = prov_revision()};
     ofile_puts(o, "{\n  \"provenance\": ");
     stats_write_provenance(&pv, o);
     ofile_puts(o, ",\n  \"config\": ");
     stats_write_config(cfg, o);
-    ofile_puts(o, ",\n  \"model\": {\"preset\": ");
-    json_str(o, model_preset_name(m->preset));
-    ofile_printf(o, ", \"layers\": %u, \"d_model\": %u, \"heads\": %u, \"d_ff\": %u, "
-                    "\"vocab\": %u, \"context_tokens\": %u, \"causal\": %s, "
-                    "\"projections\": %u, \"params\": %llu}",
-                 m->layers, m->d_model, m->heads, m->d_ff, m->vocab, m->context_tokens,
-                 m->causal ? "true" : "false", m->nproj,
-                 (unsigned long long)model_param_count(m));
+    prov_model_member(m, o);
     ofile_puts(o, ",\n  \"mapping\": {\"transform\": ");
     json_str(o, transform_kind_name(t->kind));
     ofile_printf(o, ", \"nblocks\": %u, \"block\": %u, \"strategy\": ", t->nb, t->b);

@@ -21,7 +21,7 @@ static int finish(int rc, const char *err)
 int cli_run(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_load(argc, argv, "run", "set,out,trace,quiet", 0, &o);
+    int rc = cli_load(argc, argv, "run", "set,out,trace,quiet,date", 0, &o);
     if (rc)
         return rc;
     if (o.trace && !o.out_dir) {
@@ -30,8 +30,9 @@ int cli_run(int argc, char **argv)
         return 2;
     }
     char err[ERR_LEN];
-    driver_opts d = {&o.cfg, NULL, NULL, o.out_dir, o.trace, o.quiet ? NULL : stdout,
-                     cli_command_line()};
+    driver_opts d = {.cfg = &o.cfg, .out_dir = o.out_dir, .trace = o.trace,
+                     .report = o.quiet ? NULL : stdout, .command = cli_command_line(),
+                     .date = o.date};
     rc = driver_run(&d, err, sizeof err);
     cli_opts_free(&o);
     return finish(rc, err);
@@ -40,7 +41,7 @@ int cli_run(int argc, char **argv)
 int cli_exec(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_load(argc, argv, "exec", "set,out,trace,quiet", 1, &o);
+    int rc = cli_load(argc, argv, "exec", "set,out,trace,quiet,date", 1, &o);
     if (rc)
         return rc;
     if (o.npos != 1) {
@@ -54,8 +55,9 @@ int cli_exec(int argc, char **argv)
         return 2;
     }
     char err[ERR_LEN];
-    driver_opts d = {&o.cfg, o.pos[0], NULL, o.out_dir, o.trace, o.quiet ? NULL : stdout,
-                     cli_command_line()};
+    driver_opts d = {.cfg = &o.cfg, .stream_in = o.pos[0], .out_dir = o.out_dir,
+                     .trace = o.trace, .report = o.quiet ? NULL : stdout,
+                     .command = cli_command_line(), .date = o.date};
     rc = driver_run(&d, err, sizeof err);
     cli_opts_free(&o);
     return finish(rc, err);
@@ -73,7 +75,7 @@ int cli_schedule(int argc, char **argv)
         return 2;
     }
     char err[ERR_LEN];
-    driver_opts d = {&o.cfg, NULL, o.output, NULL, 0, NULL, cli_command_line()};
+    driver_opts d = {.cfg = &o.cfg, .stream_out = o.output, .command = cli_command_line()};
     rc = driver_run(&d, err, sizeof err);
     cli_opts_free(&o);
     return finish(rc, err);

@@ -22,6 +22,7 @@
 #include "sim/ofile.h"
 #include "tools/cmdcheck.h"
 #include "tools/outdir.h"
+#include "tools/prov.h"
 #include "tools/report.h"
 #include "sim/stats.h"
 #include "sim/util.h"
@@ -420,7 +421,12 @@ static int open_traces(struct sim *s, char *err, size_t errlen)
 
 static int write_stats(struct sim *s, int partial, const char *error, char *err, size_t errlen)
 {
-    stats_prov pv = {s->o->command, s->cfg, partial, error};
+    stats_prov pv = {.command = s->o->command, .cfg = s->cfg, .partial = partial, .error = error};
+    char date[32];
+    pv.revision = prov_revision();
+    pv.date = s->o->date && prov_date(date, sizeof date) == 0 ? date : NULL;
+    pv.extra = s->have_m ? prov_model_member : NULL;
+    pv.extra_ctx = &s->m;
     char *path = join(s->o->out_dir, partial ? OUTDIR_PARTIAL : "stats.json");
     ofile *o = ofile_open(path, 1, err, errlen);
     free(path);
@@ -615,10 +621,12 @@ int driver_run(const driver_opts *o, char *err, size_t errlen)
     memset(&s, 0, sizeof s);
     s.o = o;
     struct sigaction old[2];
-    catch_signals(old);
+    if (!o->keep_signals)
+        catch_signals(old);
     int rc = run(&s, err, errlen);
     cleanup(&s);
-    release_signals(old);
+    if (!o->keep_signals)
+        release_signals(old);
     return rc;
 }
 
@@ -798,6 +806,8 @@ static int run(struct sim *s, char *err, size_t errlen)
     if (o->report)
         report_print(o->report, c, s->have_m ? &s->m : NULL, s->st, tags, ntags,
                      engine_tag_totals(s->eng));
+    if (o->on_stats)
+        o->on_stats(o->on_stats_ctx, s->st);
     return 0;
 
 stopped:

@@ -11,7 +11,8 @@
  *   DRIVER_EFAIL a run that failed (an end-of-run invariant, an I/O error)
  *   -> exit 1; 128 + N when signal N (SIGINT, SIGTERM) stopped it -> exit
  *   130, 143.  While it runs, SIGINT and SIGTERM ask it to stop (a second
- *   one ends the process at once); the handlers are restored after.
+ *   one ends the process at once); the handlers are restored after.  With
+ *   keep_signals (the library) the handlers are left alone.
  *
  * Output files (docs/outputs.md), all written whole or not at all, in
  * out_dir: stats.json, stats.csv, projections.csv, layers.csv, tags.csv;
@@ -29,6 +30,7 @@
 #include <stdio.h>
 
 #include "sim/config.h"
+#include "sim/stats.h"
 
 #define DRIVER_EINPUT 2
 #define DRIVER_EFAIL 1
@@ -41,6 +43,12 @@ typedef struct driver_opts {
     int trace;                /* write the timeline and power traces */
     FILE *report;             /* the human report; NULL: none */
     const char *command;      /* command line, for provenance */
+    int date;                 /* stats.json records the date of the run (prov_date) */
+    int keep_signals;         /* leave SIGINT and SIGTERM alone (a library's caller owns them) */
+    /* Called once after a successful run, before its objects are released,
+     * with the statistics as the output files show them; NULL: none. */
+    void (*on_stats)(void *ctx, const stats *st);
+    void *on_stats_ctx;
 } driver_opts;
 
 /* Every cross-parameter check of a configuration, in the order of the

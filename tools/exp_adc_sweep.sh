@@ -3,7 +3,8 @@
 # 1 to 256 ADCs per 256 x 256 array, for Linear (dense, 8-bit ADCs),
 # SparseMap (Monarch, 5 bits) and DenseMap (Monarch, 3 bits), on GPT-2
 # medium at its 1024-token context (the blocks only, as in the paper) or the
-# BERT-large shape at 512 tokens; then the latency and energy plots.
+# BERT-large shape at 512 tokens; then the latency and energy plots, of the
+# whole run (adc) and of the time to first token (adc-ttft).
 #
 # usage: tools/exp_adc_sweep.sh [CHIP.ini] [gpt2-medium|bert-large|gpt2-small] [extra sweep args]
 #   CHIP.ini defaults to configs/default.ini; configs/seed-sim.ini runs
@@ -31,4 +32,9 @@ esac
     --zip adc.bits=8,5,3 \
     -j "$(nproc)" --out "$out" "$@"
 sh "$(dirname "$0")/plot_adc_sweep.sh" "$out/sweep.csv" "$out/adc"
-echo "plots: $out/adc.png $out/adc.svg" >&2
+# Time to first token: without an LM head (the blocks only, as in the paper)
+# and for BERT no token is sampled, and the first token's time is the
+# prompt's end through the last block: run.prefill_ps.
+LATENCY=run.prefill_ps LATENCY_LABEL="time to first token (prefill)" \
+    sh "$(dirname "$0")/plot_adc_sweep.sh" "$out/sweep.csv" "$out/adc-ttft"
+echo "plots: $out/adc.png $out/adc.svg $out/adc-ttft.png $out/adc-ttft.svg" >&2

@@ -78,6 +78,20 @@ function varied(    i) {
 # gnuplot data files hold one record per line, fields separated by tabs;
 # a label may hold spaces but no tab or quote.
 function label(s) { gsub(/[\t"]/, " ", s); return s }
+# auto_unit(max, ladder, base): the divisor that brings max into [1, 1000)
+# in the units of ladder (TIME_UNITS, ENERGY_UNITS, POWER_UNITS), max
+# being in the ladder'"'"'s unit number base; sets unit to the unit'"'"'s name.
+# Axes then read "2.1 ms", never "2.1x10^6 ns".  0 keeps the base unit.
+function auto_unit(max, ladder, base,    u, n, i, d) {
+    n = split(ladder, u, " ")
+    i = base; d = 1
+    if (max < 0) max = -max
+    while (max > 0 && max / d >= 1000 && i < n) { d *= 1000; i++ }
+    while (max > 0 && max / d < 1 && i > 1) { d /= 1000; i-- }
+    unit = u[i]
+    return d
+}
+BEGIN { TIME_UNITS = "ps ns us ms s"; ENERGY_UNITS = "pJ nJ uJ mJ J"; POWER_UNITS = "nW uW mW W kW" }
 '
 
 # run_awk PROGRAM FILE > OUT: awk with the library; the program sees prog,
@@ -87,6 +101,57 @@ function label(s) { gsub(/[\t"]/, " ", s); return s }
 run_awk() {
     awk -v prog="$prog" -v tmp="$tmp" -v arg="${awk_arg:-}" -v file="${shown:-$2}" "$CSV_AWK
 $1" "$2" || exit 2
+}
+
+# context CSV: what a title says of the run behind CSV: "MODEL, P + D
+# tokens[, batch B], chip CONFIG.ini", from the stats.json beside CSV (a
+# run's folder) or of the first point of the sweep that wrote it
+# (DIR/points/*/stats.json), leaving out what the CSV varies (its lines or
+# bars name that).  Empty when there is no stats.json.
+context() {
+    ctx_dir=$(dirname -- "$1")
+    ctx_js=
+    if [ -f "$ctx_dir/stats.json" ]; then
+        ctx_js=$ctx_dir/stats.json
+    else
+        for ctx_f in "$ctx_dir"/points/*/stats.json; do
+            [ -f "$ctx_f" ] && { ctx_js=$ctx_f; break; }
+        done
+    fi
+    [ -n "$ctx_js" ] || return 0
+    awk -v hdr=",$(head -n 1 "$1" | tr -d '\r')," '
+    function num(key,    s) {
+        if (!match($0, "\"" key "\": [0-9]+")) return ""
+        s = substr($0, RSTART, RLENGTH); sub(/.*: /, "", s); return s
+    }
+    function str(key,    s) {
+        if (!match($0, "\"" key "\": \"[^\"]*\"")) return ""
+        s = substr($0, RSTART, RLENGTH); sub(/^[^:]*: "/, "", s); sub(/"$/, "", s); return s
+    }
+    /^  "model": \{/ { model = str("preset") }
+    /^    "model": \{/ && model == "" { cmodel = str("preset") }
+    /^    "run": \{/ { p = num("prompt_tokens"); d = num("decode_tokens"); b = num("batch") }
+    /^    "config_file": / { cfg = str("config_file"); sub(/.*\//, "", cfg) }
+    END {
+        if (model == "") model = cmodel
+        out = ""
+        if (model != "" && index(hdr, ",model.preset,") == 0) out = model
+        if (p != "" && hdr !~ /,run\.(prompt_tokens|decode_tokens|batch),/) {
+            out = out (out == "" ? "" : ", ") p " + " d " tokens"
+            if (b + 0 > 1) out = out ", batch " b
+        }
+        if (cfg != "") out = out (out == "" ? "" : ", ") "chip " cfg
+        gsub(/["\\]/, "_", out)
+        print out
+    }' "$ctx_js"
+}
+
+# title_of TEXT CSV: TEXT and the context of CSV ("TEXT: gpt2-small, 16 +
+# 4 tokens, chip default.ini"), or TEXT and the file's name without one.
+title_of() {
+    to_ctx=$(context "$2")
+    [ -n "$to_ctx" ] || to_ctx=$(printf %s "$2" | sed 's/[\\"]/_/g')
+    printf '%s: %s' "$1" "$to_ctx"
 }
 
 # render WIDTH HEIGHT [FONTSIZE]: draws the gnuplot script $tmp/body.gp

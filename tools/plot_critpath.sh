@@ -5,7 +5,9 @@
 #
 # usage: tools/plot_critpath.sh INPUT.csv OUTPREFIX [PHASE]
 #   INPUT is a run's critpath.csv: one bar per phase (first token, mean
-#   decoded token, slowest decoded token), in us.
+#   decoded token, slowest decoded token), in the unit that suits the
+#   longest bar (ns, us, ms, s); the title names the model, tokens and chip
+#   from the stats.json beside INPUT (or of a sweep's first point).
 #   INPUT is a sweep CSV (aimcsim sweep): one bar per row with status ok,
 #   in file order, labelled with its varied parameters' values, for PHASE:
 #   tpot (the mean decoded token, the default: crit.decode.* divided by
@@ -34,7 +36,7 @@ csv=$1
 out=$2
 awk_arg=$phase
 
-# Rows: "label" then one column per group, in us; first row: the groups.
+# Rows: "label" then one column per group, scaled; first row: the groups.
 run_awk '
 function group_of(name,    p) {  # crit.PHASE.GROUP.CAT_ps -> GROUP
     split(name, p, ".")
@@ -86,13 +88,20 @@ mode == "run" {
 }
 END {
     if (failed) exit 2
+    for (b = 1; b <= nb; b++) {
+        sum = 0
+        for (j = 1; j <= ng; j++) sum += v[b, j]
+        if (sum > max) max = sum
+    }
+    d = auto_unit(max, TIME_UNITS, 1)
+    print unit > (tmp "/unit")
     printf "\"bar\""
     for (j = 1; j <= ng; j++) printf " \"%s\"", gn[j]
     printf "\n"
     for (b = 1; b <= nb; b++) {
         if (length(bl[b]) > maxlen) maxlen = length(bl[b])
         printf "\"%s\"", label(bl[b])
-        for (j = 1; j <= ng; j++) printf " %.10g", v[b, j] / 1e6
+        for (j = 1; j <= ng; j++) printf " %.10g", v[b, j] / d
         printf "\n"
     }
     print nb, ng, maxlen + 0 > (tmp "/n")
@@ -108,5 +117,6 @@ slowest) what="slowest decoded token" ;;
 total) what="whole run" ;;
 esac
 head -n1 "$csv" | grep -q '^phase,' && what="each phase"
-stacked_bars "Critical path by group: $what" "time on the critical path, us" group \
+stacked_bars "$(title_of "Critical path by group, $what" "$csv")" \
+    "time on the critical path, $(cat "$tmp/unit")" group \
     "#7f7f7f" "#2ca02c" "#d62728" "#1f77b4" "#8c564b" "#ff7f0e"

@@ -8,7 +8,8 @@
 #   varied parameters that decide the mapping (mapping.*, transform.*,
 #   model.*, tile.*, lora.*; ADC, chip and run settings do not change it),
 #   the first row with status ok of each; one bar per point when the sweep
-#   varied none of them.
+#   varied none of them.  The title names the model, tokens and chip when
+#   the sweep's folder says them.
 #
 # Columns are found by header name; a missing one is an error (exit 2).
 # Needs gnuplot (gnuplot-nox) and POSIX sh/awk.
@@ -64,7 +65,7 @@ w=$((700 + 2 * 60 * n))
 [ "$w" -le 3000 ] || w=3000
 
 cat >"$tmp/body.gp" <<EOF
-set multiplot layout 1,2 title "Mapping: arrays and cell utilisation" noenhanced
+set multiplot layout 1,2 title "$(title_of "Mapping: arrays and cell utilisation" "$csv")" noenhanced
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1

@@ -6,8 +6,10 @@
 #   writes OUTPREFIX.png and OUTPREFIX.svg: the power of each component
 #   (each <component>_pj column but total_pj, divided by its bin's length;
 #   1 pJ/ns = 1 mW) stacked as areas, static at the bottom, and power_mw as
-#   a line on top, in mW, versus time in us, as steps (a bin holds an
-#   average).  Traces of more than $PLOT_BINS bins (default 1000) are drawn
+#   a line on top, versus time, as steps (a bin holds an average); power
+#   and time each in the unit that suits its largest value (uW, mW, W;
+#   ns, us, ms, s).  The title names the model, tokens and chip from the
+#   stats.json beside POWER.csv.  Traces of more than $PLOT_BINS bins (default 1000) are drawn
 #   with neighbouring bins merged (energies summed; the axis label says
 #   so).  A POWER.csv.gz is read through gzip -dc.
 #
@@ -31,7 +33,7 @@ shown=$csv
 
 # More bins than a plot can show are merged, groups of g consecutive bins
 # into one (energies summed, so each merged bin shows its average power).
-# Rows: time in us, the cumulative power of components 1..nc, power_mw;
+# Rows: time, the cumulative power of components 1..nc, power_mw (scaled);
 # two rows per bin (its start and its end) so that areas are steps.
 awk_arg=${PLOT_BINS:-1000}
 run_awk '
@@ -67,7 +69,20 @@ END {
     }
     maxbins = arg + 0 > 0 ? arg + 0 : 1000
     g = int((n + maxbins - 1) / maxbins)
-    printf "\"t_us\""
+    # the units: of the run'"'"'s end, and of the highest merged bin
+    for (a = 1; a <= n; a += g) {
+        b = a + g - 1
+        if (b > n) b = n
+        s = 0; pe = 0
+        for (i = a; i <= b; i++) pe += pw[i] * (t1[i] - t0[i])
+        for (k = 1; k <= nc; k++) for (i = a; i <= b; i++) s += e[i, k]
+        dt = t1[b] - t0[a]
+        if (s / dt > pmax) pmax = s / dt
+        if (pe / dt > pmax) pmax = pe / dt
+    }
+    dp = auto_unit(pmax, POWER_UNITS, 3); punit = unit
+    dtm = auto_unit(t1[n], TIME_UNITS, 2); tunit = unit
+    printf "\"t\""
     for (k = 1; k <= nc; k++) { nm = cname[k]; sub(/_pj$/, "", nm); printf " \"%s\"", nm }
     printf " \"total\"\n"
     for (a = 1; a <= n; a += g) {
@@ -80,16 +95,16 @@ END {
             ek = 0
             for (i = a; i <= b; i++) ek += e[i, k]
             s += ek / dt
-            line = line sprintf(" %.10g", s)
+            line = line sprintf(" %.10g", s / dp)
         }
         for (i = a; i <= b; i++) pe += pw[i] * (t1[i] - t0[i])
-        line = line sprintf(" %.10g", pe / dt)
-        printf "%.10g%s\n%.10g%s\n", t0[a] / 1000, line, t1[b] / 1000, line
+        line = line sprintf(" %.10g", pe / dt / dp)
+        printf "%.10g%s\n%.10g%s\n", t0[a] / dtm, line, t1[b] / dtm, line
     }
-    print nc, g, (t1[1] - t0[1]) * g > (tmp "/n")
+    print nc, g, (t1[1] - t0[1]) * g, tunit, punit > (tmp "/n")
 }' "$src" >"$tmp/data"
 [ -s "$tmp/n" ] || exit 2
-read -r nc g binw <"$tmp/n"
+read -r nc g binw tunit punit <"$tmp/n"
 if [ "$g" -gt 1 ]; then
     avg="average power per ${binw} ns ($g bins of the trace merged)"
 else
@@ -98,9 +113,9 @@ fi
 
 cat >"$tmp/body.gp" <<EOF
 set termoption noenhanced
-set title "Power over time: $(printf %s "$csv" | sed 's/[\\"]/_/g')"
-set xlabel "time, us ($avg)"
-set ylabel "power, mW" noenhanced
+set title "$(title_of "Power over time" "$csv")"
+set xlabel "time, $tunit ($avg)"
+set ylabel "power, $punit" noenhanced
 set grid xtics ytics lc rgb "#d0d0d0"
 set key outside right top title "component" noenhanced
 set yrange [0:*]

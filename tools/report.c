@@ -197,9 +197,10 @@ void report_print(FILE *f, const config *c, const model *m, const stats *st,
                 (long long)c->run.batch, m->layers, m->d_model);
     } else {
         fprintf(f, "aimcsim %s: a command stream on %.0f arrays of %lldx%lld, %lld ADCs/tile, "
-                   "%.0f clusters, kernel %s\n\n",
+                   "%.0f clusters, %.0f SRAM banks, %.0f DRAM channels, kernel %s\n\n",
                 AIMCSIM_VERSION, g(st, "chip.tiles"), (long long)c->tile.rows,
                 (long long)c->tile.cols, (long long)c->adc.count, g(st, "chip.clusters"),
+                g(st, "chip.sram_banks"), g(st, "chip.dram_channels"),
                 config_enum_name(PARAM_run_kernel, c->run.kernel));
     }
 
@@ -277,10 +278,18 @@ void report_print(FILE *f, const config *c, const model *m, const stats *st,
                 units_um2_to_mm2(atot), c->chip.reticle_mm2, g(st, "chip.dies"));
     fprintf(f, "\n");
 
+    /* A stream run on the chip alone has no mapping: its figures are n/a. */
+    int mapped = stats_find(st, "map.arrays") >= 0;
     fprintf(f, "Mapping and utilisation\n");
-    fprintf(f, "  %-26s %14.0f\n", "arrays used", g(st, "map.arrays"));
-    fprintf(f, "  %-26s %13.1f%%\n", "cell utilisation", 100 * g(st, "map.cell_util"));
-    fprintf(f, "  %-26s %14.0f\n", "projections on digital", g(st, "map.digital_projections"));
+    if (mapped) {
+        fprintf(f, "  %-26s %14.0f\n", "arrays used", g(st, "map.arrays"));
+        fprintf(f, "  %-26s %13.1f%%\n", "cell utilisation", 100 * g(st, "map.cell_util"));
+        fprintf(f, "  %-26s %14.0f\n", "projections on digital",
+                g(st, "map.digital_projections"));
+    } else {
+        fprintf(f, "  %-26s %14s\n  %-26s %14s\n  %-26s %14s\n", "arrays used", "n/a",
+                "cell utilisation", "n/a", "projections on digital", "n/a");
+    }
     fprintf(f, "  %-26s %13.1f%%\n", "array time", 100 * g(st, "util.array_time"));
     fprintf(f, "  %-26s %13.1f%%\n", "ADC bank time", 100 * g(st, "util.adc_time"));
     fprintf(f, "  %-26s %13.1f%%\n", "link time", 100 * g(st, "util.link_time"));
