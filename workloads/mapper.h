@@ -221,6 +221,9 @@ typedef struct mapper_digital_cost {
 } mapper_digital_cost;
 void mapper_digital_cost_of(const model *m, const transform *t, const uint8_t *digital,
                             mapper_digital_cost *out);
+/* 1 if a selection costing k is within the budgets of c
+ * ([mapping] digital_mac_share_max, digital_weight_bytes_max). */
+int mapper_within_budget(const config *c, const mapper_digital_cost *k);
 /* Reads a sensitivity profile: one "projection value" per line, '#'
  * starts a comment, blank lines are skipped.  value[i] is projection i's
  * value, NaN if not listed.  Errors name "path:line". */

@@ -231,8 +231,7 @@ void mapper_digital_cost_of(const model *m, const transform *t, const uint8_t *d
     }
 }
 
-/* 1 if a selection costing k is within the budgets of c. */
-static int within(const config *c, const mapper_digital_cost *k)
+int mapper_within_budget(const config *c, const mapper_digital_cost *k)
 {
     const struct cfg_mapping *mc = &c->mapping;
     if (mc->digital_mac_share_max < 1.0 &&
@@ -292,7 +291,7 @@ int mapper_digital_select(const model *m, const transform *t, const config *c,
         return -1;
     mapper_digital_cost k;
     mapper_digital_cost_of(m, t, digital, &k);
-    if (!within(c, &k))
+    if (!mapper_within_budget(c, &k))
         return listed_over_budget(c, &k, err, errlen);
 
     int has_prof = mc->digital_profile && *mc->digital_profile;
@@ -341,7 +340,7 @@ int mapper_digital_select(const model *m, const transform *t, const config *c,
             break;
         digital[i] = 1;
         mapper_digital_cost_of(m, t, digital, &k);
-        if (!within(c, &k)) {
+        if (!mapper_within_budget(c, &k)) {
             digital[i] = 0;
             continue;
         }
