@@ -4,7 +4,8 @@
  * 100% when every slot is filled (and the b-not-dividing-m case), the
  * R/L diagonal pairing, the activations of each DenseMap packing by hand,
  * digital overlays and their MACs (the seed paper's 7.67 M and 37.9%),
- * profiles and thresholds, LoRA MACs, and the registry.
+ * profiles and thresholds, patterns, top k, budgets and the arrays target
+ * with the shipped profile, LoRA MACs, and the registry.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -217,6 +218,158 @@ Test(map_counts, profile_threshold)
                  "digital_threshold = 6\n");
     cr_expect_eq(f.mp.proj[48].exec, MAPPER_DIGITAL);
     cr_expect_eq(f.mp.total.digital_macs, 7667712ULL + 589824 + 768ULL * 50257);
+    fx_free(&f);
+}
+
+/* The digital projections of a mapping, comma-joined in model order. */
+static void digital_names(const fx *f, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (uint32_t p = 0; p < f->m.nproj; p++)
+        if (f->mp.proj[p].exec == MAPPER_DIGITAL)
+            used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "," : "",
+                                     f->m.proj[p].name);
+}
+
+/* Selects with INI text (GPT-2 small, Linear, 256 x 256) and compares the
+ * digital projections with want. */
+static void expect_selection(const char *ini, const char *want)
+{
+    fx f;
+    char got[4096];
+    fx_build(&f, ini);
+    digital_names(&f, got, sizeof got);
+    cr_expect_str_eq(got, want, "%s", ini);
+    fx_free(&f);
+}
+
+#define SHIPPED "[mapping]\ndigital_profile = configs/profiles/gpt2-small-lammie2026.txt\n"
+
+/* Patterns, kinds and "all" (fnmatch: '*' also crosses dots, so h1*
+ * names h1, h10 and h11). */
+Test(map_counts, selection_patterns)
+{
+    expect_selection("[mapping]\ndigital = h0.*\n",
+                     "h0.attn.c_attn,h0.attn.c_proj,h0.mlp.c_fc,h0.mlp.c_proj");
+    char want[4096];
+    size_t u = 0;
+    for (int l = 0; l < 12; l++)
+        u += (size_t)snprintf(want + u, sizeof want - u, "%sh%d.attn.c_proj", l ? "," : "", l);
+    expect_selection("[mapping]\ndigital = *.attn.c_proj\n", want);
+    expect_selection("[mapping]\ndigital = attn.c_proj\n", want);
+    expect_selection("[mapping]\ndigital = h1?.mlp.c_fc, lm_head\n",
+                     "h10.mlp.c_fc,h11.mlp.c_fc,lm_head");
+    expect_selection("[mapping]\ndigital = h1*.attn.c_attn\n",
+                     "h1.attn.c_attn,h10.attn.c_attn,h11.attn.c_attn");
+    fx f;
+    fx_build(&f, "[mapping]\ndigital = all\n");
+    cr_expect_eq(f.mp.narrays, 0);
+    cr_expect_eq(f.mp.total.digital_macs, 123532032ULL);
+    fx_free(&f);
+    /* h0.* and *.attn.c_proj overlap in h0.attn.c_proj: 4 + 12 - 1 = 15
+     * projections; arrays 1887 - (27 + 9 + 36 + 36) - 11 x 9 = 1680 */
+    fx_build(&f, "[mapping]\ndigital = h0.*, *.attn.c_proj\n");
+    uint32_t n = 0;
+    for (uint32_t p = 0; p < f.m.nproj; p++)
+        n += f.mp.proj[p].exec == MAPPER_DIGITAL;
+    cr_expect_eq(n, 15);
+    cr_expect_eq(f.mp.narrays, 1680);
+    fx_free(&f);
+}
+
+/* The shipped profile (Lammie 2026's six reported values) in order:
+ * h0.attn.c_proj 33.1, h1.mlp.c_fc 14.0, h0.mlp.c_proj 12.8,
+ * h2.mlp.c_fc 11.8, h11.attn.c_proj 7.3, lm_head 6.4; MACs per token
+ * 589824 (768 x 768), 2359296 (768 x 3072) for the MLP ones, 38597376
+ * (768 x 50257) for the LM head; 123532032 in all. */
+Test(map_counts, selection_top_k)
+{
+    expect_selection(SHIPPED "digital_top_k = 1\n", "h0.attn.c_proj");
+    expect_selection(SHIPPED "digital_top_k = 3\n", "h0.attn.c_proj,h0.mlp.c_proj,h1.mlp.c_fc");
+    /* more than the profile lists: the six it lists */
+    expect_selection(SHIPPED "digital_top_k = 40\n",
+                     "h0.attn.c_proj,h0.mlp.c_proj,h1.mlp.c_fc,h2.mlp.c_fc,h11.attn.c_proj,"
+                     "lm_head");
+    /* both rules: the 3 highest, of those above 13 (12.8 is not) */
+    expect_selection(SHIPPED "digital_top_k = 3\ndigital_threshold = 13\n",
+                     "h0.attn.c_proj,h1.mlp.c_fc");
+    /* listed ones come first and do not count among the k */
+    expect_selection(SHIPPED "digital = h5.*\ndigital_top_k = 1\n",
+                     "h0.attn.c_proj,h5.attn.c_attn,h5.attn.c_proj,h5.mlp.c_fc,h5.mlp.c_proj");
+}
+
+Test(map_counts, selection_budgets)
+{
+    /* MAC share 5% = 6176601.6 MACs: 589824 + 2359296 + 2359296 = 5308416
+     * (4.30%); h2.mlp.c_fc would make 7667712 (6.21%): skipped; then
+     * h11.attn.c_proj fits (5898240, 4.77%); the LM head does not. */
+    expect_selection(SHIPPED "digital_mac_share_max = 0.05\n",
+                     "h0.attn.c_proj,h0.mlp.c_proj,h1.mlp.c_fc,h11.attn.c_proj");
+    /* 10%: all but the LM head (8257536 = 6.68%; with it 37.94%) */
+    expect_selection(SHIPPED "digital_mac_share_max = 0.1\n",
+                     "h0.attn.c_proj,h0.mlp.c_proj,h1.mlp.c_fc,h2.mlp.c_fc,h11.attn.c_proj");
+    /* 4 MiB of one-byte weights: 589824 + 2359296 = 2949120; the next
+     * MLP projection would make 5308416: skipped, twice; 589824 more
+     * for h11.attn.c_proj: 3538944 */
+    expect_selection(SHIPPED "digital_weight_bytes_max = 4194304\n",
+                     "h0.attn.c_proj,h1.mlp.c_fc,h11.attn.c_proj");
+    /* 16-bit weights: 2 bytes each, so 4 MiB holds 589824 x 2 + 589824 x 2 */
+    expect_selection("[tile]\nweight_bits = 16\ncell_bits = 16\n" SHIPPED
+                     "digital_weight_bytes_max = 4194304\n",
+                     "h0.attn.c_proj,h11.attn.c_proj");
+    /* a budget with the top k: the 2 highest that fit */
+    expect_selection(SHIPPED "digital_top_k = 2\ndigital_mac_share_max = 0.01\n",
+                     "h0.attn.c_proj,h11.attn.c_proj");
+}
+
+/* Arrays saved, 256 x 256 Linear: c_proj 3 x 3 = 9 arrays, c_fc and
+ * mlp.c_proj 3 x 12 = 36, the LM head 3 x 197 = 591. */
+Test(map_counts, selection_arrays_target)
+{
+    fx f;
+    /* 9 + 36 = 45 < 50, + 36 = 81: three projections */
+    fx_build(&f, SHIPPED "digital_arrays_saved_min = 50\n");
+    cr_expect_eq(f.mp.narrays, 1887 - 81);
+    fx_free(&f);
+    expect_selection(SHIPPED "digital_arrays_saved_min = 45\n", "h0.attn.c_proj,h1.mlp.c_fc");
+    /* with a MAC budget the LM head (591 arrays) is skipped: 9 + 36 x 3 + 9
+     * = 126 arrays at most */
+    expect_selection(SHIPPED "digital_arrays_saved_min = 126\ndigital_mac_share_max = 0.1\n",
+                     "h0.attn.c_proj,h0.mlp.c_proj,h1.mlp.c_fc,h2.mlp.c_fc,h11.attn.c_proj");
+    config c;
+    config_defaults(&c);
+    c.path = xstrdup("t.ini");
+    cr_assert_eq(config_load_string(&c, "t.ini", SHIPPED "digital_arrays_saved_min = 127\n"
+                                    "digital_mac_share_max = 0.1\n", err, sizeof err), 0);
+    model m;
+    transform t;
+    mapper mp;
+    cr_assert_eq(model_init(&m, &c, err, sizeof err), 0);
+    cr_assert_eq(transform_init(&t, &m, &c, err, sizeof err), 0);
+    cr_expect_eq(mapper_build(&mp, &m, &t, &c, err, sizeof err), -1);
+    cr_expect_str_eq(err, "t.ini:3: [mapping] digital_arrays_saved_min = 127: the selection "
+                          "saves 126 of the 1887 arrays of the all-analog mapping; the "
+                          "profile's rules and the budgets allow no more");
+    transform_free(&t);
+    model_free(&m);
+    config_free(&c);
+}
+
+/* The proxies of a selection: the dominant four of the letter, 6.2%. */
+Test(map_counts, selection_cost)
+{
+    fx f;
+    fx_build(&f, "[mapping]\ndigital = h0.attn.c_proj,h1.mlp.c_fc,h0.mlp.c_proj,h2.mlp.c_fc\n");
+    uint8_t dig[49];
+    for (uint32_t p = 0; p < 49; p++)
+        dig[p] = f.mp.proj[p].exec == MAPPER_DIGITAL;
+    mapper_digital_cost k;
+    mapper_digital_cost_of(&f.m, &f.t, dig, &k);
+    cr_expect_eq(k.n, 4);
+    cr_expect_eq(k.macs, 7667712ULL);
+    cr_expect_eq(k.macs_all, 123532032ULL);
+    cr_expect_eq(k.weight_bytes, 7667712ULL);
     fx_free(&f);
 }
 

@@ -1,7 +1,8 @@
 /*
  * test_map_errors.c -- bad mapping input, exact messages: an unknown
  * strategy (the message lists the valid ones), bad profile lines, unknown
- * projection names, parameter conflicts; and `aimcsim map` end to end:
+ * projection names and patterns, the selection's rules and budgets,
+ * parameter conflicts; and `aimcsim map` end to end:
  * the comparison table for GPT-2 medium, CSV and JSON files, exit statuses.
  */
 #include <criterion/criterion.h>
@@ -44,15 +45,54 @@ Test(map_errors, unknown_projection_in_digital)
     expect_error("[mapping]\ndigital = h0.attn.c_attn,h12.mlp.c_fc\n",
                  "t.ini:2: [mapping] digital = h0.attn.c_attn,h12.mlp.c_fc: unknown projection "
                  "'h12.mlp.c_fc' (gpt2-small has h0..h11 .attn.c_attn .attn.c_proj .mlp.c_fc "
-                 ".mlp.c_proj, lm_head)");
+                 ".mlp.c_proj, lm_head; or a pattern such as h0.*, a kind such as mlp.c_fc, "
+                 "all)");
     expect_error("[model]\nlm_head = none\n[mapping]\ndigital = lm_head\n",
                  "t.ini:4: [mapping] digital = lm_head: unknown projection 'lm_head' "
-                 "(gpt2-small has h0..h11 .attn.c_attn .attn.c_proj .mlp.c_fc .mlp.c_proj)");
+                 "(gpt2-small has h0..h11 .attn.c_attn .attn.c_proj .mlp.c_fc .mlp.c_proj; or a "
+                 "pattern such as h0.*, a kind such as mlp.c_fc, all)");
     expect_error("[mapping]\ndigital = h0.attn.c_attn,,lm_head\n",
                  "t.ini:2: [mapping] digital = h0.attn.c_attn,,lm_head: empty name in the list "
                  "(expected name,name,...)");
     expect_error("[mapping]\ndigital = lm_head,lm_head\n",
                  "t.ini:2: [mapping] digital = lm_head,lm_head: lm_head listed twice");
+    expect_error("[mapping]\ndigital = h0.*,h12.*\n",
+                 "t.ini:2: [mapping] digital = h0.*,h12.*: pattern 'h12.*' matches no projection "
+                 "(gpt2-small has h0..h11 .attn.c_attn .attn.c_proj .mlp.c_fc .mlp.c_proj, "
+                 "lm_head)");
+    expect_error("[mapping]\ndigital = *.attn.c_proj,h0.*,*.attn.c_proj\n",
+                 "t.ini:2: [mapping] digital = *.attn.c_proj,h0.*,*.attn.c_proj: *.attn.c_proj "
+                 "listed twice");
+    /* overlapping patterns are one selection: 12 + 4 - 1 */
+    config c;
+    cr_expect_eq(load(&c, "[mapping]\ndigital = *.attn.c_proj, h0.*\n"), 0, "%s", err);
+    config_free(&c);
+}
+
+/* The rules of the selection and the budgets, each refused with its place. */
+Test(map_errors, selection_rules_and_budgets)
+{
+    expect_error("[mapping]\ndigital_top_k = 4\n",
+                 "t.ini:2: [mapping] digital_top_k = 4: needs [mapping] digital_profile (the k "
+                 "highest values of the profile run digital)");
+    expect_error("[mapping]\ndigital_arrays_saved_min = 100\n",
+                 "t.ini:2: [mapping] digital_arrays_saved_min = 100: needs [mapping] "
+                 "digital_profile (projections are taken in order of their value until the "
+                 "target is reached)");
+    /* lm_head: 768 x 50257 = 38597376 of 123532032 MACs per token, 31.24% */
+    expect_error("[mapping]\ndigital = lm_head\ndigital_mac_share_max = 0.3\n",
+                 "t.ini:3: [mapping] digital_mac_share_max = 0.3: the projections listed in "
+                 "[mapping] digital (or [model] lm_head = digital) take 31.24% of the MACs "
+                 "(38597376 of 123532032 per token)");
+    /* h0.*: 768 x (2304 + 768 + 3072) + 3072 x 768 = 7077888 one-byte weights */
+    expect_error("[mapping]\ndigital = h0.*\ndigital_weight_bytes_max = 7077887\n",
+                 "t.ini:3: [mapping] digital_weight_bytes_max = 7077887: the projections listed "
+                 "in [mapping] digital (or [model] lm_head = digital) hold 7077888 bytes of "
+                 "weights");
+    config c;
+    cr_expect_eq(load(&c, "[mapping]\ndigital = h0.*\ndigital_weight_bytes_max = 7077888\n"),
+                 0, "%s", err);
+    config_free(&c);
 }
 
 Test(map_errors, bad_profile_lines)
@@ -81,7 +121,8 @@ Test(map_errors, bad_profile_lines)
     }
     expect_error("[mapping]\ndigital_profile = tests/data/gpt2_small_sensitivity.txt\n",
                  "t.ini:2: [mapping] digital_profile = tests/data/gpt2_small_sensitivity.txt: "
-                 "needs [mapping] digital_threshold (projections above it run digital)");
+                 "needs a rule: [mapping] digital_threshold (projections above it run digital), "
+                 "digital_top_k, a budget or digital_arrays_saved_min");
     expect_error("[mapping]\ndigital_threshold = 2.5\n",
                  "t.ini:2: [mapping] digital_threshold = 2.5: needs [mapping] digital_profile");
 }

@@ -43,28 +43,6 @@ static void rm_tree(char *d)
     free(d);
 }
 
-/* Runs a shell command built from fmt; out and err may be NULL. */
-static int shf(char **out, char **err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int shf(char **out, char **err, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    char *o = NULL, *e = NULL;
-    int rc = tu_sh(cmd, &o, &e);
-    if (out)
-        *out = o;
-    else
-        free(o);
-    if (err)
-        *err = e;
-    else
-        free(e);
-    return rc;
-}
 
 static char *slurpf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *slurpf(const char *fmt, ...)
@@ -75,83 +53,6 @@ static char *slurpf(const char *fmt, ...)
     vsnprintf(path, sizeof path, fmt, ap);
     va_end(ap);
     return tu_slurp(path, NULL);
-}
-
-/* ---- a small CSV reader: rows of fields, RFC 4180 quotes ---------------- */
-
-#define MAXF 256
-#define MAXR 64
-
-typedef struct csv {
-    int nrows;
-    int nf[MAXR];
-    char *f[MAXR][MAXF];
-} csv;
-
-static void csv_parse(csv *c, const char *text)
-{
-    memset(c, 0, sizeof *c);
-    const char *s = text;
-    while (*s && c->nrows < MAXR) {
-        int r = c->nrows++;
-        for (;;) {
-            char buf[4096];
-            size_t n = 0;
-            if (*s == '"') {
-                for (s++; *s && !(*s == '"' && s[1] != '"'); s++) {
-                    if (*s == '"')
-                        s++;
-                    buf[n++] = *s;
-                }
-                if (*s == '"')
-                    s++;
-            } else {
-                while (*s && *s != ',' && *s != '\n')
-                    buf[n++] = *s++;
-            }
-            buf[n] = 0;
-            cr_assert_lt(c->nf[r], MAXF);
-            c->f[r][c->nf[r]++] = strdup(buf);
-            if (*s == ',') {
-                s++;
-                continue;
-            }
-            if (*s == '\n')
-                s++;
-            break;
-        }
-    }
-}
-
-static void csv_free(csv *c)
-{
-    for (int r = 0; r < c->nrows; r++)
-        for (int i = 0; i < c->nf[r]; i++)
-            free(c->f[r][i]);
-}
-
-static int csv_col(const csv *c, const char *name)
-{
-    for (int i = 0; i < c->nf[0]; i++)
-        if (!strcmp(c->f[0][i], name))
-            return i;
-    return -1;
-}
-
-/* The value of statistic name in a stats.csv text, as a fresh string. */
-static char *stat_of(const char *stats, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *l = stats; l && *l;) {
-        if (!strncmp(l, name, n) && l[n] == ',') {
-            const char *v = l + n + 1;
-            return strndup(v, strcspn(v, "\n"));
-        }
-        l = strchr(l, '\n');
-        if (l)
-            l++;
-    }
-    return NULL;
 }
 
 static int is_metric(const char *name)
@@ -168,7 +69,7 @@ static int is_metric(const char *name)
 Test(sweep_cross, rows_in_order_and_equal_to_single_runs)
 {
     char *d = fresh_dir(), *out, *err;
-    int rc = shf(&out, &err, "%s sweep %s/tiny.ini --vary adc.count=1,16 --vary "
+    int rc = tu_shf(&out, &err, "%s sweep %s/tiny.ini --vary adc.count=1,16 --vary "
                  "mapping.strategy=linear,densemap,sparsemap --set run.kernel=native "
                  "--out %s/sw -j2", tu_prog(), d, d);
     cr_assert_eq(rc, 0, "%s", err);
@@ -177,8 +78,8 @@ Test(sweep_cross, rows_in_order_and_equal_to_single_runs)
     free(err);
     char *text = slurpf("%s/sw/sweep.csv", d);
     cr_assert_not_null(text);
-    csv c;
-    csv_parse(&c, text);
+    tu_csv c;
+    tu_csv_parse(&c, text);
     cr_assert_eq(c.nrows, 7, "header + one row per point");
     cr_expect_str_eq(c.f[0][0], "point");
     cr_expect_str_eq(c.f[0][1], "status");
@@ -200,10 +101,10 @@ Test(sweep_cross, rows_in_order_and_equal_to_single_runs)
         cr_expect_str_eq(c.f[r][3], want[r - 1][1]);
         cr_expect_str_eq(c.f[r][c.nf[r] - 1], "");
     }
-    /* Every headline statistic, in stats.csv order, equal to a single run's. */
+    /* Every headline statistic, in stats.tu_csv order, equal to a single run's. */
     int seen[6] = {0};
     for (int r = 1; r <= 6; r++) {
-        cr_assert_eq(shf(NULL, &err, "%s run %s/tiny.ini --set run.kernel=native --set "
+        cr_assert_eq(tu_shf(NULL, &err, "%s run %s/tiny.ini --set run.kernel=native --set "
                          "adc.count=%s --set mapping.strategy=%s --out %s/single --quiet",
                          tu_prog(), d, want[r - 1][0], want[r - 1][1], d), 0, "%s", err);
         free(err);
@@ -216,9 +117,9 @@ Test(sweep_cross, rows_in_order_and_equal_to_single_runs)
             snprintf(name, sizeof name, "%.*s", (int)n, l);
             if (!is_metric(name))
                 continue;
-            int k = csv_col(&c, name);
+            int k = tu_csv_col(&c, name);
             cr_assert_eq(k, 4 + nmetric, "%s: column %d, want %d", name, k, 4 + nmetric);
-            char *v = stat_of(st, name);
+            char *v = tu_stat_text(st, name);
             cr_expect_str_eq(c.f[r][k], v, "%s row %d", name, r);
             free(v);
             nmetric++;
@@ -234,17 +135,17 @@ Test(sweep_cross, rows_in_order_and_equal_to_single_runs)
     for (int p = 0; p < 6; p++)
         cr_expect(seen[p], "a headline group is missing (%d)", p);
     /* The metrics do differ between points (so the comparison means something). */
-    int cu = csv_col(&c, "run.total_ps");
+    int cu = tu_csv_col(&c, "run.total_ps");
     cr_assert_geq(cu, 0);
     cr_expect_str_neq(c.f[1][cu], c.f[4][cu]);
     /* Stable: one job at a time gives the same bytes. */
-    cr_assert_eq(shf(NULL, NULL, "%s sweep %s/tiny.ini --vary adc.count=1,16 --vary "
+    cr_assert_eq(tu_shf(NULL, NULL, "%s sweep %s/tiny.ini --vary adc.count=1,16 --vary "
                      "mapping.strategy=linear,densemap,sparsemap --set run.kernel=native "
                      "--out %s/sw1 -j1 --quiet", tu_prog(), d, d), 0);
     char *text1 = slurpf("%s/sw1/sweep.csv", d);
     cr_expect_str_eq(text1, text);
     free(text1);
-    csv_free(&c);
+    tu_csv_free(&c);
     free(text);
     rm_tree(d);
 }
@@ -252,13 +153,13 @@ Test(sweep_cross, rows_in_order_and_equal_to_single_runs)
 Test(sweep_cross, zip_is_one_axis)
 {
     char *d = fresh_dir(), *err;
-    cr_assert_eq(shf(NULL, &err, "%s sweep %s/tiny.ini --zip adc.count=1,16 --vary "
+    cr_assert_eq(tu_shf(NULL, &err, "%s sweep %s/tiny.ini --zip adc.count=1,16 --vary "
                      "adc.bits=4,8 --zip mapping.strategy=linear,densemap --out %s/sw --quiet",
                      tu_prog(), d, d), 0, "%s", err);
     free(err);
     char *text = slurpf("%s/sw/sweep.csv", d);
-    csv c;
-    csv_parse(&c, text);
+    tu_csv c;
+    tu_csv_parse(&c, text);
     cr_assert_eq(c.nrows, 5);
     cr_expect_str_eq(c.f[0][2], "adc.count");
     cr_expect_str_eq(c.f[0][3], "mapping.strategy");
@@ -270,10 +171,10 @@ Test(sweep_cross, zip_is_one_axis)
     for (int r = 1; r <= 4; r++)
         for (int k = 0; k < 3; k++)
             cr_expect_str_eq(c.f[r][2 + k], want[r - 1][k], "row %d col %d", r, k);
-    csv_free(&c);
+    tu_csv_free(&c);
     free(text);
     /* Zipped lists of different lengths. */
-    cr_expect_eq(shf(NULL, &err, "%s sweep %s/tiny.ini --zip adc.count=1,16 --zip "
+    cr_expect_eq(tu_shf(NULL, &err, "%s sweep %s/tiny.ini --zip adc.count=1,16 --zip "
                      "mapping.strategy=linear --out %s/sw2", tu_prog(), d, d), 2);
     cr_expect_str_eq(err, "aimcsim sweep: --zip lists differ in length (adc.count: 2, "
                           "mapping.strategy: 1); zipped lists vary together\n");
@@ -287,7 +188,7 @@ Test(sweep_errors, invalid_values_fail_up_front)
 {
     char *d = fresh_dir(), *out, *err;
     /* adc.count = 512 > tile.cols = 256: config_check refuses it, in every point. */
-    cr_expect_eq(shf(&out, &err, "%s sweep %s/tiny.ini --vary adc.count=4,512 --vary "
+    cr_expect_eq(tu_shf(&out, &err, "%s sweep %s/tiny.ini --vary adc.count=4,512 --vary "
                      "mapping.strategy=linear,densemap --out %s/sw", tu_prog(), d, d), 2);
     cr_expect_str_eq(err, "--set adc.count=512: [adc] count = 512: ADCs per tile (512) exceed "
                           "its columns (256)\n");
@@ -299,28 +200,28 @@ Test(sweep_errors, invalid_values_fail_up_front)
     snprintf(p, sizeof p, "%s/sw", d);
     cr_expect_eq(access(p, F_OK), -1, "nothing may be written");
     /* A misspelled key: the --set message. */
-    cr_expect_eq(shf(NULL, &err, "%s sweep %s/tiny.ini --vary adc.cuont=4,8 --out %s/sw",
+    cr_expect_eq(tu_shf(NULL, &err, "%s sweep %s/tiny.ini --vary adc.cuont=4,8 --out %s/sw",
                      tu_prog(), d, d), 2);
     cr_expect(!strncmp(err, "--set adc.cuont=4: [adc] cuont: unknown key (valid keys: ", 57),
               "%s", err);
     free(err);
     /* A value that does not parse, also in a --set. */
-    cr_expect_eq(shf(NULL, &err, "%s sweep %s/tiny.ini --vary adc.count=4,x --out %s/sw",
+    cr_expect_eq(tu_shf(NULL, &err, "%s sweep %s/tiny.ini --vary adc.count=4,x --out %s/sw",
                      tu_prog(), d, d), 2);
     cr_expect_str_eq(err, "--set adc.count=x: [adc] count = x: not an integer\n");
     free(err);
     /* Usage errors. */
-    cr_expect_eq(shf(NULL, &err, "%s sweep %s/tiny.ini --out %s/sw", tu_prog(), d, d), 2);
+    cr_expect_eq(tu_shf(NULL, &err, "%s sweep %s/tiny.ini --out %s/sw", tu_prog(), d, d), 2);
     cr_expect(strstr(err, "nothing to vary"), "%s", err);
     free(err);
-    cr_expect_eq(shf(NULL, &err, "%s sweep %s/tiny.ini --vary adc.count=4 -j 0", tu_prog(), d),
+    cr_expect_eq(tu_shf(NULL, &err, "%s sweep %s/tiny.ini --vary adc.count=4 -j 0", tu_prog(), d),
                  2);
     free(err);
-    cr_expect_eq(shf(NULL, &err, "%s sweep %s/tiny.ini --vary adc.count=4 --vary adc.count=8",
+    cr_expect_eq(tu_shf(NULL, &err, "%s sweep %s/tiny.ini --vary adc.count=4 --vary adc.count=8",
                      tu_prog(), d), 2);
     cr_expect(strstr(err, "adc.count is varied twice"), "%s", err);
     free(err);
-    cr_expect_eq(shf(NULL, &err, "%s sweep %s/tiny.ini --vary adc.count=4 --frobnicate",
+    cr_expect_eq(tu_shf(NULL, &err, "%s sweep %s/tiny.ini --vary adc.count=4 --frobnicate",
                      tu_prog(), d), 2);
     free(err);
     cr_expect_eq(access(p, F_OK), -1, "nothing may be written");
@@ -332,11 +233,11 @@ Test(sweep_errors, failing_point_fails_alone)
     char *d = fresh_dir(), *out, *err;
     /* chip.tiles = 2 passes config_check but the mapping needs more arrays:
      * that point fails at run time; the others run. */
-    cr_expect_eq(shf(&out, &err, "%s sweep %s/tiny.ini --vary chip.tiles=0,2,64 --out %s/sw",
+    cr_expect_eq(tu_shf(&out, &err, "%s sweep %s/tiny.ini --vary chip.tiles=0,2,64 --out %s/sw",
                      tu_prog(), d, d), 1);
     cr_expect(strstr(out, "3 points: 2 ok, 1 failed"), "%s", out);
     char *single;
-    cr_assert_eq(shf(NULL, &single, "%s run %s/tiny.ini --set chip.tiles=2", tu_prog(), d), 2);
+    cr_assert_eq(tu_shf(NULL, &single, "%s run %s/tiny.ini --set chip.tiles=2", tu_prog(), d), 2);
     single[strcspn(single, "\n")] = 0;
     cr_assert(strlen(single) > 10, "the run's message: %s", single);
     char want[2048];
@@ -345,8 +246,8 @@ Test(sweep_errors, failing_point_fails_alone)
     free(out);
     free(err);
     char *text = slurpf("%s/sw/sweep.csv", d);
-    csv c;
-    csv_parse(&c, text);
+    tu_csv c;
+    tu_csv_parse(&c, text);
     cr_assert_eq(c.nrows, 4);
     cr_expect_str_eq(c.f[1][1], "ok");
     cr_expect_str_eq(c.f[2][1], "failed");
@@ -357,7 +258,7 @@ Test(sweep_errors, failing_point_fails_alone)
     cr_expect(strstr(text, ",\"--set chip.tiles=2: "), "%s", text);
     for (int k = 3; k < c.nf[2] - 1; k++)
         cr_expect_str_eq(c.f[2][k], "");
-    csv_free(&c);
+    tu_csv_free(&c);
     free(text);
     free(single);
     rm_tree(d);
@@ -396,7 +297,7 @@ Test(sweep_resume, skips_done_points_and_force_reruns)
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "%s sweep %s/tiny.ini --vary adc.count=1,8 --vary "
              "mapping.strategy=linear,densemap --out %s/sw -j2", tu_prog(), d, d);
-    cr_assert_eq(shf(NULL, NULL, "%s", cmd), 0);
+    cr_assert_eq(tu_shf(NULL, NULL, "%s", cmd), 0);
     char *first = slurpf("%s/sw/sweep.csv", d);
     int kept[4];
     marks(d, names, 4, 1, NULL);
@@ -406,8 +307,8 @@ Test(sweep_resume, skips_done_points_and_force_reruns)
     free(args);
 
     /* One point gone: only it runs again. */
-    cr_assert_eq(shf(NULL, NULL, "rm -rf '%s/sw/points/%s'", d, names[2]), 0);
-    cr_assert_eq(shf(&out, NULL, "%s", cmd), 0);
+    cr_assert_eq(tu_shf(NULL, NULL, "rm -rf '%s/sw/points/%s'", d, names[2]), 0);
+    cr_assert_eq(tu_shf(&out, NULL, "%s", cmd), 0);
     cr_expect(strstr(out, "4 points: 4 ok (3 done before)"), "%s", out);
     free(out);
     marks(d, names, 4, 0, kept);
@@ -420,7 +321,7 @@ Test(sweep_resume, skips_done_points_and_force_reruns)
     /* A folder with other parameters is not a result: a changed --set
      * (another effective configuration) runs every point again. */
     marks(d, names, 4, 1, NULL);
-    cr_assert_eq(shf(&out, NULL, "%s --set run.decode_tokens=2", cmd), 0);
+    cr_assert_eq(tu_shf(&out, NULL, "%s --set run.decode_tokens=2", cmd), 0);
     cr_expect(strstr(out, "4 points: 4 ok, 0 failed"), "%s", out);
     free(out);
     marks(d, names, 4, 0, kept);
@@ -428,9 +329,9 @@ Test(sweep_resume, skips_done_points_and_force_reruns)
         cr_expect(!kept[i], "%s not re-run", names[i]);
 
     /* --force: everything runs again. */
-    cr_assert_eq(shf(NULL, NULL, "%s", cmd), 0);
+    cr_assert_eq(tu_shf(NULL, NULL, "%s", cmd), 0);
     marks(d, names, 4, 1, NULL);
-    cr_assert_eq(shf(&out, NULL, "%s --force", cmd), 0);
+    cr_assert_eq(tu_shf(&out, NULL, "%s --force", cmd), 0);
     cr_expect(strstr(out, "4 points: 4 ok, 0 failed"), "%s", out);
     free(out);
     marks(d, names, 4, 0, kept);
@@ -447,15 +348,15 @@ Test(sweep_resume, skips_done_points_and_force_reruns)
 
 Test(sweep_jobs, parallel_then_merge_equals_local)
 {
-    if (shf(NULL, NULL, "command -v parallel") != 0)
+    if (tu_shf(NULL, NULL, "command -v parallel") != 0)
         cr_skip_test("GNU parallel not found (tools/deps.sh installs it)");
     char *d = fresh_dir(), *out, *err;
     const char *vary = "--vary chip.tiles=0,2 --vary adc.count=1,8 --vary "
                        "'mapping.digital=lm_head,h0.attn.c_proj\\,lm_head'";
-    cr_assert_eq(shf(NULL, NULL, "%s sweep %s/tiny.ini %s --out %s/local -j2", tu_prog(), d,
+    cr_assert_eq(tu_shf(NULL, NULL, "%s sweep %s/tiny.ini %s --out %s/local -j2", tu_prog(), d,
                      vary, d), 1, "chip.tiles=2 fails");
     /* The job list: one line per point, nothing run. */
-    cr_assert_eq(shf(&out, &err, "%s sweep %s/tiny.ini %s --out %s/dist --emit-jobs %s/jobs",
+    cr_assert_eq(tu_shf(&out, &err, "%s sweep %s/tiny.ini %s --out %s/dist --emit-jobs %s/jobs",
                      tu_prog(), d, vary, d, d), 0, "%s", err);
     free(out);
     free(err);
@@ -468,25 +369,25 @@ Test(sweep_jobs, parallel_then_merge_equals_local)
     cr_expect(strstr(jobs, " run '/"), "absolute program and config paths");
     cr_expect(strstr(jobs, "--set 'mapping.digital=h0.attn.c_proj,lm_head'"), "%s", jobs);
     free(jobs);
-    cr_expect_eq(shf(NULL, NULL, "ls %s/dist/points/*/stats.csv", d), 2, "nothing ran");
-    cr_expect_eq(shf(NULL, &err, "%s sweep %s/tiny.ini %s --merge %s/dist", tu_prog(), d,
+    cr_expect_eq(tu_shf(NULL, NULL, "ls %s/dist/points/*/stats.csv", d), 2, "nothing ran");
+    cr_expect_eq(tu_shf(NULL, &err, "%s sweep %s/tiny.ini %s --merge %s/dist", tu_prog(), d,
                      vary, d), 1);
     cr_expect(strstr(err, "p0000_chip.tiles=0_adc.count=1_mapping.digital=lm_head: missing"),
               "%s", err);
     free(err);
     char *text = slurpf("%s/dist/sweep.csv", d);
-    csv c;
-    csv_parse(&c, text);
+    tu_csv c;
+    tu_csv_parse(&c, text);
     cr_assert_eq(c.nrows, 9);
     for (int r = 1; r < 9; r++)
         cr_expect_str_eq(c.f[r][1], "missing");
-    csv_free(&c);
+    tu_csv_free(&c);
     free(text);
 
     /* GNU parallel runs the lines (two fail: exit status 2), then merge. */
-    cr_expect_eq(shf(NULL, &err, "parallel -j2 < %s/jobs", d), 4, "%s", err);
+    cr_expect_eq(tu_shf(NULL, &err, "parallel -j2 < %s/jobs", d), 4, "%s", err);
     free(err);
-    cr_expect_eq(shf(NULL, NULL, "%s sweep %s/tiny.ini %s --merge %s/dist", tu_prog(), d,
+    cr_expect_eq(tu_shf(NULL, NULL, "%s sweep %s/tiny.ini %s --merge %s/dist", tu_prog(), d,
                      vary, d), 1);
     char *local = slurpf("%s/local/sweep.csv", d);
     char *merged = slurpf("%s/dist/sweep.csv", d);
@@ -505,7 +406,7 @@ Test(sweep_jobs, parallel_then_merge_equals_local)
     cr_assert_not_null(f);
     fputs("test.mark,1\n", f);
     fclose(f);
-    cr_expect_eq(shf(NULL, NULL, "sed -n 1p %s/jobs | sh", d), 0);
+    cr_expect_eq(tu_shf(NULL, NULL, "sed -n 1p %s/jobs | sh", d), 0);
     char *st = tu_slurp(p, NULL);
     cr_expect(st && strstr(st, "\ntest.mark,1\n"), "the line ran the point again");
     free(st);
@@ -515,21 +416,13 @@ Test(sweep_jobs, parallel_then_merge_equals_local)
 
 /* ---- sweep_plots ---------------------------------------------------------- */
 
-static int png_ok(const char *path)
-{
-    size_t n = 0;
-    char *b = tu_slurp(path, &n);
-    int ok = b && n > 1000 && !memcmp(b, "\x89PNG", 4);
-    free(b);
-    return ok;
-}
 
 Test(sweep_plots, each_script_draws_png_and_svg)
 {
-    if (shf(NULL, NULL, "command -v gnuplot") != 0)
+    if (tu_shf(NULL, NULL, "command -v gnuplot") != 0)
         cr_skip_test("gnuplot not found (tools/deps.sh installs gnuplot-nox)");
     char *d = fresh_dir(), *err;
-    cr_assert_eq(shf(NULL, &err, "%s sweep %s/tiny.ini --vary mapping.strategy=linear,densemap "
+    cr_assert_eq(tu_shf(NULL, &err, "%s sweep %s/tiny.ini --vary mapping.strategy=linear,densemap "
                      "--vary adc.count=1,4,16 --out %s/sw --trace --quiet", tu_prog(), d, d),
                  0, "%s", err);
     free(err);
@@ -542,12 +435,12 @@ Test(sweep_plots, each_script_draws_png_and_svg)
         else
             snprintf(in, sizeof in, "%s/sw/points/p0000_mapping.strategy=linear_adc.count=1/%s",
                      d, i == 4 ? "power.csv" : "critpath.csv");
-        cr_expect_eq(shf(NULL, &err, "sh tools/%s.sh %s %s/fig/%s", script[i], in, d,
+        cr_expect_eq(tu_shf(NULL, &err, "sh tools/%s.sh %s %s/fig/%s", script[i], in, d,
                          script[i]), 0, "%s: %s", script[i], err);
         free(err);
         char p[1024];
         snprintf(p, sizeof p, "%s/fig/%s.png", d, script[i]);
-        cr_expect(png_ok(p), "%s", p);
+        cr_expect(tu_png_ok(p), "%s", p);
         snprintf(p, sizeof p, "%s/fig/%s.svg", d, script[i]);
         char *svg = tu_slurp(p, NULL);
         cr_expect(svg && strstr(svg, "<svg"), "%s", p);
@@ -557,27 +450,27 @@ Test(sweep_plots, each_script_draws_png_and_svg)
     char in[1024];
     snprintf(in, sizeof in, "%s/sw/points/p0000_mapping.strategy=linear_adc.count=1/power.csv",
              d);
-    cr_expect_eq(shf(NULL, &err, "sh tools/plot_adc_sweep.sh %s %s/fig/bad", in, d), 2);
+    cr_expect_eq(tu_shf(NULL, &err, "sh tools/plot_adc_sweep.sh %s %s/fig/bad", in, d), 2);
     cr_expect(strstr(err, "plot_adc_sweep.sh: ") && strstr(err, ": no column \"adc.count\""),
               "%s", err);
     free(err);
     snprintf(in, sizeof in, "%s/sw/sweep.csv", d);
-    cr_expect_eq(shf(NULL, &err, "sh tools/plot_power.sh %s %s/fig/bad", in, d), 2);
+    cr_expect_eq(tu_shf(NULL, &err, "sh tools/plot_power.sh %s %s/fig/bad", in, d), 2);
     cr_expect(strstr(err, "no column \"t_start_ns\""), "%s", err);
     free(err);
-    cr_expect_eq(shf(NULL, &err, "sh tools/plot_critpath.sh %s %s/fig/bad tbot", in, d), 2);
+    cr_expect_eq(tu_shf(NULL, &err, "sh tools/plot_critpath.sh %s %s/fig/bad tbot", in, d), 2);
     cr_expect(strstr(err, "PHASE is tpot, ttft, slowest or total, not \"tbot\""), "%s", err);
     free(err);
     snprintf(in, sizeof in, "%s/sw/points/p0000_mapping.strategy=linear_adc.count=1/power.csv",
              d);
-    cr_expect_eq(shf(NULL, &err, "sh tools/plot_critpath.sh %s %s/fig/bad", in, d), 2);
+    cr_expect_eq(tu_shf(NULL, &err, "sh tools/plot_critpath.sh %s %s/fig/bad", in, d), 2);
     cr_expect(strstr(err, "no column \"crit.decode.cluster.softmax_ps\""), "%s", err);
     free(err);
     /* A sweep without mapping.strategy: one line. */
-    cr_assert_eq(shf(NULL, NULL, "%s sweep %s/tiny.ini --vary adc.count=1,4 --out %s/sw2 "
+    cr_assert_eq(tu_shf(NULL, NULL, "%s sweep %s/tiny.ini --vary adc.count=1,4 --out %s/sw2 "
                      "--quiet", tu_prog(), d, d), 0);
     snprintf(in, sizeof in, "%s/sw2/sweep.csv", d);
-    cr_expect_eq(shf(NULL, &err, "sh tools/plot_adc_sweep.sh %s %s/fig/one", in, d), 0, "%s",
+    cr_expect_eq(tu_shf(NULL, &err, "sh tools/plot_adc_sweep.sh %s %s/fig/one", in, d), 0, "%s",
                  err);
     free(err);
     rm_tree(d);

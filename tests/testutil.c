@@ -8,6 +8,7 @@
 #include "tools/driver.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,104 @@ double tu_stat(const char *dir, const char *name)
     double v = p ? strtod(p + strlen(key), NULL) : NAN;
     free(csv);
     return v;
+}
+
+char *tu_stat_text(const char *stats, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *l = stats; l && *l;) {
+        if (!strncmp(l, name, n) && l[n] == ',') {
+            const char *v = l + n + 1;
+            return strndup(v, strcspn(v, "\n"));
+        }
+        l = strchr(l, '\n');
+        if (l)
+            l++;
+    }
+    return NULL;
+}
+
+void tu_csv_parse(tu_csv *c, const char *text)
+{
+    memset(c, 0, sizeof *c);
+    const char *s = text;
+    while (*s && c->nrows < TU_CSV_MAXR) {
+        int r = c->nrows++;
+        for (;;) {
+            char buf[4096];
+            size_t n = 0;
+            if (*s == '"') {
+                for (s++; *s && !(*s == '"' && s[1] != '"'); s++) {
+                    if (*s == '"')
+                        s++;
+                    if (n + 1 < sizeof buf)
+                        buf[n++] = *s;
+                }
+                if (*s == '"')
+                    s++;
+            } else {
+                while (*s && *s != ',' && *s != '\n') {
+                    if (n + 1 < sizeof buf)
+                        buf[n++] = *s;
+                    s++;
+                }
+            }
+            buf[n] = 0;
+            if (c->nf[r] < TU_CSV_MAXF)
+                c->f[r][c->nf[r]++] = strdup(buf);
+            if (*s == ',') {
+                s++;
+                continue;
+            }
+            if (*s == '\n')
+                s++;
+            break;
+        }
+    }
+}
+
+void tu_csv_free(tu_csv *c)
+{
+    for (int r = 0; r < c->nrows; r++)
+        for (int i = 0; i < c->nf[r]; i++)
+            free(c->f[r][i]);
+}
+
+int tu_csv_col(const tu_csv *c, const char *name)
+{
+    for (int i = 0; i < c->nf[0]; i++)
+        if (!strcmp(c->f[0][i], name))
+            return i;
+    return -1;
+}
+
+int tu_shf(char **out, char **err, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    char *o = NULL, *e = NULL;
+    int rc = tu_sh(cmd, &o, &e);
+    if (out)
+        *out = o;
+    else
+        free(o);
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return rc;
+}
+
+int tu_png_ok(const char *path)
+{
+    size_t n = 0;
+    char *b = tu_slurp(path, &n);
+    int ok = b && n > 1000 && !memcmp(b, "\x89PNG", 4);
+    free(b);
+    return ok;
 }
 
 int tu_slow(void)

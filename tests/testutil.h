@@ -11,6 +11,10 @@ const char *tu_prog(void);
  * caller frees) and returns its exit status (or -1). */
 int tu_sh(const char *cmd, char **out, char **err);
 
+/* tu_sh of the command printf would make of fmt; out and err may be NULL
+ * (then nothing is kept). */
+int tu_shf(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Writes text to a fresh temporary file; returns its path (caller frees). */
 char *tu_tmpfile(const char *suffix, const char *text);
 
@@ -34,6 +38,27 @@ int tu_config(struct config *c, const char *text, char *err, size_t errlen);
 /* The value of statistic `name` in DIR/stats.csv; NaN if it is absent or
  * there is no stats.csv. */
 double tu_stat(const char *dir, const char *name);
+
+/* The value of statistic name in a stats.csv text, as a fresh string
+ * (caller frees); NULL if absent. */
+char *tu_stat_text(const char *stats, const char *name);
+
+/* A CSV file (RFC 4180 quotes) as rows of fields: f[0] is the header.
+ * Rows beyond TU_CSV_MAXR and fields beyond TU_CSV_MAXF are dropped. */
+#define TU_CSV_MAXF 256
+#define TU_CSV_MAXR 64
+typedef struct tu_csv {
+    int nrows;
+    int nf[TU_CSV_MAXR];
+    char *f[TU_CSV_MAXR][TU_CSV_MAXF];
+} tu_csv;
+void tu_csv_parse(tu_csv *c, const char *text);
+void tu_csv_free(tu_csv *c);
+/* Index of the header field name, or -1. */
+int tu_csv_col(const tu_csv *c, const char *name);
+
+/* 1 if path is a PNG file of more than 1000 bytes (a drawn plot). */
+int tu_png_ok(const char *path);
 
 /* Nonzero when the slow tier is requested (AIMCSIM_SLOW=1 in the env). */
 int tu_slow(void);

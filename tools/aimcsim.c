@@ -45,6 +45,13 @@ static const struct subcommand subcommands[] = {
      "sweep CONFIG.ini --vary sec.key=v1,v2,... [--zip sec.key=a,b ...] [--set sec.key=val ...] "
      "[-j N] [--out DIR] [--force] [--trace] [--quiet] [--emit-jobs FILE | --merge DIR]",
      "run the cross product of the values, one process per point; one CSV"},
+    {"hetero", cli_hetero,
+     "hetero CONFIG.ini --profile FILE [--families top-k,greedy,first-last] [--max-k N] "
+     "[--first-last N] [--latency ttft|tpot|total] [--objective latency|energy|area] "
+     "[--max-sensitivity S] [--set sec.key=val ...] [-j N] [--out DIR] [--force] [--quiet] "
+     "[--no-plot] [--emit-jobs FILE | --merge DIR]",
+     "heterogeneous mapping: run candidate digital selections as a sweep; pareto.csv, the "
+     "Pareto front and plot, the choice under a sensitivity budget"},
     {"profile", cli_profile,
      "profile CONFIG.ini --weights FILE --tokens FILE [--start N] [--len N] [--context N] "
      "[--whole] [--metric ppl|kl] [-j N] [--set sec.key=val ...] [--out FILE] [--csv FILE] "

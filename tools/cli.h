@@ -18,6 +18,7 @@ int cli_schedule(int argc, char **argv);
 int cli_exec(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_profile(int argc, char **argv);
+int cli_hetero(int argc, char **argv);
 
 /* Options common to the subcommands that take a configuration. */
 typedef struct cli_opts {

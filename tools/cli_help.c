@@ -28,7 +28,7 @@ typedef struct sub_doc {
     const char *name;
     int config;        /* its first positional argument is CONFIG */
     const char *about; /* what it does, beyond the one-line summary */
-    opt_doc opts[16];  /* ended by {NULL} */
+    opt_doc opts[20];  /* ended by {NULL} */
     const char *output;
 } sub_doc;
 
@@ -123,6 +123,42 @@ static const sub_doc docs[] = {
      "DIR/points/NAME/ per point (its args, stderr and the files of `aimcsim run --out`) and "
      "DIR/sweep.csv, one row per point in point order; a progress line on stderr on a "
      "terminal; one line per failed point."},
+    {"hetero", 1,
+     "Heterogeneous mapping as a search (docs/heterogeneous.md): builds candidate digital "
+     "selections from a sensitivity profile (top k, greedy by value per MAC, the first and "
+     "last blocks, the configuration's own), runs each as a point of a sweep of [mapping] "
+     "digital and writes the Pareto front of the sensitivity left on analog against the "
+     "objective.",
+     {{"--profile", "FILE", "the sensitivity profile, one 'projection value' per line "
+                            "(required; `aimcsim profile` writes one)"},
+      {"--families", "LIST", "the candidate families to build, a comma list of top-k, "
+                             "greedy, first-last (default all; the base always runs)"},
+      {"--max-k", "N", "at most N projections in a top-k or greedy candidate (0, the "
+                       "default: every valued projection)"},
+      {"--first-last", "N", "first-last candidates up to the first and last N blocks "
+                            "(default 2)"},
+      {"--latency", "ttft|tpot|total", "the latency the objective means (default total)"},
+      {"--objective", "latency|energy|area", "what the Pareto front and the choice "
+                                             "minimise (default latency)"},
+      {"--max-sensitivity", "S", "choose the candidate with the least objective among those "
+                                 "leaving at most S on analog, and print it as a --set line"},
+      {"--set", "SEC.KEY=VALUE", "a fixed override for every candidate (repeatable)"},
+      {"-j", "N", "candidates run at a time, as sweep -j"},
+      {"--jobs", "N", "the same as -j N"},
+      {"--out", "DIR", "where the point folders, sweep.csv, pareto.csv and the plot go "
+                       "(default out/hetero-<config name>)"},
+      {"--force", NULL, "run every candidate again, even those already done"},
+      {"--quiet", NULL, "no progress line and no table"},
+      {"--no-plot", NULL, "write no plot (pareto.png, pareto.svg)"},
+      {"--emit-jobs", "FILE", "write the job list, one shell line per candidate, and run "
+                              "nothing"},
+      {"--merge", "DIR", "build sweep.csv and pareto.csv from the point folders under DIR "
+                         "and run nothing"},
+      {NULL, NULL, NULL}},
+     "DIR/points/NAME/ per candidate, DIR/sweep.csv, DIR/pareto.csv (one row per candidate "
+     "with its proxies, latency, energy, area, Pareto and chosen flags), DIR/pareto.png and "
+     ".svg; a table on stdout and, with --max-sensitivity, the chosen --set line (exit "
+     "status 1 when no candidate leaves that little)."},
     {"profile", 1,
      "Accuracy beside PPA (docs/profile.md): runs an llm.c GPT-2 checkpoint in fp32 under "
      "the AIMC noise model of CONFIG.  Without --whole, the one-at-a-time sensitivity "

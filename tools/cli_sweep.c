@@ -34,26 +34,14 @@
 
 /* ---- arguments -------------------------------------------------------- */
 
-typedef struct sweep_args {
-    const char *cfg_path;
-    const char **vary;     /* --vary and --zip arguments in order ... */
-    int *is_zip;           /* ... and which of them are --zip */
-    int nvary;
-    const char **sets;
-    int nsets;
-    const char *out, *emit, *merge;
-    int jobs, force, trace, quiet;
-} sweep_args;
 
-/* Prints "aimcsim sweep: <message> (see aimcsim help sweep)"; returns 2. */
-static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_err(const char *fmt, ...)
+int sweep_usage_err(const char *name, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "aimcsim sweep: ");
+    fprintf(stderr, "aimcsim %s: ", name);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see aimcsim help sweep)\n");
+    fprintf(stderr, " (see aimcsim help %s)\n", name);
     va_end(ap);
     return 2;
 }
@@ -69,69 +57,93 @@ static int parse_int(const char *s, int lo, int hi, int *v)
     return 0;
 }
 
+int sweep_take_option(sweep_args *a, int argc, char **argv, int *i, int trace_ok)
+{
+    const char *s = argv[*i];
+    if (!strcmp(s, "--set") || !strcmp(s, "--out") || !strcmp(s, "--emit-jobs") ||
+        !strcmp(s, "--merge") || !strcmp(s, "-j") || !strcmp(s, "--jobs")) {
+        if (*i + 1 >= argc) {
+            sweep_usage_err(a->name, "%s needs a value", s);
+            return -2;
+        }
+        const char *v = argv[++*i];
+        if (!*v && (!strcmp(s, "--out") || !strcmp(s, "--emit-jobs") || !strcmp(s, "--merge"))) {
+            sweep_usage_err(a->name, "%s needs a value (got an empty string)", s);
+            return -2;
+        }
+        if (!strcmp(s, "--set")) {
+            a->sets[a->nsets++] = v;
+        } else if (!strcmp(s, "--out")) {
+            a->out = v;
+        } else if (!strcmp(s, "--emit-jobs")) {
+            a->emit = v;
+        } else if (!strcmp(s, "--merge")) {
+            a->merge = v;
+        } else if (parse_int(v, 1, SWEEP_MAX_JOBS, &a->jobs) < 0) {
+            fprintf(stderr, "aimcsim %s: %s %s: expected a number of jobs in [1, %d]\n",
+                    a->name, s, v, SWEEP_MAX_JOBS);
+            return -2;
+        }
+    } else if (!strncmp(s, "-j", 2) && s[2]) {
+        if (parse_int(s + 2, 1, SWEEP_MAX_JOBS, &a->jobs) < 0) {
+            fprintf(stderr, "aimcsim %s: %s: expected a number of jobs in [1, %d]\n", a->name,
+                    s, SWEEP_MAX_JOBS);
+            return -2;
+        }
+    } else if (!strcmp(s, "--force")) {
+        a->force = 1;
+    } else if (!strcmp(s, "--trace") && trace_ok) {
+        a->trace = 1;
+    } else if (!strcmp(s, "--quiet")) {
+        a->quiet = 1;
+    } else if (s[0] == '-' && s[1]) {
+        return 0;
+    } else if (!a->cfg_path) {
+        a->cfg_path = s;
+    } else {
+        sweep_usage_err(a->name, "unexpected argument '%s'", s);
+        return -2;
+    }
+    return 1;
+}
+
+int sweep_check_args(const sweep_args *a)
+{
+    if (!a->cfg_path)
+        return sweep_usage_err(a->name, "missing CONFIG.ini");
+    if (a->merge && (a->emit || a->out || a->force || a->jobs))
+        return sweep_usage_err(a->name, "--merge DIR takes no --out, --emit-jobs, --force or -j");
+    if (a->emit && a->jobs)
+        return sweep_usage_err(a->name, "--emit-jobs runs nothing: -j does not apply");
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, sweep_args *a)
 {
     memset(a, 0, sizeof *a);
+    a->name = "sweep";
     a->vary = xcalloc((size_t)argc, sizeof *a->vary);
     a->is_zip = xcalloc((size_t)argc, sizeof *a->is_zip);
     a->sets = xcalloc((size_t)argc, sizeof *a->sets);
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
-        int has_next = i + 1 < argc;
-        if (!strcmp(s, "--vary") || !strcmp(s, "--zip") || !strcmp(s, "--set") ||
-            !strcmp(s, "--out") || !strcmp(s, "--emit-jobs") || !strcmp(s, "--merge") ||
-            !strcmp(s, "-j") || !strcmp(s, "--jobs")) {
-            if (!has_next)
-                return usage_err("%s needs a value", s);
-            const char *v = argv[++i];
-            if (!*v && (!strcmp(s, "--out") || !strcmp(s, "--emit-jobs") ||
-                        !strcmp(s, "--merge")))
-                return usage_err("%s needs a value (got an empty string)", s);
-            if (!strcmp(s, "--vary") || !strcmp(s, "--zip")) {
-                a->is_zip[a->nvary] = s[2] == 'z';
-                a->vary[a->nvary++] = v;
-            } else if (!strcmp(s, "--set")) {
-                a->sets[a->nsets++] = v;
-            } else if (!strcmp(s, "--out")) {
-                a->out = v;
-            } else if (!strcmp(s, "--emit-jobs")) {
-                a->emit = v;
-            } else if (!strcmp(s, "--merge")) {
-                a->merge = v;
-            } else if (parse_int(v, 1, SWEEP_MAX_JOBS, &a->jobs) < 0) {
-                fprintf(stderr, "aimcsim sweep: %s %s: expected a number of jobs in [1, %d]\n",
-                        s, v, SWEEP_MAX_JOBS);
-                return 2;
-            }
-        } else if (!strncmp(s, "-j", 2) && s[2]) {
-            if (parse_int(s + 2, 1, SWEEP_MAX_JOBS, &a->jobs) < 0) {
-                fprintf(stderr, "aimcsim sweep: %s: expected a number of jobs in [1, %d]\n",
-                        s, SWEEP_MAX_JOBS);
-                return 2;
-            }
-        } else if (!strcmp(s, "--force")) {
-            a->force = 1;
-        } else if (!strcmp(s, "--trace")) {
-            a->trace = 1;
-        } else if (!strcmp(s, "--quiet")) {
-            a->quiet = 1;
-        } else if (s[0] == '-' && s[1]) {
-            return usage_err("unknown option '%s'", s);
-        } else if (!a->cfg_path) {
-            a->cfg_path = s;
-        } else {
-            return usage_err("unexpected argument '%s'", s);
+        if (!strcmp(s, "--vary") || !strcmp(s, "--zip")) {
+            if (i + 1 >= argc)
+                return sweep_usage_err(a->name, "%s needs a value", s);
+            a->is_zip[a->nvary] = s[2] == 'z';
+            a->vary[a->nvary++] = argv[++i];
+            continue;
         }
+        int r = sweep_take_option(a, argc, argv, &i, 1);
+        if (r < 0)
+            return 2;
+        if (r == 0)
+            return sweep_usage_err(a->name, "unknown option '%s'", s);
     }
-    if (!a->cfg_path)
-        return usage_err("missing CONFIG.ini");
-    if (a->nvary == 0)
-        return usage_err("nothing to vary: give --vary sec.key=v1,v2,... or --zip");
-    if (a->merge && (a->emit || a->out || a->force || a->jobs))
-        return usage_err("--merge DIR takes no --out, --emit-jobs, --force or -j");
-    if (a->emit && a->jobs)
-        return usage_err("--emit-jobs runs nothing: -j does not apply");
-    return 0;
+    int rc = sweep_check_args(a);
+    if (rc == 0 && a->nvary == 0)
+        rc = sweep_usage_err(a->name, "nothing to vary: give --vary sec.key=v1,v2,... or --zip");
+    return rc;
 }
 
 static void args_free(sweep_args *a)
@@ -176,7 +188,7 @@ static char **split_values(const char *s, int *n)
     return v;
 }
 
-static void sweep_free(sweep *sw)
+void sweep_free(sweep *sw)
 {
     free(sw->cfg_abs);
     free(sw->prog);
@@ -249,10 +261,7 @@ static int check_point(sweep *sw, const config *base, long p, char *err, size_t 
     return rc;
 }
 
-/* Builds the sweep from the arguments: loads the configuration, applies
- * --set, parses the lists and validates every value.  0, or the exit
- * status (2) after printing the error. */
-static int sweep_build(const sweep_args *a, sweep *sw)
+int sweep_build(const sweep_args *a, sweep *sw)
 {
     char err[ERR_LEN];
     memset(sw, 0, sizeof *sw);
@@ -267,8 +276,8 @@ static int sweep_build(const sweep_args *a, sweep *sw)
     for (int i = 0; i < a->nsets + a->nvary; i++) {
         const char *s = i < a->nsets ? a->sets[i] : a->vary[i - a->nsets];
         if (strpbrk(s, "\r\n")) {
-            fprintf(stderr, "aimcsim sweep: %s: a line break in a value (job lists are "
-                    "one line per point)\n", s);
+            fprintf(stderr, "aimcsim %s: %s: a line break in a value (job lists are "
+                    "one line per point)\n", a->name, s);
             goto out;
         }
     }
@@ -305,7 +314,8 @@ static int sweep_build(const sweep_args *a, sweep *sw)
         const char *opt = a->is_zip[i] ? "--zip" : "--vary";
         const char *eq = strchr(arg, '=');
         if (!eq || eq == arg) {
-            fprintf(stderr, "aimcsim sweep: %s %s: expected sec.key=v1,v2,...\n", opt, arg);
+            fprintf(stderr, "aimcsim %s: %s %s: expected sec.key=v1,v2,...\n", a->name, opt,
+                    arg);
             free(order);
             goto out;
         }
@@ -315,7 +325,8 @@ static int sweep_build(const sweep_args *a, sweep *sw)
         sw->npar++;
         for (int j = 0; j < sw->npar - 1; j++)
             if (!strcmp(sw->par[j].key, pr->key)) {
-                fprintf(stderr, "aimcsim sweep: %s %s: %s is varied twice\n", opt, arg, pr->key);
+                fprintf(stderr, "aimcsim %s: %s %s: %s is varied twice\n", a->name, opt, arg,
+                        pr->key);
                 free(order);
                 goto out;
             }
@@ -324,8 +335,8 @@ static int sweep_build(const sweep_args *a, sweep *sw)
             int same = !strcmp(sk, pr->key);
             free(sk);
             if (same) {
-                fprintf(stderr, "aimcsim sweep: %s %s: %s is also given by --set %s\n", opt,
-                        arg, pr->key, sw->sets[k]);
+                fprintf(stderr, "aimcsim %s: %s %s: %s is also given by --set %s\n", a->name,
+                        opt, arg, pr->key, sw->sets[k]);
                 free(order);
                 goto out;
             }
@@ -354,9 +365,9 @@ static int sweep_build(const sweep_args *a, sweep *sw)
                 }
             if (pr->nvals != first->nvals) {
                 fprintf(stderr,
-                        "aimcsim sweep: --zip lists differ in length (%s: %d, %s: %d); "
+                        "aimcsim %s: --zip lists differ in length (%s: %d, %s: %d); "
                         "zipped lists vary together\n",
-                        first->key, first->nvals, pr->key, pr->nvals);
+                        a->name, first->key, first->nvals, pr->key, pr->nvals);
                 free(order);
                 goto out;
             }
@@ -372,7 +383,7 @@ static int sweep_build(const sweep_args *a, sweep *sw)
     sw->npoints = 1;
     for (int x = 0; x < sw->naxes; x++) {
         if (sw->npoints > SWEEP_MAX_POINTS / sw->axis_len[x]) {
-            fprintf(stderr, "aimcsim sweep: more than %ld points\n", SWEEP_MAX_POINTS);
+            fprintf(stderr, "aimcsim %s: more than %ld points\n", a->name, SWEEP_MAX_POINTS);
             goto out;
         }
         sw->npoints *= sw->axis_len[x];
@@ -409,7 +420,7 @@ static int sweep_build(const sweep_args *a, sweep *sw)
     char cwd[PATH_MAX];
     sw->prog = self_path();
     if (!sw->cfg_abs || !getcwd(cwd, sizeof cwd) || !sw->prog) {
-        fprintf(stderr, "aimcsim sweep: cannot resolve %s: %s\n",
+        fprintf(stderr, "aimcsim %s: cannot resolve %s: %s\n", a->name,
                 !sw->cfg_abs ? a->cfg_path : !sw->prog ? "the program's own path" : "the "
                 "working directory", strerror(errno));
         rc = 1;
@@ -417,6 +428,7 @@ static int sweep_build(const sweep_args *a, sweep *sw)
     }
     sw->cwd = xstrdup(cwd);
     sw->trace = a->trace;
+    sw->name = a->name;
     rc = 0;
 out:
     config_free(&base);
@@ -425,19 +437,18 @@ out:
     return rc;
 }
 
-/* Default output folder: out/sweep-<config file name without .ini>. */
-static char *default_dir(const char *cfg_path)
+/* Default output folder: out/<name>-<config file name without .ini>. */
+static char *default_dir(const char *name, const char *cfg_path)
 {
     const char *b = strrchr(cfg_path, '/');
     b = b ? b + 1 : cfg_path;
     size_t n = strlen(b);
     if (n > 4 && !strcmp(b + n - 4, ".ini"))
         n -= 4;
-    return xasprintf("out/sweep-%.*s", (int)n, b);
+    return xasprintf("out/%s-%.*s", name, (int)n, b);
 }
 
-/* Creates dir (unless must_exist) and stores its absolute path. */
-static int set_dir(sweep *sw, const char *dir, int must_exist, char *err, size_t errlen)
+int sweep_set_dir(sweep *sw, const char *dir, int must_exist, char *err, size_t errlen)
 {
     if (!must_exist && ofile_mkdirs(dir, err, errlen) < 0)
         return -1;
@@ -464,6 +475,61 @@ static void print_merge_args(int argc, char **argv, const char *dir)
     sweep_sh_word(stdout, dir, 0);
 }
 
+int sweep_execute(const sweep_args *a, sweep *sw, int argc, char **argv, sweep_counts *n)
+{
+    char err[ERR_LEN];
+    int rc = 0;
+    char *dflt = a->out || a->merge ? NULL : default_dir(a->name, a->cfg_path);
+    const char *dir = a->merge ? a->merge : a->out ? a->out : dflt;
+    memset(n, 0, sizeof *n);
+    if (sweep_set_dir(sw, dir, a->merge != NULL, err, sizeof err) < 0) {
+        fprintf(stderr, "aimcsim %s: %s\n", a->name, err);
+        rc = a->merge ? 2 : 1;
+    } else if (a->emit) {
+        if (sweep_emit_jobs(sw, a->emit, a->force, err, sizeof err) < 0) {
+            fprintf(stderr, "aimcsim %s: %s\n", a->name, err);
+            rc = 1;
+        } else if (!a->quiet) {
+            printf("%s: %ld jobs -> %s\n  run them: parallel < ", a->name, sw->npoints, a->emit);
+            sweep_sh_word(stdout, a->emit, 0);
+            printf("   (or a Slurm array, docs/sweeps.md)\n  then merge: aimcsim %s", a->name);
+            print_merge_args(argc, argv, dir);
+            printf("\n");
+        }
+    } else {
+        int jobs = a->jobs;
+        if (!jobs) {
+            long c = sysconf(_SC_NPROCESSORS_ONLN);
+            jobs = c < 1 ? 1 : c > SWEEP_MAX_JOBS ? SWEEP_MAX_JOBS : (int)c;
+        }
+        if (!a->merge && sweep_run_local(sw, jobs, a->force, !a->quiet && isatty(2), n,
+                                         err, sizeof err) < 0) {
+            fprintf(stderr, "aimcsim %s: %s\n", a->name, err);
+            rc = 1;
+        }
+        long skipped = n->skipped;
+        /* Failures were reported as they came, unless merging. */
+        if (sweep_write_csv(sw, a->merge != NULL, n, err, sizeof err) < 0) {
+            fprintf(stderr, "aimcsim %s: %s\n", a->name, err);
+            rc = 1;
+        } else {
+            if (n->failed || n->missing)
+                rc = 1;
+            if (!a->quiet) {
+                printf("%s: %ld points: %ld ok", a->name, sw->npoints, n->ok);
+                if (skipped)
+                    printf(" (%ld done before)", skipped);
+                printf(", %ld failed", n->failed);
+                if (n->missing)
+                    printf(", %ld missing", n->missing);
+                printf(" -> %s/sweep.csv\n", dir);
+            }
+        }
+    }
+    free(dflt);
+    return rc;
+}
+
 int cli_sweep(int argc, char **argv)
 {
     /* --help is answered by tools/aimcsim.c before we get here. */
@@ -476,56 +542,8 @@ int cli_sweep(int argc, char **argv)
         args_free(&a);
         return rc;
     }
-
-    char err[ERR_LEN];
-    char *dflt = a.out || a.merge ? NULL : default_dir(a.cfg_path);
-    const char *dir = a.merge ? a.merge : a.out ? a.out : dflt;
-    sweep_counts n = {0, 0, 0, 0};
-    if (set_dir(&sw, dir, a.merge != NULL, err, sizeof err) < 0) {
-        fprintf(stderr, "aimcsim sweep: %s\n", err);
-        rc = a.merge ? 2 : 1;
-    } else if (a.emit) {
-        if (sweep_emit_jobs(&sw, a.emit, a.force, err, sizeof err) < 0) {
-            fprintf(stderr, "aimcsim sweep: %s\n", err);
-            rc = 1;
-        } else if (!a.quiet) {
-            printf("sweep: %ld jobs -> %s\n  run them: parallel < ", sw.npoints, a.emit);
-            sweep_sh_word(stdout, a.emit, 0);
-            printf("   (or a Slurm array, docs/sweeps.md)\n  then merge: aimcsim sweep");
-            print_merge_args(argc, argv, dir);
-            printf("\n");
-        }
-    } else {
-        int jobs = a.jobs;
-        if (!jobs) {
-            long c = sysconf(_SC_NPROCESSORS_ONLN);
-            jobs = c < 1 ? 1 : c > SWEEP_MAX_JOBS ? SWEEP_MAX_JOBS : (int)c;
-        }
-        if (!a.merge && sweep_run_local(&sw, jobs, a.force, !a.quiet && isatty(2), &n,
-                                        err, sizeof err) < 0) {
-            fprintf(stderr, "aimcsim sweep: %s\n", err);
-            rc = 1;
-        }
-        long skipped = n.skipped;
-        /* Failures were reported as they came, unless merging. */
-        if (sweep_write_csv(&sw, a.merge != NULL, &n, err, sizeof err) < 0) {
-            fprintf(stderr, "aimcsim sweep: %s\n", err);
-            rc = 1;
-        } else {
-            if (n.failed || n.missing)
-                rc = 1;
-            if (!a.quiet) {
-                printf("sweep: %ld points: %ld ok", sw.npoints, n.ok);
-                if (skipped)
-                    printf(" (%ld done before)", skipped);
-                printf(", %ld failed", n.failed);
-                if (n.missing)
-                    printf(", %ld missing", n.missing);
-                printf(" -> %s/sweep.csv\n", dir);
-            }
-        }
-    }
-    free(dflt);
+    sweep_counts n;
+    rc = sweep_execute(&a, &sw, argc, argv, &n);
     sweep_free(&sw);
     args_free(&a);
     return rc;

@@ -41,29 +41,36 @@ static void sb_raw(sbuf *b, const char *t, size_t n)
 
 static void sb_puts(sbuf *b, const char *t) { sb_raw(b, t, strlen(t)); }
 
-/* One CSV field (RFC 4180): quoted when it holds a comma, quote or line
- * break, or always with always_quote; a quote inside is doubled. */
-static void sb_field(sbuf *b, const char *t, size_t n, int always_quote)
+char *sweep_csv_quote(const char *t, size_t n, int always_quote)
 {
     int quote = always_quote;
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = t[i] == ',' || t[i] == '"' || t[i] == '\r' || t[i] == '\n';
-    if (!quote) {
-        sb_raw(b, t, n);
-        return;
-    }
-    sb_raw(b, "\"", 1);
+    size_t extra = 0;
     for (size_t i = 0; i < n; i++) {
-        if (t[i] == '"')
-            sb_raw(b, "\"", 1);
-        sb_raw(b, t + i, 1);
+        quote |= t[i] == ',' || t[i] == '"' || t[i] == '\r' || t[i] == '\n';
+        extra += t[i] == '"';
     }
-    sb_raw(b, "\"", 1);
+    char *q = xmalloc(n + extra + 3), *o = q;
+    if (quote)
+        *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (quote && t[i] == '"')
+            *o++ = '"';
+        *o++ = t[i];
+    }
+    if (quote)
+        *o++ = '"';
+    *o = 0;
+    return q;
 }
 
-/* The value of statistic name in stats.csv text ("name,value" lines), as
- * a pointer into the text and a length; NULL if absent. */
-static const char *stat_value(const char *csv, const char *name, size_t *n)
+static void sb_field(sbuf *b, const char *t, size_t n, int always_quote)
+{
+    char *q = sweep_csv_quote(t, n, always_quote);
+    sb_puts(b, q);
+    free(q);
+}
+
+const char *sweep_stat_value(const char *csv, const char *name, size_t *n)
 {
     size_t nl = strlen(name);
     for (const char *l = csv; l && *l;) {
@@ -139,17 +146,18 @@ int sweep_write_csv(const sweep *sw, int report, sweep_counts *cnt, char *err, s
         } else if (state[p] == SWEEP_FAILED) {
             cnt->failed++;
             if (report)
-                fprintf(stderr, "aimcsim sweep: %s: failed: %s\n", names[p], error[p]);
+                fprintf(stderr, "aimcsim %s: %s: failed: %s\n", sw->name, names[p],
+                        error[p]);
         } else {
             cnt->missing++;
             if (report && cnt->missing <= SWEEP_REPORT_MISSING)
-                fprintf(stderr, "aimcsim sweep: %s: missing (no results in %s/points/%s)\n",
-                        names[p], sw->dir, names[p]);
+                fprintf(stderr, "aimcsim %s: %s: missing (no results in %s/points/%s)\n",
+                        sw->name, names[p], sw->dir, names[p]);
         }
         sweep_point_free(&pt);
     }
     if (report && cnt->missing > SWEEP_REPORT_MISSING)
-        fprintf(stderr, "aimcsim sweep: ... and %ld more missing\n",
+        fprintf(stderr, "aimcsim %s: ... and %ld more missing\n", sw->name,
                 cnt->missing - SWEEP_REPORT_MISSING);
     int nm = 0;
     char **metric = first_ok >= 0 ? metric_names(stats[first_ok], &nm) : NULL;
@@ -183,7 +191,7 @@ int sweep_write_csv(const sweep *sw, int report, sweep_counts *cnt, char *err, s
         }
         for (int m = 0; m < nm; m++) {
             size_t vn = 0;
-            const char *v = stats[p] ? stat_value(stats[p], metric[m], &vn) : NULL;
+            const char *v = stats[p] ? sweep_stat_value(stats[p], metric[m], &vn) : NULL;
             sb_puts(&b, ",");
             if (v)
                 sb_field(&b, v, vn, 0);

@@ -48,8 +48,8 @@ static void show(runner *r)
 {
     if (!r->progress)
         return;
-    fprintf(stderr, "\r[sweep] %ld/%ld done, %ld failed, %d running\033[K", r->done,
-            r->sw->npoints, r->failed, r->running);
+    fprintf(stderr, "\r[%s] %ld/%ld done, %ld failed, %d running\033[K", r->sw->name,
+            r->done, r->sw->npoints, r->failed, r->running);
     fflush(stderr);
     r->shown = 1;
 }
@@ -93,7 +93,7 @@ static void exec_point(const sweep *sw, const sweep_point *pt)
      * (then sw->prog is the new one); sw->prog where there is no /proc. */
     execv("/proc/self/exe", (char *const *)argv);
     execv(sw->prog, (char *const *)argv);
-    fprintf(stderr, "aimcsim sweep: cannot run %s: %s\n", sw->prog, strerror(errno));
+    fprintf(stderr, "aimcsim %s: cannot run %s: %s\n", sw->name, sw->prog, strerror(errno));
     _exit(127);
 }
 
@@ -156,7 +156,7 @@ static int reap(runner *r, char *err, size_t errlen)
         }
         r->failed++;
         unshow(r);
-        fprintf(stderr, "aimcsim sweep: %s: failed: %s\n", pt.name,
+        fprintf(stderr, "aimcsim %s: %s: failed: %s\n", r->sw->name, pt.name,
                 first ? first : "(no message)");
         free(first);
         sweep_point_free(&pt);

@@ -1,7 +1,9 @@
 /*
  * sweep_int.h -- internals of `aimcsim sweep` (tools/cli_sweep*.c), shared
- * by its four files and included from nowhere else:
- *   cli_sweep.c        arguments, up-front validation, the point set;
+ * by its four files and by `aimcsim hetero` (tools/cli_hetero.c, whose
+ * candidates are the points of a sweep), included from nowhere else:
+ *   cli_sweep.c        arguments, up-front validation, the point set,
+ *                      running them and the summary;
  *   cli_sweep_point.c  the points: values, folder names, arguments, the
  *                      state of a point's folder;
  *   cli_sweep_run.c    running points locally (fork/exec, N at a time) and
@@ -53,7 +55,22 @@ typedef struct sweep {
     long npoints;      /* product of axis_len */
     uint64_t *hash;    /* npoints: config_hash of each point's configuration */
     int trace;         /* points run with --trace */
+    const char *name;  /* the subcommand, in messages: "sweep", "hetero" (static) */
 } sweep;
+
+/* What a sweep is built from: `aimcsim sweep`'s arguments (cli_sweep.c
+ * parses them), or those another subcommand makes (cli_hetero.c). */
+typedef struct sweep_args {
+    const char *name;      /* the subcommand, in messages and the default folder */
+    const char *cfg_path;
+    const char **vary;     /* --vary and --zip arguments in order ... */
+    int *is_zip;           /* ... and which of them are --zip */
+    int nvary;
+    const char **sets;
+    int nsets;
+    const char *out, *emit, *merge;
+    int jobs, force, trace, quiet;
+} sweep_args;
 
 /* One point, derived from the sweep (sweep_point_make). */
 typedef struct sweep_point {
@@ -71,6 +88,36 @@ enum sweep_state { SWEEP_MISSING, SWEEP_OK, SWEEP_FAILED };
 typedef struct sweep_counts {
     long ok, failed, missing, skipped;   /* skipped: ok before this run */
 } sweep_counts;
+
+/* ---- cli_sweep.c ---------------------------------------------------- */
+
+/* Prints "aimcsim NAME: <message> (see aimcsim help NAME)"; returns 2. */
+int sweep_usage_err(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Takes argv[*i] into a if it is an argument the sweep machinery knows
+ * (--set, --out, --emit-jobs, --merge, -j N, --jobs N, -jN, --force,
+ * --quiet, --trace when trace_ok; or CONFIG, the first word that is not
+ * an option), moving *i past its value.  1 taken, 0 an option it does
+ * not know, -2 an error printed (exit status 2).  a->sets must have room
+ * for argc entries. */
+int sweep_take_option(sweep_args *a, int argc, char **argv, int *i, int trace_ok);
+/* After the arguments: CONFIG given, --merge and --emit-jobs alone.  0,
+ * or the exit status (2) after printing the error. */
+int sweep_check_args(const sweep_args *a);
+/* Builds the sweep from the arguments: loads the configuration, applies
+ * the sets, parses the lists and validates every value (docs/sweeps.md,
+ * "Validation").  0, or the exit status (2) after printing the error. */
+int sweep_build(const sweep_args *a, sweep *sw);
+/* Creates dir (unless must_exist) and stores its absolute path in sw. */
+int sweep_set_dir(sweep *sw, const char *dir, int must_exist, char *err, size_t errlen);
+/* Runs the points (or writes the job list, or merges) in the folder of
+ * the arguments (default out/<name>-<config>), writes sweep.csv and
+ * prints the summary line; the counts in *n.  Returns the exit status: 0
+ * every point ok, 1 one failed or is missing (or a write failed), 2 a
+ * --merge folder that does not exist.  argv: the subcommand's arguments,
+ * for the --merge command printed after --emit-jobs. */
+int sweep_execute(const sweep_args *a, sweep *sw, int argc, char **argv, sweep_counts *n);
+void sweep_free(sweep *sw);
 
 /* ---- cli_sweep_point.c ---------------------------------------------- */
 
@@ -103,6 +150,14 @@ int sweep_point_prepare(const sweep_point *pt, int force, char *err, size_t errl
  * prints one stderr line per failed or missing point.  0, or -1 with a
  * message. */
 int sweep_write_csv(const sweep *sw, int report, sweep_counts *n, char *err, size_t errlen);
+
+/* One CSV field (RFC 4180) of the n bytes at t: quoted when it holds a
+ * comma, quote or line break, or always with always_quote; a quote inside
+ * is doubled.  Caller frees. */
+char *sweep_csv_quote(const char *t, size_t n, int always_quote);
+/* The value of statistic name in stats.csv text ("name,value" lines), as
+ * a pointer into the text and its length in *n; NULL if absent. */
+const char *sweep_stat_value(const char *csv, const char *name, size_t *n);
 
 /* ---- cli_sweep_run.c ------------------------------------------------ */
 

@@ -57,27 +57,6 @@ int accuracy_check_model(const model *m, const llmc_model *w, const char *path, 
     return 0;
 }
 
-/* The configuration with every projection analog: no [mapping] digital,
- * no profile, the LM head analog unless absent. */
-static void config_all_analog(config *dst, const config *c)
-{
-    config_copy(dst, c);
-    free(dst->mapping.digital);
-    dst->mapping.digital = xstrdup("");
-    free(dst->mapping.digital_profile);
-    dst->mapping.digital_profile = xstrdup("");
-    static const int unset[] = {PARAM_mapping_digital, PARAM_mapping_digital_profile,
-                                PARAM_mapping_digital_threshold};
-    for (size_t i = 0; i < sizeof unset / sizeof unset[0]; i++) {
-        dst->line[unset[i]] = 0;
-        free(dst->set_arg[unset[i]]);
-        dst->set_arg[unset[i]] = NULL;
-    }
-    dst->mapping.digital_threshold = 0.0;
-    if (dst->model.lm_head == MODEL_LM_DIGITAL)
-        dst->model.lm_head = MODEL_LM_ANALOG;
-}
-
 int accuracy_init(accuracy *a, const config *c, const accuracy_opts *o, char *err,
                   size_t errlen)
 {
@@ -134,7 +113,7 @@ int accuracy_init(accuracy *a, const config *c, const accuracy_opts *o, char *er
             goto fail;
         }
     a->chunk = a->len < ctx ? a->len : ctx;
-    config_all_analog(&a->cfg_all, c);
+    mapper_config_all_analog(&a->cfg_all, c);
     stage = 6;
     if (model_init(&a->m_all, &a->cfg_all, err, errlen) < 0)
         goto fail;

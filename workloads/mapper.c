@@ -1,7 +1,7 @@
 /*
  * mapper.c -- the mapping driver: strategy registry, parameter checks,
- * overlays (digital projections, sensitivity profiles, LoRA), and the
- * counts derived from what a strategy placed.
+ * LoRA targets, and the counts derived from what a strategy placed; the
+ * digital selection is mapper_select.c's.
  *
  * Invariant after mapper_build: every activation of an analog stage lies
  * inside its array, each of its converted output elements lies inside the
@@ -65,8 +65,6 @@ const char *mapper_pack_name(int pack)
 }
 
 /* ---- checks ------------------------------------------------------------- */
-
-static int is_set(const config *c, int i) { return c->line[i] || c->set_arg[i]; }
 
 /* [mapping] densemap_pack against the array and the model: the blocks it
  * co-locates must fit side by side in one line of an array, and some stage
@@ -137,188 +135,13 @@ int mapper_check_config(const config *c, const model *m, const transform *t, cha
 
 /* ---- overlays ----------------------------------------------------------- */
 
-/* Next comma-separated item of *p (spaces trimmed) into buf; 0 at the end. */
-static int next_item(const char **p, char *buf, size_t n, int *empty)
-{
-    const char *s = *p;
-    if (!*s)
-        return 0;
-    const char *e = strchr(s, ',');
-    size_t len = e ? (size_t)(e - s) : strlen(s);
-    *p = e ? e + 1 : s + len;
-    while (len && isspace((unsigned char)*s))
-        s++, len--;
-    while (len && isspace((unsigned char)s[len - 1]))
-        len--;
-    if (len >= n)
-        len = n - 1;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    *empty = len == 0;
-    return 1;
-}
-
-char *mapper_profile_path(const config *c)
-{
-    const char *v = c->mapping.digital_profile;
-    if (!v || !*v)
-        return NULL;
-    if (v[0] == '/' || c->set_arg[PARAM_mapping_digital_profile] || !c->path ||
-        !c->line[PARAM_mapping_digital_profile])
-        return xstrdup(v);
-    const char *slash = strrchr(c->path, '/');
-    if (!slash)
-        return xstrdup(v);
-    return xasprintf("%.*s/%s", (int)(slash - c->path), c->path, v);
-}
-
-int mapper_profile_load(const model *m, const char *path, double *value, char *err,
-                        size_t errlen)
-{
-    char *text = read_text_file(path, TEXT_FILE_MAX_BYTES, NULL, err, errlen);
-    if (!text)
-        return -1;
-    uint32_t *first = xcalloc(m->nproj ? m->nproj : 1, sizeof *first);
-    for (uint32_t i = 0; i < m->nproj; i++)
-        value[i] = NAN;
-    char hint[160];
-    uint32_t lineno = 0;
-    int rc = 0;
-    model_names_hint(m, hint, sizeof hint);
-    for (char *line = text, *next; rc == 0 && *line; line = next) {
-        next = strchr(line, '\n');
-        next = next ? (*next = 0, next + 1) : line + strlen(line);
-        lineno++;
-        size_t n = strlen(line);
-        if (n && line[n - 1] == '\r')
-            line[--n] = 0;
-        for (size_t k = 0; k < n && rc == 0; k++) {
-            unsigned char ch = (unsigned char)line[k];
-            if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-                rc = errf(err, errlen, "%s:%u: control character 0x%02x (expected text)",
-                          path, lineno, ch);
-        }
-        if (rc)
-            break;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = 0;
-        char name[128], num[128], extra[8];
-        int nf = sscanf(line, "%127s %127s %7s", name, num, extra);
-        if (nf <= 0)
-            continue;
-        if (nf != 2) {
-            char *s = line;
-            while (isspace((unsigned char)*s))
-                s++;
-            size_t l = strlen(s);
-            while (l && isspace((unsigned char)s[l - 1]))
-                s[--l] = 0;
-            rc = errf(err, errlen, "%s:%u: expected 'projection value', got '%.200s'", path,
-                      lineno, s);
-            break;
-        }
-        errno = 0;
-        double v = is_decimal_number(num) ? strtod(num, NULL) : NAN;
-        if (errno || !isfinite(v)) {
-            rc = errf(err, errlen,
-                      "%s:%u: %s: '%s' is not a number (expected a decimal number such as "
-                      "2.5 or 1e-3)", path, lineno, name, num);
-            break;
-        }
-        int i = model_find_proj(m, name);
-        if (i < 0) {
-            rc = errf(err, errlen, "%s:%u: unknown projection '%s' (%s has %s)", path, lineno,
-                      name, model_preset_name(m->preset), hint);
-            break;
-        }
-        if (first[i]) {
-            rc = errf(err, errlen, "%s:%u: %s given twice (first at line %u)", path, lineno,
-                      name, first[i]);
-            break;
-        }
-        first[i] = lineno;
-        value[i] = v;
-    }
-    free(first);
-    free(text);
-    return rc;
-}
-
-int mapper_digital_select(const model *m, const config *c, uint8_t *digital, char *err,
-                          size_t errlen)
-{
-    char item[256], hint[160];
-    int empty;
-    memset(digital, 0, m->nproj);
-    model_names_hint(m, hint, sizeof hint);
-    for (uint32_t i = 0; i < m->nproj; i++)
-        if (m->proj[i].kind == MODEL_PROJ_LM_HEAD && m->lm_head == MODEL_LM_DIGITAL)
-            digital[i] = 1;
-    uint8_t *listed = xcalloc(m->nproj ? m->nproj : 1, 1);
-    for (const char *p = c->mapping.digital; next_item(&p, item, sizeof item, &empty);) {
-        int i = empty ? -2 : model_find_proj(m, item);
-        int rc = 0;
-        if (i == -2)
-            rc = config_fail(c, PARAM_mapping_digital, err, errlen,
-                             "empty name in the list (expected name,name,...)");
-        else if (i < 0)
-            rc = config_fail(c, PARAM_mapping_digital, err, errlen,
-                             "unknown projection '%s' (%s has %s)", item,
-                             model_preset_name(m->preset), hint);
-        else if (listed[i])
-            rc = config_fail(c, PARAM_mapping_digital, err, errlen, "%s listed twice", item);
-        if (rc < 0) {
-            free(listed);
-            return -1;
-        }
-        listed[i] = digital[i] = 1;
-    }
-    free(listed);
-    int has_prof = c->mapping.digital_profile && *c->mapping.digital_profile;
-    if (!has_prof && is_set(c, PARAM_mapping_digital_threshold) &&
-        !config_is_default(c, PARAM_mapping_digital_threshold))
-        return config_fail(c, PARAM_mapping_digital_threshold, err, errlen,
-                           "needs [mapping] digital_profile");
-    if (!has_prof)
-        return 0;
-    if (!is_set(c, PARAM_mapping_digital_threshold))
-        return config_fail(c, PARAM_mapping_digital_profile, err, errlen,
-                           "needs [mapping] digital_threshold (projections above it run "
-                           "digital)");
-    char *path = mapper_profile_path(c);
-    double *val = xcalloc(m->nproj ? m->nproj : 1, sizeof *val);
-    /* What cannot be opened is the parameter's fault: located there. */
-    FILE *probe = fopen(path, "r");
-    struct stat sb;
-    int isdir = probe && fstat(fileno(probe), &sb) == 0 && S_ISDIR(sb.st_mode);
-    if (!probe || isdir) {
-        config_fail(c, PARAM_mapping_digital_profile, err, errlen, "cannot open %s: %s", path,
-                    strerror(isdir ? EISDIR : errno));
-        if (probe)
-            fclose(probe);
-        free(val);
-        free(path);
-        return -1;
-    }
-    fclose(probe);
-    int rc = mapper_profile_load(m, path, val, err, errlen);
-    if (rc == 0)
-        for (uint32_t i = 0; i < m->nproj; i++)
-            if (!isnan(val[i]) && val[i] > c->mapping.digital_threshold)
-                digital[i] = 1;
-    free(val);
-    free(path);
-    return rc;
-}
-
 int mapper_lora_targets(const config *c, uint8_t kind[MODEL_PROJ_KINDS], char *err,
                         size_t errlen)
 {
     char item[64];
     int empty;
     memset(kind, 0, MODEL_PROJ_KINDS);
-    for (const char *p = c->lora.targets; next_item(&p, item, sizeof item, &empty);) {
+    for (const char *p = c->lora.targets; mapper_next_item(&p, item, sizeof item, &empty);) {
         if (!strcmp(item, "all")) {
             memset(kind, 1, MODEL_PROJ_KINDS);
             continue;
@@ -551,24 +374,12 @@ static int finish(mapper *mp, const config *c, char *err, size_t errlen)
     return rc;
 }
 
-int mapper_build(mapper *mp, const model *m, const transform *t, const config *c, char *err,
-                 size_t errlen)
+/* Maps m with the projections marked in digital on the cluster. */
+static int build_with(mapper *mp, const mapper_ops *ops, const model *m, const transform *t,
+                      const config *c, const uint8_t *lora_kind, const uint8_t *digital,
+                      char *err, size_t errlen)
 {
     memset(mp, 0, sizeof *mp);
-    char sname[64];
-    snprintf(sname, sizeof sname, "%s",
-             config_enum_name(PARAM_mapping_strategy, c->mapping.strategy));
-    const mapper_ops *ops = mapper_lookup(sname, err, errlen);
-    if (!ops || mapper_check_config(c, m, t, err, errlen) < 0)
-        return -1;
-    uint8_t lora_kind[MODEL_PROJ_KINDS];
-    if (mapper_lora_targets(c, lora_kind, err, errlen) < 0)
-        return -1;
-    uint8_t *digital = xcalloc(m->nproj ? m->nproj : 1, 1);
-    if (mapper_digital_select(m, c, digital, err, errlen) < 0) {
-        free(digital);
-        return -1;
-    }
     mp->ops = ops;
     mp->model = m;
     mp->tr = t;
@@ -601,7 +412,6 @@ int mapper_build(mapper *mp, const model *m, const transform *t, const config *c
         sum->flops_dense = tp->flops_dense;
         sum->flops = tp->flops;
     }
-    free(digital);
     mapper_ctx mb = {0};
     mb.mp = mp;
     mb.m = m;
@@ -623,6 +433,44 @@ int mapper_build(mapper *mp, const model *m, const transform *t, const config *c
         return -1;
     }
     return 0;
+}
+
+int mapper_build(mapper *mp, const model *m, const transform *t, const config *c, char *err,
+                 size_t errlen)
+{
+    memset(mp, 0, sizeof *mp);
+    char sname[64];
+    snprintf(sname, sizeof sname, "%s",
+             config_enum_name(PARAM_mapping_strategy, c->mapping.strategy));
+    const mapper_ops *ops = mapper_lookup(sname, err, errlen);
+    if (!ops || mapper_check_config(c, m, t, err, errlen) < 0)
+        return -1;
+    uint8_t lora_kind[MODEL_PROJ_KINDS];
+    if (mapper_lora_targets(c, lora_kind, err, errlen) < 0)
+        return -1;
+    size_t np = m->nproj ? m->nproj : 1;
+    uint8_t *digital = xcalloc(np, 1);
+    double *shares = NULL;
+    int rc = 0;
+    if (c->mapping.digital_arrays_saved_min > 0) {
+        /* The arrays target counts each projection's share of the arrays
+         * of the all-analog mapping. */
+        mapper all;
+        rc = build_with(&all, ops, m, t, c, lora_kind, digital, err, errlen);
+        if (rc == 0) {
+            shares = xcalloc(np, sizeof *shares);
+            for (uint32_t p = 0; p < m->nproj; p++)
+                shares[p] = all.proj[p].sum.arrays_eq;
+            mapper_free(&all);
+        }
+    }
+    if (rc == 0)
+        rc = mapper_digital_select(m, t, c, shares, digital, err, errlen);
+    if (rc == 0)
+        rc = build_with(mp, ops, m, t, c, lora_kind, digital, err, errlen);
+    free(shares);
+    free(digital);
+    return rc;
 }
 
 void mapper_free(mapper *mp)

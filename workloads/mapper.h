@@ -6,11 +6,11 @@
  * Strategies plug in through a const table of operations (mapper_ops) and
  * one explicit registry (mapper_get, mapper_lookup), selected by
  * [mapping] strategy: linear, sparsemap, densemap (docs/mapping.md).
- * Overlays apply to every strategy: projections named in [mapping] digital,
- * those above [mapping] digital_threshold in the [mapping] digital_profile
- * file, and the LM head with [model] lm_head = digital run on the digital
- * cluster; [lora] rank > 0 adds an adapter on the digital cluster beside
- * each projection of a kind in [lora] targets.
+ * Overlays apply to every strategy: the projections mapper_digital_select
+ * chooses (named in [mapping] digital, or by the rules of a sensitivity
+ * profile and budgets) and the LM head with [model] lm_head = digital run
+ * on the digital cluster; [lora] rank > 0 adds an adapter on the digital
+ * cluster beside each projection of a kind in [lora] targets.
  *
  * Arrays.  Arrays are R x C ([tile] rows, cols); ids are global, 0 .. A-1,
  * and the engine maps array i to tile i.  A weight takes cpw =
@@ -183,12 +183,47 @@ int mapper_check_config(const config *c, const model *m, const transform *t, cha
                         size_t errlen);
 
 /* Marks digital[i] = 1 for every projection that runs on the digital
- * cluster (overlays above), 0 otherwise; digital has m->nproj entries.
- * Errors: an unknown or repeated name in [mapping] digital, a profile that
- * cannot be read or has a bad line ("profile:line: ..."), a threshold
- * without a profile or a profile without a threshold. */
-int mapper_digital_select(const model *m, const config *c, uint8_t *digital, char *err,
+ * cluster, 0 otherwise; digital has m->nproj entries (docs/heterogeneous.md):
+ *   1. what [mapping] digital names (exact names, glob patterns as in
+ *      fnmatch(3), projection kinds, "all") and the LM head under [model]
+ *      lm_head = digital;
+ *   2. with a [mapping] digital_profile, a walk over the projections the
+ *      profile lists, in decreasing order of value (equal values in model
+ *      order), taking each one above digital_threshold (when set), up to
+ *      digital_top_k of them (when > 0), that keeps the selection within
+ *      the budgets (digital_mac_share_max, digital_weight_bytes_max; one
+ *      that would not is skipped and the walk goes on); with
+ *      digital_arrays_saved_min, until the selection's share of the
+ *      all-analog mapping's arrays (arrays_eq, per projection) reaches it.
+ * arrays_eq may be NULL (a check without the mapping): the target is then
+ * not applied.  Errors (config_fail, or "profile:line: ..."): an unknown
+ * name, a pattern that matches nothing, an item listed twice; what step 1
+ * names over a budget; a threshold, top k or target without a profile, a
+ * profile without a rule; a target the walk cannot reach. */
+int mapper_digital_select(const model *m, const transform *t, const config *c,
+                          const double *arrays_eq, uint8_t *digital, char *err,
                           size_t errlen);
+/* Marks mark[i] = 1 for every projection that item names: its exact name,
+ * a glob pattern (fnmatch(3): h0.*, *.attn.c_proj, h1?.mlp.*), a kind
+ * (attn.c_proj: that projection of every block) or "all".  Returns how
+ * many it names (0: none). */
+uint32_t mapper_match(const model *m, const char *item, uint8_t *mark);
+/* The projections a profile lists (value[i] not NaN) in decreasing order
+ * of value, equal values in model order, into order[]; returns how many. */
+uint32_t mapper_rank(const model *m, const double *value, uint32_t *order);
+/* What running the projections marked in digital on the cluster costs per
+ * token (Lammie 2026's stage-3 proxies). */
+typedef struct mapper_digital_cost {
+    uint32_t n;               /* projections marked */
+    uint64_t macs;            /* their transformed MACs */
+    uint64_t macs_all;        /* the MACs of every projection */
+    uint64_t weight_bytes;    /* their transformed weights x ceil(weight_bits / 8) */
+} mapper_digital_cost;
+void mapper_digital_cost_of(const model *m, const transform *t, const uint8_t *digital,
+                            mapper_digital_cost *out);
+/* 1 if a selection costing k is within the budgets of c
+ * ([mapping] digital_mac_share_max, digital_weight_bytes_max). */
+int mapper_within_budget(const config *c, const mapper_digital_cost *k);
 /* Reads a sensitivity profile: one "projection value" per line, '#'
  * starts a comment, blank lines are skipped.  value[i] is projection i's
  * value, NaN if not listed.  Errors name "path:line". */
@@ -198,6 +233,10 @@ int mapper_profile_load(const model *m, const char *path, double *value, char *e
  * when it was given there (as is when given by --set or absolute); caller
  * frees.  NULL when [mapping] digital_profile is empty. */
 char *mapper_profile_path(const config *c);
+/* A deep copy of src with every projection analog: the digital selection
+ * parameters of [mapping] back to their defaults (as if never set) and the
+ * LM head analog unless absent.  Free dst with config_free. */
+void mapper_config_all_analog(config *dst, const config *src);
 /* Marks kind[k] = 1 for each projection kind in [lora] targets ("all": every
  * kind); config_fail on an unknown kind. */
 int mapper_lora_targets(const config *c, uint8_t kind[MODEL_PROJ_KINDS], char *err,

@@ -1,9 +1,10 @@
 /*
  * mapper_int.h -- internals shared by the mapper driver (mapper.c), the
  * strategies (mapper_linear.c, mapper_sparse.c, mapper_dense.c) and the
- * builder they place through (mapper_build.c).  Not included from outside
- * workloads/mapper*.c.  The driver calls the strategies, the strategies
- * call the builder, and the builder calls neither.
+ * builder they place through (mapper_build.c), and the digital selection
+ * (mapper_select.c).  Not included from outside workloads/mapper*.c.  The
+ * driver calls the strategies and the selection, the strategies call the
+ * builder, and the builder and the selection call neither.
  *
  * A strategy appends placements and activations to the stages of
  * mp->proj[p] for every analog projection p, taking new arrays from
@@ -43,6 +44,9 @@ int mb_act_rows(mapper_act *a, uint32_t lo, uint32_t n, uint32_t in_off);
 /* Adds a converted physical column range [lo, lo + n) yielding outputs from
  * out_off (n / cpw of them), merged likewise; -1 if full. */
 int mb_act_cols(mapper_act *a, uint32_t lo, uint32_t n, uint32_t out_off, uint32_t cpw);
+/* Next comma-separated item of *p (spaces trimmed, cut to n - 1 bytes)
+ * into buf; *empty when it is blank; 0 at the end of the list. */
+int mapper_next_item(const char **p, char *buf, size_t n, int *empty);
 /* 1 if projection p is mapped to arrays. */
 int mb_analog(const mapper_ctx *mb, uint32_t p);
 

@@ -27,7 +27,7 @@ int workloads_config_check(const config *c, char *err, size_t errlen)
     int rc = 0;
     if (mapper_check_config(c, &m, &t, err, errlen) < 0 ||
         mapper_lora_targets(c, kinds, err, errlen) < 0 ||
-        mapper_digital_select(&m, c, digital, err, errlen) < 0)
+        mapper_digital_select(&m, &t, c, NULL, digital, err, errlen) < 0)
         rc = -1;
     free(digital);
     transform_free(&t);
