@@ -494,6 +494,7 @@ static void try_issue(engine *e, uint64_t id)
             return;
         issue(e, id);
         uint64_t now = kernel_now(e->k);
+        cp_ref pred = s->node;
         if (q->n-- == q->cap && e->blocked_q == s->uq) {
             /* a place in the queue the dispatcher waits for */
             e->blocked_q = UINT32_MAX;
@@ -508,6 +509,13 @@ static void try_issue(engine *e, uint64_t id)
         struct slot *n = &e->slots[q->head & e->mask];
         if (n->t_avail < now)
             n->t_avail = now;
+        /* Ready before its predecessor issued, it issues now because that
+         * one did: its path is the predecessor's, up to now. */
+        if (n->state == S_WAIT && !n->ndeps_left && critpath_end(e->cp, n->bind) < now) {
+            cp_ref c = critpath_cut(e->cp, pred, now);
+            critpath_release(e->cp, n->bind);
+            n->bind = c;
+        }
         id = q->head;
     }
 }

@@ -228,6 +228,41 @@ Test(critpath, queue_full_wait)
     free(s);
 }
 
+/* Head of line: a command ready at 0 behind an earlier one of its in-order
+ * queue that waits for data.  Cluster 0 has 2 slots, so the second command
+ * does not wait for a slot, only for its turn.  0 on tile 0: 100 ns
+ * integration, 8 columns in 1 round of (4 + 1) cycles = 5 ns, [0, 105];
+ * 1 on the cluster after 0: [105, 135]; 2 on the cluster, no
+ * dependency, behind 1 in the queue: issues with it at 105, [105, 145].
+ * The token after 2 at 145 ns.  Its path is 1's up to 105 (the array's
+ * 100 + 5 ns) and 2's own 40 ns: the wait in the queue is not the
+ * engine's but what held the command ahead. */
+static const char *hol_order_stream =
+    "aimcsim-cmd 2\nunits tile=2 cluster=1 sram=1 dram=1\n"
+    "tag 0 0 h0.attn.c_attn\n"
+    "0 act tile0 rows=0:64 cols=0:8 slices=1 bits=4 tag=0 deps=\n"
+    "1 fixed cluster0 lat_ps=30000 e_fj=0 tag=0 deps=0\n"
+    "2 fixed cluster0 lat_ps=40000 e_fj=0 tag=0 deps=\n"
+    "3 mark - token value=0 tag=0 deps=2\n"
+    "end 4\n";
+
+Test(critpath, order_follows_the_command_ahead)
+{
+    char d[700];
+    char *i = put("o.ini", ini), *s = put("o.cmd", hol_order_stream), args[2048];
+    snprintf(d, sizeof d, "%s/o.out", dir);
+    snprintf(args, sizeof args, "exec %s %s --set cluster.slots=2 --out %s --quiet", i, s, d);
+    run_ok(args);
+    cr_expect_float_eq(tu_stat(d, "run.ttft_ps"), 145000, 0);
+    cr_expect_float_eq(cat(d, "ttft", "array", "integration"), 100000, 0);
+    cr_expect_float_eq(cat(d, "ttft", "adc", "adc"), 5000, 0);
+    cr_expect_float_eq(cat(d, "ttft", "cluster", "fixed"), 40000, 0);
+    cr_expect_float_eq(cat(d, "ttft", "engine", "order"), 0, 0);
+    cr_expect_float_eq(phase_sum(d, "ttft"), 145000, 0);
+    free(i);
+    free(s);
+}
+
 /* A command whose data is ready before it may enter the engine's window,
  * full at its most ([run] window_cmds = 16; the queues are not full): 0 on tile 0 [0, 120]; 1 on tile 6 (64 columns: 8 rounds)
  * [0, 140]; 2 on tile 2 (8 columns: 1 round) [0, 105]; 3-15 syncs after 1
