@@ -30,6 +30,7 @@
 #include "traces/cmdstream.h"
 #include "traces/power.h"
 #include "traces/tsink.h"
+#include "workloads/lora.h"
 #include "workloads/mapper.h"
 #include "workloads/model.h"
 #include "workloads/sched.h"
@@ -512,7 +513,8 @@ static int write_tables(struct sim *s, const cmd_tag *tags, uint32_t ntags, char
                   "commands,activations,busy_ps,energy_pj,mean_hops\n");
     uint32_t mesh_w, mesh_h;
     chip_mesh_size(s->chip, &mesh_w, &mesh_h);
-    uint32_t ntiles = chip_count(s->chip, UNIT_TILE), ncl = chip_count(s->chip, UNIT_CLUSTER);
+    uint32_t ntiles = chip_count(s->chip, UNIT_TILE);
+    uint32_t ncl = lora_layer_clusters(s->cfg, chip_count(s->chip, UNIT_CLUSTER));
     uint32_t *seen = xcalloc(s->mp.narrays ? s->mp.narrays : 1, sizeof *seen);
     for (uint32_t i = 0; i < s->m.nproj; i++) {
         const model_proj *pj = &s->m.proj[i];
@@ -681,7 +683,8 @@ static int run(struct sim *s, char *err, size_t errlen)
         /* The cluster each array's projection runs on, for placements
          * that keep arrays near it. */
         arr_cl = xmalloc((s->mp.narrays ? s->mp.narrays : 1) * sizeof *arr_cl);
-        sched_array_clusters(&s->m, &s->mp, (uint32_t)c->cluster.count, arr_cl);
+        sched_array_clusters(&s->m, &s->mp, lora_layer_clusters(c, (uint32_t)c->cluster.count),
+                             arr_cl);
     }
     /* An ADC budget sets the ADCs per bank from the chip's arrays: the
      * rest of the run (chip, statistics, report) sees that count. */

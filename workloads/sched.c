@@ -193,20 +193,11 @@ static uint64_t proj_analog(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, ui
     return y;
 }
 
-/* A projection with its LoRA branch beside it: y = W x + B (A x). */
+/* A projection without its LoRA adapter (sched_lora.c adds it): y = W x. */
 static uint64_t proj(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, uint64_t x)
 {
-    const mapper_proj *mp = &s->mp->proj[pi];
-    uint64_t y = mp->exec == MAPPER_DIGITAL ? proj_digital(s, pi, cl, tag, x)
-                                            : proj_analog(s, pi, cl, tag, x);
-    if (mp->lora) {
-        const model_proj *pj = &s->m->proj[pi];
-        uint32_t r = (uint32_t)s->cfg->lora.rank;
-        uint64_t a = sched_dig(s, cl, tag, DIG_GEMM, 1, r, pj->in, x, NONE);
-        uint64_t b = sched_dig(s, cl, tag, DIG_GEMM, 1, pj->out, r, a, NONE);
-        y = sched_dig(s, cl, tag, DIG_ADD, 1, pj->out, 0, y, b);
-    }
-    return y;
+    return s->mp->proj[pi].exec == MAPPER_DIGITAL ? proj_digital(s, pi, cl, tag, x)
+                                                  : proj_analog(s, pi, cl, tag, x);
 }
 
 /* 1 if the LM head (and the final LayerNorm) runs at position pos. */
@@ -268,9 +259,25 @@ static void emit_node(sched *s, uint32_t n, uint32_t pos, uint32_t seq)
     }
     case MODEL_OP_PROJ: {
         uint32_t pi = (uint32_t)nd->proj;
+        int lora = s->mp->proj[pi].lora;
+        uint32_t k = lora ? sched_lora_before(s, pi, n, cl, pos, seq, a) : 0;
         y = proj(s, pi, cl, tag, a);
-        if (s->m->proj[pi].kind == MODEL_PROJ_QKV)
+        if (lora) {
+            /* The adapter, once its batch is complete: its add becomes the
+             * output of each position of the batch. */
+            *sched_outp(s, n, pos, seq) = y;
+            if (k == 0)
+                return;
+            sched_lora_after(s, pi, n, cl, seq, k);
+            for (uint32_t j = 0; j < k && s->m->proj[pi].kind == MODEL_PROJ_QKV; j++) {
+                uint32_t p = s->lora_pos[(size_t)seq * s->lora_t + j];
+                sched_kv_write(s, nd->layer, seq, p, cl, *sched_outp(s, n, p, seq),
+                               s->qk_node[nd->layer]);
+            }
+            y = *sched_outp(s, n, pos, seq);
+        } else if (s->m->proj[pi].kind == MODEL_PROJ_QKV) {
             sched_kv_write(s, nd->layer, seq, pos, cl, y, s->qk_node[nd->layer]);
+        }
         if (s->m->proj[pi].kind == MODEL_PROJ_LM_HEAD) {
             /* Sampling ([run] sampling): none, a streamed argmax over the
              * logits, or a softmax over the vocabulary. */
@@ -321,6 +328,21 @@ static void emit_nodes(sched *s, uint32_t n0, uint32_t n1, uint32_t pos)
     }
 }
 
+/* Nodes [n0, n1) at positions [p0, p1): position by position; node by
+ * node when LoRA batches span positions (a batch's outputs exist only
+ * once its last position's projection is emitted). */
+static void emit_span(sched *s, uint32_t n0, uint32_t n1, uint32_t p0, uint32_t p1)
+{
+    if (s->lora_t > 1) {
+        for (uint32_t n = n0; n < n1; n++)
+            for (uint32_t p = p0; p < p1; p++)
+                emit_nodes(s, n, n + 1, p);
+        return;
+    }
+    for (uint32_t p = p0; p < p1; p++)
+        emit_nodes(s, n0, n1, p);
+}
+
 /* Emits group g (graph nodes [gstart[g], gstart[g + 1])) for positions
  * [p0, p1) of every sequence.  A block's group runs its nodes before
  * attention position by position, then attention (the prefill's tile loop
@@ -330,6 +352,8 @@ static void emit_group(sched *s, uint32_t g, uint32_t p0, uint32_t p1)
 {
     uint32_t a = s->gstart[g], e = s->gstart[g + 1];
     int head = g + 1 == s->ngroups;
+    s->seg_p0 = p0;
+    s->seg_p1 = p1;
     if (g == 0 || head) {
         for (uint32_t p = p0; p < p1; p++)
             if (!head || head_needed(s, p))
@@ -337,12 +361,9 @@ static void emit_group(sched *s, uint32_t g, uint32_t p0, uint32_t p1)
         return;
     }
     uint32_t qk = s->qk_node[g - 1], av = s->av_node[g - 1];
-    for (uint32_t p = p0; p < p1; p++)
-        emit_nodes(s, a, qk, p);
-    for (uint32_t p = p0; p < p1; p++)
-        emit_nodes(s, qk, av + 1, p);
-    for (uint32_t p = p0; p < p1; p++)
-        emit_nodes(s, av + 1, e, p);
+    emit_span(s, a, qk, p0, p1);
+    emit_span(s, qk, av + 1, p0, p1);
+    emit_span(s, av + 1, e, p0, p1);
 }
 
 /* Emits the next step into the (empty) buffer; sets finished after the last.
@@ -614,11 +635,17 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
         free(s);
         return NULL;
     }
+    if (lora_check(c, m, err, errlen) < 0) {
+        free(s);
+        return NULL;
+    }
+    /* Clusters: layer L on cluster L mod count (the clusters that serve
+     * the blocks: without the LoRA clusters); what precedes the blocks on
+     * cluster 0, what follows them on the last block's cluster. */
+    uint32_t ncl = lora_layer_clusters(c, chip->units[UNIT_CLUSTER]);
+    s->ncl_blocks = ncl;
     sched_attn_init(s);
 
-    /* Clusters: layer L on cluster L mod count; what precedes the blocks on
-     * cluster 0, what follows them on the last block's cluster. */
-    uint32_t ncl = chip->units[UNIT_CLUSTER];
     s->node_cluster = xcalloc(m->nnodes ? m->nnodes : 1, sizeof *s->node_cluster);
     s->first_block_node = s->last_block_node = 0;
     int seen = 0;
@@ -659,6 +686,9 @@ sched *sched_create(const config *c, const model *m, const transform *t, const m
         s->tags[i] = (cmd_tag){m->node[i].name, m->node[i].layer};
     s->sample_tag = m->nnodes;
     s->tags[s->sample_tag] = (cmd_tag){"sample", -1};
+    s->seg_p0 = 0;
+    s->seg_p1 = s->npos;
+    sched_lora_init(s, st);
 
     /* Outputs: a query block of positions in flight per node (token-major),
      * every position (node by node). */
@@ -736,6 +766,7 @@ void sched_free(sched *s)
     free(s->plan);
     free(s->plan_off);
     free(s->chain_in);
+    sched_lora_free(s);
     free(s->tags);
     free(s);
 }

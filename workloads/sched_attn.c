@@ -66,7 +66,7 @@ void sched_attn_init(sched *s)
     s->bk = (uint32_t)bc;
     s->attn_bq_stat = br;
     s->attn_bk_stat = bc;
-    uint32_t ncl = s->chip.units[UNIT_CLUSTER];
+    uint32_t ncl = s->ncl_blocks;
     uint64_t split = k->split_max ? (uint64_t)k->split_max : ncl;
     s->split = (uint32_t)(split < ncl ? split : ncl);
     if (s->split == 0)
@@ -75,7 +75,7 @@ void sched_attn_init(sched *s)
 
 uint32_t sched_split_first(const sched *s, uint32_t cl)
 {
-    uint32_t ncl = s->chip.units[UNIT_CLUSTER];
+    uint32_t ncl = s->ncl_blocks;
     return cl + s->split <= ncl ? cl : ncl - s->split;
 }
 
@@ -93,7 +93,7 @@ static uint32_t attn_clusters(const sched *s, uint32_t cl, uint32_t *first)
     uint32_t n = s->split < s->m->heads ? s->split : s->m->heads;
     if (n == 0)
         n = 1;
-    uint32_t ncl = s->chip.units[UNIT_CLUSTER];
+    uint32_t ncl = s->ncl_blocks;
     *first = cl + n <= ncl ? cl : ncl - n;
     return n;
 }
@@ -242,8 +242,8 @@ uint64_t sched_split_elementwise(sched *s, uint32_t cl, uint32_t tag, int kind, 
     if (nc <= 1)
         return sched_dig(s, cl, tag, kind, 1, n, 0, x, SCHED_NONE);
     uint32_t first = sched_split_first(s, cl);
-    if (first + nc > s->chip.units[UNIT_CLUSTER])
-        first = s->chip.units[UNIT_CLUSTER] - nc;
+    if (first + nc > s->ncl_blocks)
+        first = s->ncl_blocks - nc;
     /* An argmax part returns its row's largest value and its index. */
     int arg = kind == DIG_ARGMAX;
     sched_ids out = {0};

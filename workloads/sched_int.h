@@ -3,16 +3,18 @@
  * workloads/sched_emit.c (emission primitives), sched_layout.c (where data
  * lives; KV-cache rows), sched_attn.c (attention: tiled prefill, decode,
  * the split over clusters) and sched.c (graph nodes, projections, the
- * order of the stream, the public interface).  Not for use outside
+ * order of the stream, the public interface), sched_lora.c (LoRA
+ * adapters).  Not for use outside
  * workloads/sched*.c.
  *
- * The files call downwards only: sched.c -> sched_attn.c ->
- * sched_layout.c -> sched_emit.c.
+ * The files call downwards only: sched.c -> sched_lora.c, sched_attn.c
+ * -> sched_layout.c -> sched_emit.c.
  */
 #ifndef AIMCSIM_SCHED_INT_H
 #define AIMCSIM_SCHED_INT_H
 
 #include "workloads/sched.h"
+#include "workloads/lora.h"
 #include "workloads/sched_3dsim.h"
 
 #define SCHED_NONE UINT64_MAX
@@ -60,6 +62,8 @@ struct sched {
     const transform *t;
     const mapper *mp;
     sched_chip chip;
+    uint32_t ncl_blocks;           /* clusters serving the blocks: the first ncl_blocks
+                                    * (lora_layer_clusters); the rest serve adapters */
     uint32_t P, D, B, npos;        /* prompt, decode steps, batch, positions */
     int token_major;
     uint32_t act_bytes, w_bytes, psum_bytes, slices;
@@ -114,6 +118,26 @@ struct sched {
     uint32_t *plan_off;
     uint32_t nplan;
     uint64_t *chain_in;            /* scratch per array of a stage: its incoming partial sums */
+
+    /* LoRA adapters (sched_lora.c) */
+    uint32_t lora_t;               /* [lora] batch_tokens in prefill; 0: no adapters */
+    uint32_t *lora_tag;            /* per projection: its adapter's tag (the projection's
+                                    * if it has none) */
+    lora_l1 *lora_l1s;             /* per projection: its adapter's L1 working set */
+    struct sched_place *lora_w;    /* per projection: its adapter's weights (streamed) */
+    uint64_t *lora_join;           /* per (projection, sequence): the joins of its last
+                                    * two batches, [0] the latest */
+    uint64_t *lora_x;              /* per (sequence, position in the batch): the inputs
+                                    * of the batch being gathered ... */
+    uint32_t *lora_pos;            /* ... and their positions */
+    uint32_t *lora_n;              /* per sequence: positions gathered */
+    sched_ids lora_y;              /* the branch's results, for the add */
+    char **lora_names;             /* per projection: "<projection>.lora" or NULL */
+    uint32_t seg_p0, seg_p1;       /* positions of the segment being emitted: a batch
+                                    * ends at seg_p1 at the latest */
+    uint64_t lora_l1_stat[MODEL_PROJ_KINDS];  /* working set held in L1, by kind */
+    uint64_t lora_wstream_stat[MODEL_PROJ_KINDS]; /* weights read per batch, by kind */
+    uint64_t lora_wread_bytes;     /* adapter weights read from memory over the run */
 
     cmd_tag *tags;
     uint32_t ntags;
@@ -173,6 +197,27 @@ void sched_kv_write(sched *s, int32_t layer, uint32_t seq, uint32_t pos, uint32_
  * after which the rows are there to out.  Returns the bytes read. */
 uint64_t sched_kv_read(sched *s, int32_t layer, uint32_t seq, int which, uint32_t p0,
                        uint32_t n, uint32_t dst, uint32_t ndst, uint32_t tag, sched_ids *out);
+
+/* ---- sched_lora.c: LoRA adapters --------------------------------------- */
+
+/* Sets up the adapters' tags (appended to s->tags), working sets, weight
+ * (sched_layout places streamed weights after the other data) and
+ * statistics (st may be NULL); nothing without adapters ([lora] rank 0). */
+void sched_lora_init(sched *s, stats *st);
+void sched_lora_free(sched *s);
+/* The adapter of projection pi (graph node n, on cluster cl) at position
+ * pos of sequence seq, whose input is x, in two calls around the
+ * projection's own commands.  sched_lora_before, before them: gathers x;
+ * returns the number k of positions of the batch that ends at pos
+ * (lora_pos[seq x batch_tokens + 0 .. k - 1]), 0 while it gathers; with k
+ * > 0 and a parallel pipeline, emits the adapter's branch (so that the
+ * cluster's in-order queue holds it ahead of the projection's own work).
+ * sched_lora_after, after them, with k > 0 and the projection's result
+ * of each position in *sched_outp: the branch if sequential, then the
+ * add, which becomes the output of each position of the batch. */
+uint32_t sched_lora_before(sched *s, uint32_t pi, uint32_t n, uint32_t cl, uint32_t pos,
+                           uint32_t seq, uint64_t x);
+void sched_lora_after(sched *s, uint32_t pi, uint32_t n, uint32_t cl, uint32_t seq, uint32_t k);
 
 /* ---- sched_attn.c: attention ------------------------------------------- */
 

@@ -1,8 +1,8 @@
 /*
  * sched_layout.c -- where the scheduler's data lives (docs/scheduler.md
  * "Where data lives"): the KV cache striped over the SRAM banks, what does
- * not fit on the DRAM channels; the weights of digital projections and the
- * embedding tables; and the commands that write and read KV-cache rows.
+ * not fit on the DRAM channels; the weights of digital projections, the
+ * embedding tables and streamed LoRA weights; and the commands that write and read KV-cache rows.
  *
  * The KV cache is R = 2 x layers x batch regions, region r = (layer x B +
  * seq) x 2 + (0 for K, 1 for V), of npos rows of d_model x activation bytes
@@ -212,6 +212,20 @@ int sched_layout(sched *s, char *err, size_t errlen)
                          "DRAM channel", (unsigned long long)emb);
     else if (rc == 0 && !in_sram)
         s->emb_dram_bytes = emb;
+    /* Weights of LoRA adapters that do not stay in the L1 (sched_lora.c),
+     * read each batch: after everything else. */
+    for (uint32_t i = 0; s->lora_t && i < m->nproj && rc == 0; i++) {
+        const lora_l1 *l = &s->lora_l1s[i];
+        if (!s->mp->proj[i].lora || !l->streamed)
+            continue;
+        uint64_t bytes = (uint64_t)l->parts * l->weights_bytes;
+        if (!place(s, bytes, bank_used, &next_bank, dram_used, &next_ch, 1, &s->lora_w[i],
+                   &in_sram))
+            rc = config_fail(s->cfg, PARAM_dram_channels, err, errlen,
+                             "weights of %s's LoRA adapter (streamed): %llu bytes fit no SRAM "
+                             "bank and the chip has no DRAM channel", m->proj[i].name,
+                             (unsigned long long)bytes);
+    }
     s->spill_bytes = s->kv_dram_bytes + s->w_dram_bytes;
     free(bank_used);
     free(dram_used);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim/util.h"
+#include "workloads/lora.h"
 #include "workloads/mapper.h"
 #include "workloads/model.h"
 #include "workloads/transform.h"
@@ -26,7 +27,7 @@ int workloads_config_check(const config *c, char *err, size_t errlen)
     uint8_t *digital = xcalloc(m.nproj ? m.nproj : 1, 1);
     int rc = 0;
     if (mapper_check_config(c, &m, &t, err, errlen) < 0 ||
-        mapper_lora_targets(c, kinds, err, errlen) < 0 ||
+        mapper_lora_targets(c, kinds, err, errlen) < 0 || lora_check(c, &m, err, errlen) < 0 ||
         mapper_digital_select(&m, &t, c, NULL, digital, err, errlen) < 0)
         rc = -1;
     free(digital);
