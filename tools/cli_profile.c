@@ -193,15 +193,12 @@ static int write_csv(const char *path, const accuracy *a, const accuracy_result 
     if (!o)
         return -1;
     if (po->whole) {
-        double *ppl = xmalloc(r->draws * sizeof *ppl), mean, sd;
-        for (uint32_t d = 0; d < r->draws; d++)
-            ppl[d] = exp(r->nll[d]);
-        mean_sd(ppl, r->draws, &mean, &sd);
+        double mean, sd;
+        accuracy_ppl(r, 0, &mean, &sd);
         rowstat s = row_stat(r, 0);
         ofile_printf(o, "ppl_clean,ppl_dense,ppl_mean,ppl_sd,dppl_mean,kl_mean,draws,positions\n");
         ofile_printf(o, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%u,%u\n", exp(r->nll_clean),
                      exp(r->nll_dense), mean, sd, s.dppl, s.kl, r->draws, r->positions);
-        free(ppl);
     } else {
         ofile_printf(o, "projection,ppl_mean,dppl_mean,dppl_sd,kl_mean\n");
         for (uint32_t i = 0; i < r->nproj; i++) {
@@ -266,14 +263,11 @@ int cli_profile(int argc, char **argv)
     if (rep) {
         print_clean(rep, &a, &r);
         if (po.whole) {
-            double *ppl = xmalloc(r.draws * sizeof *ppl), mean, sd;
-            for (uint32_t d = 0; d < r.draws; d++)
-                ppl[d] = exp(r.nll[d]);
-            mean_sd(ppl, r.draws, &mean, &sd);
+            double mean, sd;
+            accuracy_ppl(&r, 0, &mean, &sd);
             rowstat s = row_stat(&r, 0);
             fprintf(rep, "analog     perplexity %.4f +- %.4f (%u draws), increase %.4f; "
                          "KL %.6f nats per position\n", mean, sd, r.draws, s.dppl, s.kl);
-            free(ppl);
         } else {
             fprintf(rep, "\n%-16s %10s %10s %10s %12s\n", "projection", "ppl", "dppl",
                     "dppl sd", "KL");
