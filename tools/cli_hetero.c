@@ -1,9 +1,11 @@
 /*
  * cli_hetero.c -- `aimcsim hetero CONFIG.ini --profile FILE [--families
  * LIST] [--max-k N] [--first-last N] [--latency ttft|tpot|total]
- * [--objective latency|energy|area] [--max-sensitivity S] [--set ...]
- * [-j N] [--out DIR] [--force] [--quiet] [--no-plot] [--emit-jobs FILE |
- * --merge DIR]`: the heterogeneous-mapping search (docs/heterogeneous.md).
+ * [--objective latency|energy|area] [--max-sensitivity S] [--weights FILE
+ * --tokens FILE [--start N] [--len N] [--context N]] [--accuracy
+ * sensitivity|ppl] [--max-ppl P] [--set ...] [-j N] [--out DIR] [--force]
+ * [--quiet] [--no-plot] [--emit-jobs FILE | --merge DIR]`: the
+ * heterogeneous-mapping search (docs/heterogeneous.md).
  *
  * The candidates (workloads/hetero.h) are the points of a sweep of one
  * parameter, [mapping] digital, run by the sweep machinery (sweep_int.h):
@@ -13,10 +15,18 @@
  * each row equals the single `aimcsim run` of its selection), the Pareto
  * front over (sensitivity left on analog, latency, energy, area), the
  * chosen candidate under a sensitivity budget, and the plot
- * (tools/plot_pareto.sh).
+ * (tools/plot_pareto.sh).  With --weights, each point that ran ok also
+ * gets its whole-model perplexity, measured here, in this process, as
+ * `aimcsim profile --whole` measures it (one accuracy loaded once, its
+ * mapping rebuilt per candidate: accuracy_set_mapping) and kept in the
+ * point's ppl.txt, read back while the files, window and configuration
+ * are those it was measured on; the front's accuracy axis may be that
+ * perplexity (--accuracy ppl) and the choice may have a perplexity budget.
  *
  * Invariant: the candidates, hence the points and pareto.csv, are a
- * function of the arguments, the configuration and the profile file.
+ * function of the arguments, the configuration, the profile file and,
+ * with --weights, the checkpoint and token files: not of -j, nor of
+ * whether a perplexity was measured now or read back.
  */
 #define _DEFAULT_SOURCE /* isatty, realpath; sysconf(_SC_NPROCESSORS_ONLN) */
 #include <errno.h>
