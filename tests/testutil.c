@@ -184,8 +184,7 @@ char *tu_llmc_model(const char *dir, const char *name, int layers, int channels,
     return path;
 }
 
-char *tu_llmc_tokens(const char *dir, const char *name, int n, int vocab,
-                     unsigned long long seed)
+char *tu_llmc_tokens(const char *dir, const char *name, const unsigned short *tok, int n)
 {
     char *path = tu_write(dir, name, "");
     FILE *f = path ? fopen(path, "wb") : NULL;
@@ -195,10 +194,8 @@ char *tu_llmc_tokens(const char *dir, const char *name, int n, int vocab,
     }
     const uint32_t hdr[1] = {(uint32_t)n};
     tu_llmc_header(f, 20240520, 1, hdr, 1);
-    unsigned long long s = seed;
     for (int i = 0; i < n; i++) {
-        unsigned v = (unsigned)((tu_urand(&s) + 1.0) / 2.0 * vocab) % (unsigned)vocab;
-        unsigned char b[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
+        unsigned char b[2] = {(unsigned char)tok[i], (unsigned char)(tok[i] >> 8)};
         fwrite(b, 1, 2, f);
     }
     if (fclose(f) != 0) {

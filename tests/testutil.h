@@ -33,10 +33,9 @@ char *tu_write(const char *dir, const char *name, const char *text);
  * (caller frees), NULL if it cannot be written. */
 char *tu_llmc_model(const char *dir, const char *name, int layers, int channels, int heads,
                     int vocab, int padded, int max_t, unsigned long long seed);
-/* Writes DIR/NAME, an llm.c token file of n tokens uniform in [0, vocab),
- * fixed by seed.  Returns the path (caller frees), NULL on error. */
-char *tu_llmc_tokens(const char *dir, const char *name, int n, int vocab,
-                     unsigned long long seed);
+/* Writes DIR/NAME, an llm.c token file of the n tokens tok.  Returns the
+ * path (caller frees), NULL on error. */
+char *tu_llmc_tokens(const char *dir, const char *name, const unsigned short *tok, int n);
 
 /* Reads a whole file; NULL if it cannot be read (caller frees). */
 char *tu_slurp(const char *path, size_t *len);
