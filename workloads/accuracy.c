@@ -302,11 +302,14 @@ double accuracy_dppl(const accuracy_result *r, uint32_t i, uint32_t d)
 
 void accuracy_ppl(const accuracy_result *r, uint32_t i, double *mean, double *sd)
 {
+    /* shifted by the first draw's: equal draws give that value and sd 0
+     * exactly (a model with nothing analog) */
     const double *nll = r->nll + (size_t)i * r->draws;
+    const double x0 = exp(nll[0]);
     double s = 0.0, s2 = 0.0;
     for (uint32_t d = 0; d < r->draws; d++)
-        s += exp(nll[d]);
-    *mean = s / r->draws;
+        s += exp(nll[d]) - x0;
+    *mean = x0 + s / r->draws;
     for (uint32_t d = 0; d < r->draws; d++)
         s2 += (exp(nll[d]) - *mean) * (exp(nll[d]) - *mean);
     *sd = r->draws > 1 ? sqrt(s2 / (r->draws - 1)) : 0.0;

@@ -117,7 +117,8 @@ int accuracy_whole(accuracy *a, accuracy_result *r, char *err, size_t errlen);
 void accuracy_result_free(accuracy_result *r);
 
 /* The perplexity of row i over the draws: the mean of exp(nll) and its
- * sample standard deviation (0 for one draw). */
+ * sample standard deviation (0 for one draw, and exactly 0 with the mean
+ * exactly the common value when every draw is the same).  Needs draws >= 1. */
 void accuracy_ppl(const accuracy_result *r, uint32_t i, double *mean, double *sd);
 /* Perplexity increase of row i, draw d: exp(nll) - exp(nll_clean). */
 double accuracy_dppl(const accuracy_result *r, uint32_t i, uint32_t d);
