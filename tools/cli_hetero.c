@@ -400,6 +400,8 @@ static int measure_init(const hetero_args *h, const search *s, accuracy *a)
     o.threads = h->sa.jobs > 0 ? (uint32_t)h->sa.jobs : cpus > 0 ? (uint32_t)cpus : 1;
     if (o.threads > 256)
         o.threads = 256;
+    if (!h->sa.quiet && s->cfg.run.progress && isatty(fileno(stderr)))
+        o.progress = stderr;   /* "whole model: i/n passes", per candidate */
     if (rc == 0)
         rc = accuracy_init(a, &c, &o, err, sizeof err);
     config_free(&c);
