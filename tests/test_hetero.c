@@ -7,8 +7,9 @@
  * the choice under a sensitivity budget, errors; with --weights on a random
  * checkpoint of that model, every row's perplexity equals `aimcsim profile
  * --whole` of its selection, the all-digital candidate is noise-free, -j
- * and resuming change nothing, the front over perplexity, the perplexity
- * budget, the option errors; and tools/plot_pareto.sh. */
+ * and resuming change nothing, a job list merged measures the same, the
+ * front over perplexity, the perplexity budget, the option errors; and
+ * tools/plot_pareto.sh. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -661,6 +662,43 @@ Test(hetero_cli, ppl_option_errors)
     char x[2048];
     snprintf(x, sizeof x, "%s/x", d);
     cr_expect_neq(access(x, F_OK), 0, "nothing ran");
+    tu_rmtree(d);
+    free(d);
+}
+
+/* --emit-jobs checks the files and runs nothing; the --merge command it
+ * prints carries the options and measures: the pareto.csv of a local
+ * run. */
+Test(hetero_cli, ppl_emit_jobs_then_merge)
+{
+    char *d = fresh(), *out, *e;
+    tiny_llmc(d);
+    char opts[2048];
+    snprintf(opts, sizeof opts, "%s/tiny.ini --profile %s/prof.txt --weights %s/w.bin --tokens "
+             "%s/t.bin --len 32 --no-plot", d, d, d, d);
+    cr_assert_eq(tu_shf(NULL, &e, "%s hetero %s --out %s/local --quiet", tu_prog(), opts, d), 0,
+                 "%s", e);
+    free(e);
+    cr_assert_eq(tu_shf(&out, &e, "%s hetero %s --out %s/h --emit-jobs %s/jobs.txt", tu_prog(),
+                        opts, d, d), 0, "%s", e);
+    cr_expect(!strstr(out, "perplexity of"), "%s", out);
+    char want[4096];
+    snprintf(want, sizeof want, "then merge: aimcsim hetero %s --merge %s/h\n", opts, d);
+    cr_expect(strstr(out, want), "%s\nwanted: %s", out, want);
+    free(out);
+    free(e);
+    cr_assert_eq(tu_shf(NULL, &e, "sh %s/jobs.txt", d), 0, "%s", e);
+    free(e);
+    cr_assert_eq(tu_shf(&out, &e, "%s hetero %s --merge %s/h", tu_prog(), opts, d), 0, "%s", e);
+    cr_expect(strstr(out, "hetero: perplexity of 8 candidates measured, 0 from ppl.txt; "),
+              "%s", out);
+    free(out);
+    free(e);
+    char *local = slurpf("%s/local/pareto.csv", d), *merged = slurpf("%s/h/pareto.csv", d);
+    cr_expect(local && strstr(local, ",ppl,"));
+    cr_expect_str_eq(merged, local);
+    free(local);
+    free(merged);
     tu_rmtree(d);
     free(d);
 }
