@@ -445,10 +445,13 @@ static int ppl_cached(const char *path, const char *key, ppl_val *v)
     int ok = 0;
     const char *k = strstr(t, "\nkey ");
     size_t n = strlen(key);
+    ppl_val x;
     if (k && !strncmp(k + 5, key, n) && k[5 + n] == '\n') {
         const char *l = strstr(k + 5 + n, "\nppl ");
-        ok = l && sscanf(l + 5, "%lf %lf %lf", &v->mean, &v->sd, &v->clean) == 3;
+        ok = l && sscanf(l + 5, "%lf %lf %lf", &x.mean, &x.sd, &x.clean) == 3;
     }
+    if (ok)
+        *v = x;
     free(t);
     return ok;
 }
