@@ -4,17 +4,25 @@
  * budgets leaving candidates out; `aimcsim hetero` end to end on a
  * one-layer model: the front is non-dominated (checked here, apart from
  * the program), every row equals a single `aimcsim run` of its selection,
- * the choice under a sensitivity budget, errors; and tools/plot_pareto.sh. */
+ * the choice under a sensitivity budget, errors; with --weights on a random
+ * checkpoint of that model, every row's perplexity equals `aimcsim profile
+ * --whole` of its selection, the all-digital candidate is noise-free, -j
+ * and resuming change nothing, a job list merged measures the same, the
+ * front over perplexity, the perplexity budget, the option errors; and
+ * tools/plot_pareto.sh. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/config.h"
 #include "sim/util.h"
 #include "tests/testutil.h"
+#include "workloads/fwd.h"
 #include "workloads/hetero.h"
+#include "workloads/llmc.h"
 #include "workloads/mapper.h"
 #include "workloads/model.h"
 #include "workloads/transform.h"
@@ -366,6 +374,331 @@ Test(hetero_cli, plot_png_and_svg)
     cr_expect(strstr(e, "plot_pareto.sh: ") && strstr(e, ": no column \"sensitivity_analog\""),
               "%s", e);
     free(e);
+    tu_rmtree(d);
+    free(d);
+}
+
+/* ---- aimcsim hetero --weights: each candidate's perplexity ------------------ */
+
+/* The tiny model's checkpoint (random weights; vocabulary 128, not
+ * padded) and 40 tokens, in d: within each context of 16, token k + 1 is
+ * the dense checkpoint's most likely next token (the library's forward
+ * pass), the first 1; so the noise-free model predicts them well and the
+ * analog noise can only be seen to cost.  The window is --len 32 in
+ * sequences of 16. */
+static void tiny_llmc(const char *d)
+{
+    char *wp = tu_llmc_model(d, "w.bin", 1, 64, 2, 128, 128, 16, 20260326ULL);
+    cr_assert_not_null(wp);
+    llmc_model w;
+    cr_assert_eq(llmc_model_load(&w, wp, err, sizeof err), 0, "%s", err);
+    fwd_ws ws;
+    fwd_ws_init(&ws, &w, 16);
+    unsigned short tok[40] = {1};
+    for (int k = 0; k + 1 < 40; k++) {
+        int c0 = k / 16 * 16, len = k - c0 + 1;
+        cr_assert_eq(fwd_pass(&ws, NULL, NULL, tok + c0, (uint32_t)len, 0, fwd_proj_dense, &w),
+                     0);
+        const float *lg = ws.logits + (size_t)(len - 1) * 128;
+        int best = 0;
+        for (int v = 1; v < 128; v++)
+            if (lg[v] > lg[best])
+                best = v;
+        tok[k + 1] = (unsigned short)best;
+    }
+    fwd_ws_free(&ws);
+    llmc_model_free(&w);
+    free(wp);
+    free(tu_llmc_tokens(d, "t.bin", tok, 40));
+}
+
+/* The three fields of `aimcsim profile --whole --csv` for mapping.digital
+ * = list: ppl_mean, ppl_sd, ppl_clean (caller frees each). */
+static void profile_whole(const char *d, const char *list, char **v)
+{
+    char *e;
+    cr_assert_eq(tu_shf(NULL, &e, "%s profile %s/tiny.ini --weights %s/w.bin --tokens "
+                     "%s/t.bin --len 32 --whole --set 'mapping.digital=%s' --csv %s/one.csv "
+                     "--quiet", tu_prog(), d, d, d, list, d), 0, "%s", e);
+    free(e);
+    char *text = slurpf("%s/one.csv", d);
+    cr_assert_not_null(text);
+    tu_csv t;
+    tu_csv_parse(&t, text);
+    free(text);
+    cr_assert_eq(t.nrows, 2);
+    static const char *const col[] = {"ppl_mean", "ppl_sd", "ppl_clean"};
+    for (int k = 0; k < 3; k++) {
+        int c = tu_csv_col(&t, col[k]);
+        cr_assert(c >= 0, "%s", col[k]);
+        v[k] = xstrdup(t.f[1][c]);
+    }
+    tu_csv_free(&t);
+}
+
+Test(hetero_cli, ppl_rows_equal_profile_whole)
+{
+    char *d = fresh(), *out, *e;
+    tiny_llmc(d);
+    int rc = tu_shf(&out, &e, "%s hetero %s/tiny.ini --profile %s/prof.txt --weights %s/w.bin "
+                    "--tokens %s/t.bin --len 32 -j3 --no-plot --out %s/h", tu_prog(), d, d, d,
+                    d, d);
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    cr_expect(strstr(out, "hetero: perplexity of 8 candidates measured, 0 from ppl.txt; "),
+              "%s", out);
+    free(out);
+    char *text = slurpf("%s/h/pareto.csv", d);
+    cr_assert_not_null(text);
+    cr_expect(strstr(text, ",area.total_um2,ppl,ppl_sd,ppl_noise_free,pareto,chosen,error\n"),
+              "%s", text);
+    tu_csv t;
+    tu_csv_parse(&t, text);
+    int cfam = tu_csv_col(&t, "families"), clist = tu_csv_col(&t, "digital");
+    const int cp[3] = {tu_csv_col(&t, "ppl"), tu_csv_col(&t, "ppl_sd"),
+                       tu_csv_col(&t, "ppl_noise_free")};
+    cr_assert(cp[0] >= 0 && cp[1] >= 0 && cp[2] >= 0);
+    cr_assert_eq(t.nrows, 9);
+    /* Each row: the numbers `aimcsim profile --whole` prints for its
+     * selection, to the digit. */
+    for (int r = 1; r < t.nrows; r++) {
+        char *v[3];
+        profile_whole(d, t.f[r][clist], v);
+        for (int k = 0; k < 3; k++) {
+            cr_expect_str_eq(t.f[r][cp[k]], v[k], "%s column %d", t.f[r][cfam], k);
+            free(v[k]);
+        }
+    }
+    /* The noise-free model is one for all; analog projections move the
+     * base's perplexity off it; first-last-1 makes every projection
+     * digital: no noise is left, its perplexity is the noise-free one,
+     * the same for every draw, so its sd is 0. */
+    for (int r = 2; r < t.nrows; r++)
+        cr_expect_str_eq(t.f[r][cp[2]], t.f[1][cp[2]]);
+    cr_expect_str_eq(t.f[1][cfam], "base");
+    cr_expect_gt(strtod(t.f[1][cp[0]], NULL), 1.5 * strtod(t.f[1][cp[2]], NULL),
+                 "every projection analog: the noise costs");
+    cr_expect_gt(strtod(t.f[1][cp[1]], NULL), 0.0);
+    cr_expect_str_eq(t.f[8][cfam], "first-last-1");
+    cr_expect_str_eq(t.f[8][cp[0]], t.f[8][cp[2]]);
+    cr_expect_str_eq(t.f[8][cp[1]], "0");
+    tu_csv_free(&t);
+
+    /* The same on one thread (and again, resumed: every perplexity read
+     * back from its point's ppl.txt): pareto.csv byte for byte. */
+    rc = tu_shf(&out, &e, "%s hetero %s/tiny.ini --profile %s/prof.txt --weights %s/w.bin "
+                "--tokens %s/t.bin --len 32 -j1 --no-plot --out %s/h1", tu_prog(), d, d, d, d,
+                d);
+    cr_assert_eq(rc, 0, "%s", e);
+    free(out);
+    free(e);
+    char *one = slurpf("%s/h1/pareto.csv", d);
+    cr_expect_str_eq(one, text);
+    free(one);
+    rc = tu_shf(&out, &e, "%s hetero %s/tiny.ini --profile %s/prof.txt --weights %s/w.bin "
+                "--tokens %s/t.bin --len 32 --no-plot --out %s/h", tu_prog(), d, d, d, d, d);
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_expect(strstr(out, "hetero: perplexity of 0 candidates measured, 8 from ppl.txt; "),
+              "%s", out);
+    free(out);
+    free(e);
+    char *again = slurpf("%s/h/pareto.csv", d);
+    cr_expect_str_eq(again, text);
+    free(again);
+    /* Another window is measured again, not read back. */
+    rc = tu_shf(&out, &e, "%s hetero %s/tiny.ini --profile %s/prof.txt --weights %s/w.bin "
+                "--tokens %s/t.bin --len 16 --no-plot --out %s/h", tu_prog(), d, d, d, d, d);
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_expect(strstr(out, "hetero: perplexity of 8 candidates measured, 0 from ppl.txt; "),
+              "%s", out);
+    free(out);
+    free(e);
+    free(text);
+    tu_rmtree(d);
+    free(d);
+}
+
+/* Without --weights, pareto.csv keeps its columns. */
+Test(hetero_cli, no_weights_no_ppl_columns)
+{
+    char *d = fresh(), *e;
+    cr_assert_eq(tu_shf(NULL, &e, "%s hetero %s/tiny.ini --profile %s/prof.txt --no-plot "
+                     "--quiet --out %s/h", tu_prog(), d, d, d), 0, "%s", e);
+    free(e);
+    char *text = slurpf("%s/h/pareto.csv", d);
+    static const char hdr[] = "point,status,families,digital,n_digital,sensitivity_analog,"
+                              "digital_mac_share,digital_macs_per_token,digital_weight_bytes,"
+                              "map.arrays,run.ttft_ps,run.tpot_ps,run.total_ps,energy.total_pj,"
+                              "area.total_um2,pareto,chosen,error\n";
+    cr_expect(text && !strncmp(text, hdr, strlen(hdr)), "%s", text);
+    free(text);
+    tu_rmtree(d);
+    free(d);
+}
+
+/* --accuracy ppl: the front is over (perplexity, latency); --max-ppl
+ * chooses within a perplexity budget. */
+Test(hetero_cli, accuracy_ppl_front_and_budget)
+{
+    char *d = fresh(), *out, *e;
+    tiny_llmc(d);
+    int rc = tu_shf(&out, &e, "%s hetero %s/tiny.ini --profile %s/prof.txt --weights %s/w.bin "
+                    "--tokens %s/t.bin --len 32 --no-plot --out %s/h --accuracy ppl",
+                    tu_prog(), d, d, d, d, d);
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_expect(strstr(out, "(* non-dominated in perplexity and total latency)"), "%s", out);
+    free(out);
+    free(e);
+    char *text = slurpf("%s/h/pareto.csv", d);
+    cr_assert_not_null(text);
+    tu_csv t;
+    tu_csv_parse(&t, text);
+    free(text);
+    int cppl = tu_csv_col(&t, "ppl"), ctot = tu_csv_col(&t, "run.total_ps"),
+        cpar = tu_csv_col(&t, "pareto"), cfam = tu_csv_col(&t, "families"),
+        clist = tu_csv_col(&t, "digital");
+    cr_assert(cppl >= 0 && ctot >= 0 && cpar >= 0);
+    int nfront = 0;
+    for (int r = 1; r < t.nrows; r++) {
+        double s = strtod(t.f[r][cppl], NULL), l = strtod(t.f[r][ctot], NULL);
+        int dominated = 0;
+        for (int q = 1; q < t.nrows; q++) {
+            double s2 = strtod(t.f[q][cppl], NULL), l2 = strtod(t.f[q][ctot], NULL);
+            if (s2 <= s && l2 <= l && (s2 < s || l2 < l))
+                dominated = 1;
+        }
+        cr_expect_eq(atoi(t.f[r][cpar]), !dominated, "%s", t.f[r][cfam]);
+        nfront += !dominated;
+    }
+    cr_expect_gt(nfront, 0);
+    /* The budget: between the fourth and fifth perplexities; the choice is
+     * the least total latency among the rows within it. */
+    double p[8];
+    for (int r = 1; r < t.nrows; r++)
+        p[r - 1] = strtod(t.f[r][cppl], NULL);
+    for (int i = 1; i < 8; i++)
+        for (int j = i; j > 0 && p[j - 1] > p[j]; j--) {
+            double x = p[j];
+            p[j] = p[j - 1];
+            p[j - 1] = x;
+        }
+    cr_assert_lt(p[3] * (1 + 1e-5), p[4]);
+    double budget = (p[3] + p[4]) / 2;
+    int best = -1;
+    for (int r = 1; r < t.nrows; r++)
+        if (strtod(t.f[r][cppl], NULL) <= budget &&
+            (best < 0 || strtod(t.f[r][ctot], NULL) < strtod(t.f[best][ctot], NULL)))
+            best = r;
+    cr_assert(best > 0);
+    rc = tu_shf(&out, &e, "%s hetero %s/tiny.ini --profile %s/prof.txt --weights %s/w.bin "
+                "--tokens %s/t.bin --len 32 --no-plot --out %s/h --max-ppl %.17g", tu_prog(),
+                d, d, d, d, d, budget);
+    cr_assert_eq(rc, 0, "%s", e);
+    char line[1024];
+    snprintf(line, sizeof line, "  --set mapping.digital=%s\n", t.f[best][clist]);
+    cr_expect(strstr(out, line), "%s", out);
+    free(out);
+    free(e);
+    tu_csv_free(&t);
+    /* below every candidate's perplexity: exit 1, said why */
+    rc = tu_shf(NULL, &e, "%s hetero %s/tiny.ini --profile %s/prof.txt --weights %s/w.bin "
+                "--tokens %s/t.bin --len 32 --no-plot --quiet --out %s/h --max-ppl 1",
+                tu_prog(), d, d, d, d, d);
+    cr_expect_eq(rc, 1);
+    cr_expect_str_eq(e, "aimcsim hetero: no candidate has a perplexity of at most 1\n");
+    free(e);
+    tu_rmtree(d);
+    free(d);
+}
+
+Test(hetero_cli, ppl_option_errors)
+{
+    char *d = fresh(), *e;
+    tiny_llmc(d);
+    char base[2048];
+    snprintf(base, sizeof base, "%s hetero %s/tiny.ini --profile %s/prof.txt --no-plot --out "
+             "%s/x", tu_prog(), d, d, d);
+    static const struct { const char *args, *msg; } bad[] = {
+        {"--weights W --tokens T --len x", "--len x: not a non-negative integer"},
+        {"--weights W --tokens T --start -1", "--start -1: not a non-negative integer"},
+        {"--weights W --tokens T --context", "--context needs a value"},
+        {"--weights W --tokens T --accuracy kl", "--accuracy kl: expected sensitivity or ppl"},
+        {"--weights W --tokens T --max-ppl lots", "--max-ppl lots: expected a number"},
+        {"--weights W", "--weights FILE without --tokens FILE: the perplexities need both the "
+                        "checkpoint and the token file"},
+        {"--tokens T", "--tokens FILE without --weights FILE: the perplexities need both the "
+                       "checkpoint and the token file"},
+        {"--len 8", "--start, --len and --context choose the window of the perplexities: they "
+                    "need --weights FILE and --tokens FILE"},
+        {"--accuracy ppl", "--accuracy ppl needs --weights FILE and --tokens FILE (the "
+                           "perplexity is measured)"},
+        {"--max-ppl 10", "--max-ppl needs --weights FILE and --tokens FILE (the perplexity is "
+                         "measured)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out;
+        cr_expect_eq(tu_shf(&out, &e, "%s %s", base, bad[i].args), 2, "%s", bad[i].args);
+        char want[1024];
+        snprintf(want, sizeof want, "aimcsim hetero: %s (see aimcsim help hetero)\n",
+                 bad[i].msg);
+        cr_expect_str_eq(e, want);
+        cr_expect_str_eq(out, "");
+        free(out);
+        free(e);
+    }
+    /* a missing checkpoint: located, exit 2, before anything runs */
+    cr_expect_eq(tu_shf(NULL, &e, "%s --weights %s/none.bin --tokens %s/t.bin", base, d, d), 2);
+    char want[2048];
+    snprintf(want, sizeof want, "%s/none.bin: cannot open: No such file or directory\n", d);
+    cr_expect_str_eq(e, want);
+    free(e);
+    /* a window beyond the token file */
+    cr_expect_eq(tu_shf(NULL, &e, "%s --weights %s/w.bin --tokens %s/t.bin --len 100", base, d,
+                        d), 2);
+    snprintf(want, sizeof want, "%s/t.bin: 40 tokens: the window of 100 positions from token 0 "
+             "needs 101\n", d);
+    cr_expect_str_eq(e, want);
+    free(e);
+    char x[2048];
+    snprintf(x, sizeof x, "%s/x", d);
+    cr_expect_neq(access(x, F_OK), 0, "nothing ran");
+    tu_rmtree(d);
+    free(d);
+}
+
+/* --emit-jobs checks the files and runs nothing; the --merge command it
+ * prints carries the options and measures: the pareto.csv of a local
+ * run. */
+Test(hetero_cli, ppl_emit_jobs_then_merge)
+{
+    char *d = fresh(), *out, *e;
+    tiny_llmc(d);
+    char opts[2048];
+    snprintf(opts, sizeof opts, "%s/tiny.ini --profile %s/prof.txt --weights %s/w.bin --tokens "
+             "%s/t.bin --len 32 --no-plot", d, d, d, d);
+    cr_assert_eq(tu_shf(NULL, &e, "%s hetero %s --out %s/local --quiet", tu_prog(), opts, d), 0,
+                 "%s", e);
+    free(e);
+    cr_assert_eq(tu_shf(&out, &e, "%s hetero %s --out %s/h --emit-jobs %s/jobs.txt", tu_prog(),
+                        opts, d, d), 0, "%s", e);
+    cr_expect(!strstr(out, "perplexity of"), "%s", out);
+    char want[4096];
+    snprintf(want, sizeof want, "then merge: aimcsim hetero %s --merge %s/h\n", opts, d);
+    cr_expect(strstr(out, want), "%s\nwanted: %s", out, want);
+    free(out);
+    free(e);
+    cr_assert_eq(tu_shf(NULL, &e, "sh %s/jobs.txt", d), 0, "%s", e);
+    free(e);
+    cr_assert_eq(tu_shf(&out, &e, "%s hetero %s --merge %s/h", tu_prog(), opts, d), 0, "%s", e);
+    cr_expect(strstr(out, "hetero: perplexity of 8 candidates measured, 0 from ppl.txt; "),
+              "%s", out);
+    free(out);
+    free(e);
+    char *local = slurpf("%s/local/pareto.csv", d), *merged = slurpf("%s/h/pareto.csv", d);
+    cr_expect(local && strstr(local, ",ppl,"));
+    cr_expect_str_eq(merged, local);
+    free(local);
+    free(merged);
     tu_rmtree(d);
     free(d);
 }

@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,86 @@ char *tu_write(const char *dir, const char *name, const char *text)
     snprintf(path, n, "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* Uniform in [-1, 1): a 64-bit LCG's top 53 bits. */
+static double tu_urand(unsigned long long *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+}
+
+static void tu_put32(FILE *f, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    fwrite(b, 1, 4, f);
+}
+
+/* The 256-word llm.c header: magic, version, then w[0..nw). */
+static void tu_llmc_header(FILE *f, uint32_t magic, uint32_t version, const uint32_t *w, int nw)
+{
+    tu_put32(f, magic);
+    tu_put32(f, version);
+    for (int i = 0; i < 254; i++)
+        tu_put32(f, i < nw ? w[i] : 0);
+}
+
+char *tu_llmc_model(const char *dir, const char *name, int layers, int channels, int heads,
+                    int vocab, int padded, int max_t, unsigned long long seed)
+{
+    char *path = tu_write(dir, name, "");
+    FILE *f = path ? fopen(path, "wb") : NULL;
+    if (!f) {
+        free(path);
+        return NULL;
+    }
+    const uint32_t hdr[6] = {(uint32_t)max_t, (uint32_t)vocab, (uint32_t)layers,
+                             (uint32_t)heads, (uint32_t)channels, (uint32_t)padded};
+    tu_llmc_header(f, 20240326, 3, hdr, 6);
+    const size_t L = (size_t)layers, C = (size_t)channels;
+    /* llm.c's order: wte, wpe, ln1w, ln1b, qkvw, qkvb, attprojw, attprojb,
+     * ln2w, ln2b, fcw, fcb, fcprojw, fcprojb, lnfw, lnfb */
+    const size_t n[16] = {(size_t)padded * C, (size_t)max_t * C, L * C, L * C, L * 3 * C * C,
+                          L * 3 * C, L * C * C, L * C, L * C, L * C, L * 4 * C * C, L * 4 * C,
+                          L * 4 * C * C, L * C, C, C};
+    const double base[16] = {0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0};
+    const double amp[16] = {0.5, 0.2, 0.1, 0.1, 0.3, 0.05, 0.3, 0.05, 0.1, 0.1, 0.3, 0.05,
+                            0.3, 0.05, 0.1, 0.1};
+    unsigned long long s = seed;
+    for (int t = 0; t < 16; t++)
+        for (size_t k = 0; k < n[t]; k++) {
+            float x = (float)(base[t] + amp[t] * tu_urand(&s));
+            uint32_t u;
+            memcpy(&u, &x, 4);
+            tu_put32(f, u);
+        }
+    if (fclose(f) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+char *tu_llmc_tokens(const char *dir, const char *name, const unsigned short *tok, int n)
+{
+    char *path = tu_write(dir, name, "");
+    FILE *f = path ? fopen(path, "wb") : NULL;
+    if (!f) {
+        free(path);
+        return NULL;
+    }
+    const uint32_t hdr[1] = {(uint32_t)n};
+    tu_llmc_header(f, 20240520, 1, hdr, 1);
+    for (int i = 0; i < n; i++) {
+        unsigned char b[2] = {(unsigned char)tok[i], (unsigned char)(tok[i] >> 8)};
+        fwrite(b, 1, 2, f);
+    }
+    if (fclose(f) != 0) {
         free(path);
         return NULL;
     }

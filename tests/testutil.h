@@ -26,6 +26,17 @@ void tu_rmtree(const char *dir);
 /* Writes text to DIR/NAME; returns the path (caller frees). */
 char *tu_write(const char *dir, const char *name, const char *text);
 
+/* Writes DIR/NAME, a random GPT-2 checkpoint in llm.c's fp32 format
+ * (version 3): `layers` blocks of `channels` with `heads` heads, d_ff 4 x
+ * channels, vocabulary `vocab` padded to `padded`, context max_t; weights
+ * uniform (LayerNorm gains about 1), fixed by seed.  Returns the path
+ * (caller frees), NULL if it cannot be written. */
+char *tu_llmc_model(const char *dir, const char *name, int layers, int channels, int heads,
+                    int vocab, int padded, int max_t, unsigned long long seed);
+/* Writes DIR/NAME, an llm.c token file of the n tokens tok.  Returns the
+ * path (caller frees), NULL on error. */
+char *tu_llmc_tokens(const char *dir, const char *name, const unsigned short *tok, int n);
+
 /* Reads a whole file; NULL if it cannot be read (caller frees). */
 char *tu_slurp(const char *path, size_t *len);
 

@@ -48,10 +48,12 @@ static const struct subcommand subcommands[] = {
     {"hetero", cli_hetero,
      "hetero CONFIG.ini --profile FILE [--families top-k,greedy,first-last] [--max-k N] "
      "[--first-last N] [--latency ttft|tpot|total] [--objective latency|energy|area] "
-     "[--max-sensitivity S] [--set sec.key=val ...] [-j N] [--out DIR] [--force] [--quiet] "
-     "[--no-plot] [--emit-jobs FILE | --merge DIR]",
-     "heterogeneous mapping: run candidate digital selections as a sweep; pareto.csv, the "
-     "Pareto front and plot, the choice under a sensitivity budget"},
+     "[--max-sensitivity S] [--weights FILE --tokens FILE [--start N] [--len N] [--context N]] "
+     "[--accuracy sensitivity|ppl] [--max-ppl P] [--set sec.key=val ...] [-j N] [--out DIR] "
+     "[--force] [--quiet] [--no-plot] [--emit-jobs FILE | --merge DIR]",
+     "heterogeneous mapping: run candidate digital selections as a sweep; pareto.csv (with "
+     "--weights, each candidate's perplexity), the Pareto front and plot, the choice under a "
+     "sensitivity or perplexity budget"},
     {"profile", cli_profile,
      "profile CONFIG.ini --weights FILE --tokens FILE [--start N] [--len N] [--context N] "
      "[--whole] [--metric ppl|kl] [-j N] [--set sec.key=val ...] [--out FILE] [--csv FILE] "

@@ -6,6 +6,8 @@
 #ifndef AIMCSIM_CLI_H
 #define AIMCSIM_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sim/config.h"
@@ -41,6 +43,19 @@ typedef struct cli_opts {
 int cli_load(int argc, char **argv, const char *name, const char *allowed,
              int max_pos, cli_opts *o);
 void cli_opts_free(cli_opts *o);
+
+/* The options that choose the checkpoint, the token file and the window
+ * of an accuracy evaluation (workloads/accuracy.h), shared by profile and
+ * hetero: --weights FILE, --tokens FILE, --start N, --len N, --context N.
+ * If argv[*i] is one of them, stores its value in o and moves *i past it:
+ * returns 1; 0 when argv[*i] is none of them; -1 with the message in err
+ * ("--len x: not a non-negative integer", "--tokens needs a value"). */
+struct accuracy_opts;
+int cli_accuracy_option(int argc, char **argv, int *i, struct accuracy_opts *o, char *err,
+                        size_t errlen);
+/* Parses s, the value of option opt, as a decimal uint32_t: 0, or -1 with
+ * "OPT S: not a non-negative integer" in err. */
+int cli_parse_u32(const char *opt, const char *s, uint32_t *v, char *err, size_t errlen);
 
 /* The command line, for provenance blocks. */
 void cli_set_command_line(int argc, char **argv);

@@ -2,6 +2,7 @@
  * cli_common.c -- argument handling shared by the subcommands: the config
  * file, --set overrides (applied in order, after the file), output options.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "tools/driver.h"
 #include "sim/util.h"
 #include "tools/cli.h"
+#include "workloads/accuracy.h"
 
 static char *command_line;
 
@@ -28,6 +30,41 @@ void cli_set_command_line(int argc, char **argv)
 }
 
 const char *cli_command_line(void) { return command_line ? command_line : ""; }
+
+int cli_parse_u32(const char *opt, const char *s, uint32_t *v, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (!*s || *end || errno || x > 0xffffffffULL || s[0] == '-')
+        return errf(err, errlen, "%s %s: not a non-negative integer", opt, s);
+    *v = (uint32_t)x;
+    return 0;
+}
+
+int cli_accuracy_option(int argc, char **argv, int *i, accuracy_opts *o, char *err,
+                        size_t errlen)
+{
+    static const char *const names[] = {"--weights", "--tokens", "--start", "--len",
+                                        "--context"};
+    const char *a = argv[*i];
+    int k = 0;
+    while (k < 5 && strcmp(a, names[k]))
+        k++;
+    if (k == 5)
+        return 0;
+    if (*i + 1 >= argc)
+        return errf(err, errlen, "%s needs a value", a);
+    const char *v = argv[++*i];
+    if (k == 0)
+        o->weights = v;
+    else if (k == 1)
+        o->tokens = v;
+    else if (cli_parse_u32(a, v, k == 2 ? &o->start : k == 3 ? &o->len : &o->context, err,
+                           errlen) < 0)
+        return -1;
+    return 1;
+}
 
 static int allowed_opt(const char *allowed, const char *opt)
 {

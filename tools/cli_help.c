@@ -28,7 +28,7 @@ typedef struct sub_doc {
     const char *name;
     int config;        /* its first positional argument is CONFIG */
     const char *about; /* what it does, beyond the one-line summary */
-    opt_doc opts[20];  /* ended by {NULL} */
+    opt_doc opts[28];  /* ended by {NULL} */
     const char *output;
 } sub_doc;
 
@@ -142,6 +142,18 @@ static const sub_doc docs[] = {
                                              "minimise (default latency)"},
       {"--max-sensitivity", "S", "choose the candidate with the least objective among those "
                                  "leaving at most S on analog, and print it as a --set line"},
+      {"--weights", "FILE", "the llm.c checkpoint: measure each candidate's whole-model "
+                            "perplexity as `aimcsim profile --whole` does (columns ppl, "
+                            "ppl_sd, ppl_noise_free; cached in DIR/points/NAME/ppl.txt)"},
+      {"--tokens", "FILE", "the llm.c token file of the perplexities (with --weights)"},
+      {"--start", "N", "first position of the perplexities' window (default 0)"},
+      {"--len", "N", "positions in the window (default: one context)"},
+      {"--context", "N", "tokens per sequence, at most the model's context"},
+      {"--accuracy", "sensitivity|ppl", "the accuracy axis of the Pareto front and the plot: "
+                                        "the sensitivity left on analog (default) or the "
+                                        "measured perplexity (needs --weights)"},
+      {"--max-ppl", "P", "choose among the candidates whose perplexity is at most P (needs "
+                         "--weights; with --max-sensitivity, both budgets hold)"},
       {"--set", "SEC.KEY=VALUE", "a fixed override for every candidate (repeatable)"},
       {"-j", "N", "candidates run at a time, as sweep -j"},
       {"--jobs", "N", "the same as -j N"},
@@ -156,9 +168,10 @@ static const sub_doc docs[] = {
                          "and run nothing"},
       {NULL, NULL, NULL}},
      "DIR/points/NAME/ per candidate, DIR/sweep.csv, DIR/pareto.csv (one row per candidate "
-     "with its proxies, latency, energy, area, Pareto and chosen flags), DIR/pareto.png and "
-     ".svg; a table on stdout and, with --max-sensitivity, the chosen --set line (exit "
-     "status 1 when no candidate leaves that little)."},
+     "with its proxies, latency, energy, area, with --weights its perplexity, Pareto and "
+     "chosen flags), DIR/pareto.png and .svg; a table on stdout and, with --max-sensitivity "
+     "or --max-ppl, the chosen --set line (exit status 1 when no candidate is within the "
+     "budgets)."},
     {"profile", 1,
      "Accuracy beside PPA (docs/profile.md): runs an llm.c GPT-2 checkpoint in fp32 under "
      "the AIMC noise model of CONFIG.  Without --whole, the one-at-a-time sensitivity "

@@ -1,9 +1,11 @@
 /*
  * cli_hetero.c -- `aimcsim hetero CONFIG.ini --profile FILE [--families
  * LIST] [--max-k N] [--first-last N] [--latency ttft|tpot|total]
- * [--objective latency|energy|area] [--max-sensitivity S] [--set ...]
- * [-j N] [--out DIR] [--force] [--quiet] [--no-plot] [--emit-jobs FILE |
- * --merge DIR]`: the heterogeneous-mapping search (docs/heterogeneous.md).
+ * [--objective latency|energy|area] [--max-sensitivity S] [--weights FILE
+ * --tokens FILE [--start N] [--len N] [--context N]] [--accuracy
+ * sensitivity|ppl] [--max-ppl P] [--set ...] [-j N] [--out DIR] [--force]
+ * [--quiet] [--no-plot] [--emit-jobs FILE | --merge DIR]`: the
+ * heterogeneous-mapping search (docs/heterogeneous.md).
  *
  * The candidates (workloads/hetero.h) are the points of a sweep of one
  * parameter, [mapping] digital, run by the sweep machinery (sweep_int.h):
@@ -13,17 +15,26 @@
  * each row equals the single `aimcsim run` of its selection), the Pareto
  * front over (sensitivity left on analog, latency, energy, area), the
  * chosen candidate under a sensitivity budget, and the plot
- * (tools/plot_pareto.sh).
+ * (tools/plot_pareto.sh).  With --weights, each point that ran ok also
+ * gets its whole-model perplexity, measured here, in this process, as
+ * `aimcsim profile --whole` measures it (one accuracy loaded once, its
+ * mapping rebuilt per candidate: accuracy_set_mapping) and kept in the
+ * point's ppl.txt, read back while the files, window and configuration
+ * are those it was measured on; the front's accuracy axis may be that
+ * perplexity (--accuracy ppl) and the choice may have a perplexity budget.
  *
  * Invariant: the candidates, hence the points and pareto.csv, are a
- * function of the arguments, the configuration and the profile file.
+ * function of the arguments, the configuration, the profile file and,
+ * with --weights, the checkpoint and token files: not of -j, nor of
+ * whether a perplexity was measured now or read back.
  */
-#define _DEFAULT_SOURCE /* isatty */
+#define _DEFAULT_SOURCE /* isatty, realpath; sysconf(_SC_NPROCESSORS_ONLN) */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/ofile.h"
@@ -31,6 +42,7 @@
 #include "tools/cli.h"
 #include "tools/driver.h"
 #include "tools/sweep_int.h"
+#include "workloads/accuracy.h"
 #include "workloads/hetero.h"
 #include "workloads/mapper.h"
 #include "workloads/model.h"
@@ -40,9 +52,11 @@
 
 enum { LAT_TTFT, LAT_TPOT, LAT_TOTAL };
 enum { OBJ_LATENCY, OBJ_ENERGY, OBJ_AREA };
+enum { ACC_SENSITIVITY, ACC_PPL };
 static const char *const lat_stat[] = {"run.ttft_ps", "run.tpot_ps", "run.total_ps"};
 static const char *const lat_name[] = {"ttft", "tpot", "total"};
 static const char *const obj_name[] = {"latency", "energy", "area"};
+static const char *const acc_name[] = {"sensitivity", "ppl"};
 
 typedef struct hetero_args {
     sweep_args sa;            /* the sweep's arguments (sets without mapping.digital) */
@@ -51,7 +65,10 @@ typedef struct hetero_args {
     const char *profile;
     hetero_opts o;
     int latency, objective;
-    double max_sens;          /* NaN: no choice */
+    int accuracy;             /* the front's accuracy axis: ACC_* */
+    double max_sens;          /* NaN: no budget */
+    double max_ppl;           /* NaN: no budget */
+    accuracy_opts acc;        /* --weights etc.; acc.weights NULL: no perplexities */
     int no_plot;
 } hetero_args;
 
@@ -110,13 +127,24 @@ static int parse_args(int argc, char **argv, hetero_args *h)
     h->latency = LAT_TOTAL;
     h->objective = OBJ_LATENCY;
     h->max_sens = NAN;
+    h->max_ppl = NAN;
     static const char *const valued[] = {"--profile", "--families", "--max-k", "--first-last",
-                                         "--latency", "--objective", "--max-sensitivity"};
+                                         "--latency", "--objective", "--max-sensitivity",
+                                         "--accuracy", "--max-ppl"};
+    int acc_window = 0;       /* --start, --len or --context given */
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         long v;
         if (!strcmp(s, "--no-plot")) {
             h->no_plot = 1;
+            continue;
+        }
+        char aerr[ERR_LEN];
+        int r = cli_accuracy_option(argc, argv, &i, &h->acc, aerr, sizeof aerr);
+        if (r < 0)
+            return sweep_usage_err(a->name, "%s", aerr);
+        if (r > 0) {
+            acc_window |= strcmp(s, "--weights") && strcmp(s, "--tokens");
             continue;
         }
         if (pick(s, valued, (int)(sizeof valued / sizeof valued[0])) < 0) {
@@ -148,18 +176,35 @@ static int parse_args(int argc, char **argv, hetero_args *h)
             if ((h->objective = pick(x, obj_name, 3)) < 0)
                 return sweep_usage_err(a->name, "--objective %s: expected latency, energy or "
                                        "area", x);
+        } else if (!strcmp(s, "--accuracy")) {
+            if ((h->accuracy = pick(x, acc_name, 2)) < 0)
+                return sweep_usage_err(a->name, "--accuracy %s: expected sensitivity or ppl", x);
         } else {
+            int ppl = !strcmp(s, "--max-ppl");
+            double *b = ppl ? &h->max_ppl : &h->max_sens;
             char *end;
             errno = 0;
-            h->max_sens = strtod(x, &end);
-            if (errno || end == x || *end || !isfinite(h->max_sens))
-                return sweep_usage_err(a->name, "--max-sensitivity %s: expected a number", x);
+            *b = strtod(x, &end);
+            if (errno || end == x || *end || !isfinite(*b))
+                return sweep_usage_err(a->name, "%s %s: expected a number", s, x);
         }
     }
     int rc = sweep_check_args(a);
     if (rc == 0 && !h->profile)
         rc = sweep_usage_err(a->name, "missing --profile FILE (the sensitivity profile that "
                              "ranks the projections)");
+    if (rc == 0 && !h->acc.weights != !h->acc.tokens)
+        rc = sweep_usage_err(a->name, "%s without %s: the perplexities need both the "
+                             "checkpoint and the token file", h->acc.weights ? "--weights FILE"
+                             : "--tokens FILE", h->acc.weights ? "--tokens FILE"
+                             : "--weights FILE");
+    if (rc == 0 && !h->acc.weights && acc_window)
+        rc = sweep_usage_err(a->name, "--start, --len and --context choose the window of the "
+                             "perplexities: they need --weights FILE and --tokens FILE");
+    if (rc == 0 && !h->acc.weights && (h->accuracy == ACC_PPL || !isnan(h->max_ppl)))
+        rc = sweep_usage_err(a->name, "%s needs --weights FILE and --tokens FILE (the "
+                             "perplexity is measured)", h->accuracy == ACC_PPL ?
+                             "--accuracy ppl" : "--max-ppl");
     /* Every --set configures the search; the points take them but
      * mapping.digital, which is what they vary. */
     h->sets = xcalloc((size_t)a->nsets + 1, sizeof *h->sets);
@@ -282,8 +327,16 @@ static const char *const col_stat[NCOLS] = {NULL, "energy.total_pj", "area.total
                                             "map.arrays", "run.ttft_ps", "run.tpot_ps",
                                             "run.total_ps"};
 
+/* A candidate's whole-model perplexity (accuracy_whole): over the noise
+ * draws, the mean and the standard deviation of the perplexity, and the
+ * noise-free model's (the same for every candidate). */
+typedef struct ppl_val {
+    double mean, sd, clean;
+} ppl_val;
+
 typedef struct row {
     enum sweep_state state;
+    ppl_val ppl;              /* NaN: not measured (no --weights, or the point not ok) */
     char *name;               /* point folder name */
     char *error;              /* first line of a failed point's stderr */
     char *text[NCOLS];        /* statistics as stats.csv has them (NULL: absent) */
@@ -300,6 +353,7 @@ static void read_rows(const sweep *sw, const hetero_args *h, row *r)
         r[p].state = sweep_point_state(&pt, &st, &r[p].error);
         r[p].name = pt.name;
         pt.name = NULL;
+        r[p].ppl = (ppl_val){NAN, NAN, NAN};
         for (int k = 0; k < NCOLS; k++) {
             const char *name = k == COL_LAT ? lat_stat[h->latency] : col_stat[k];
             size_t n = 0;
@@ -310,6 +364,157 @@ static void read_rows(const sweep *sw, const hetero_args *h, row *r)
         free(st);
         sweep_point_free(&pt);
     }
+}
+
+/* ---- perplexities --------------------------------------------------------- */
+
+/* The configuration of candidate list as its point, and `aimcsim profile
+ * CONFIG --set ... --set mapping.digital=LIST`, load it.  0, or -1 with a
+ * message; c is freed by the caller either way. */
+static int cand_config(const hetero_args *h, const char *list, config *c, char *err,
+                       size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    int rc = config_load(c, h->sa.cfg_path, err, errlen);
+    for (int k = 0; k < h->sa.nsets && rc == 0; k++)
+        rc = config_set(c, h->sa.sets[k], err, errlen);
+    char *d = xasprintf("mapping.digital=%s", list);
+    if (rc == 0)
+        rc = config_set(c, d, err, errlen);
+    free(d);
+    if (rc == 0)
+        rc = driver_config_check(c, err, errlen);
+    return rc;
+}
+
+/* Loads the checkpoint and the token file for candidate 0's configuration
+ * (the base): every file, window and model error before anything runs.
+ * 0, or the exit status (2) after printing the error. */
+static int measure_init(const hetero_args *h, const search *s, accuracy *a)
+{
+    char err[ERR_LEN];
+    config c;
+    int rc = cand_config(h, s->cand[0].list, &c, err, sizeof err);
+    accuracy_opts o = h->acc;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o.threads = h->sa.jobs > 0 ? (uint32_t)h->sa.jobs : cpus > 0 ? (uint32_t)cpus : 1;
+    if (o.threads > 256)
+        o.threads = 256;
+    if (!h->sa.quiet && s->cfg.run.progress && isatty(fileno(stderr)))
+        o.progress = stderr;   /* "whole model: i/n passes", per candidate */
+    if (rc == 0)
+        rc = accuracy_init(a, &c, &o, err, sizeof err);
+    config_free(&c);
+    if (rc) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    return 0;
+}
+
+/* "PATH (N bytes)" of a file, its absolute path when it resolves. */
+static char *file_id(const char *path)
+{
+    char *abs = realpath(path, NULL);
+    struct stat st;
+    long long n = stat(path, &st) == 0 ? (long long)st.st_size : -1;
+    char *id = xasprintf("%s (%lld bytes)", abs ? abs : path, n);
+    free(abs);
+    return id;
+}
+
+/* What a cached perplexity was measured on: the files, the window and the
+ * candidate's configuration (its hash). */
+static char *ppl_key(const accuracy *a, const config *c)
+{
+    char *w = file_id(a->o.weights), *t = file_id(a->o.tokens);
+    char *k = xasprintf("weights %s; tokens %s; positions %u..%u in sequences of %u; config "
+                        "%016llx", w, t, a->start, a->start + a->len - 1, a->chunk,
+                        (unsigned long long)config_hash(c));
+    free(w);
+    free(t);
+    return k;
+}
+
+/* 1 and *v if the file at path was written for key; else 0. */
+static int ppl_cached(const char *path, const char *key, ppl_val *v)
+{
+    char *t = sweep_slurp(path, NULL);
+    if (!t)
+        return 0;
+    int ok = 0;
+    const char *k = strstr(t, "\nkey ");
+    size_t n = strlen(key);
+    ppl_val x;
+    if (k && !strncmp(k + 5, key, n) && k[5 + n] == '\n') {
+        const char *l = strstr(k + 5 + n, "\nppl ");
+        ok = l && sscanf(l + 5, "%lf %lf %lf", &x.mean, &x.sd, &x.clean) == 3;
+    }
+    if (ok)
+        *v = x;
+    free(t);
+    return ok;
+}
+
+static int ppl_write(const char *path, const char *key, const ppl_val *v, uint32_t draws,
+                     char *err, size_t errlen)
+{
+    ofile *o = ofile_open(path, 1, err, errlen);
+    if (!o)
+        return -1;
+    ofile_printf(o, "# aimcsim hetero: the whole-model perplexity of this point's selection "
+                    "(aimcsim profile --whole), %u noise draws: mean, standard deviation, "
+                    "noise-free\n", draws);
+    ofile_printf(o, "key %s\n", key);
+    ofile_printf(o, "ppl %.17g %.17g %.17g\n", v->mean, v->sd, v->clean);
+    return ofile_commit(o, err, errlen);
+}
+
+/* Measures (or, unless --force, reads from DIR/points/NAME/ppl.txt) the
+ * perplexity of every point that ran ok, into r[p].ppl.  Returns the exit
+ * status: 0, or 1 when one could not be measured or written (said on
+ * stderr, the row left without). */
+static int measure(const sweep *sw, const search *s, const hetero_args *h, accuracy *a,
+                   row *r)
+{
+    char err[ERR_LEN];
+    int rc = 0;
+    long measured = 0, cached = 0;
+    for (long p = 0; p < sw->npoints; p++) {
+        if (r[p].state != SWEEP_OK)
+            continue;
+        config c;
+        int e = cand_config(h, s->cand[p].list, &c, err, sizeof err);
+        char *key = e == 0 ? ppl_key(a, &c) : NULL;
+        char *path = xasprintf("%s/points/%s/ppl.txt", sw->dir, r[p].name);
+        if (e == 0 && !h->sa.force && ppl_cached(path, key, &r[p].ppl)) {
+            cached++;
+        } else if (e == 0 && (e = accuracy_set_mapping(a, &c, err, sizeof err)) == 0) {
+            accuracy_result res;
+            if ((e = accuracy_whole(a, &res, err, sizeof err)) == 0) {
+                ppl_val v;
+                accuracy_ppl(&res, 0, &v.mean, &v.sd);
+                v.clean = exp(res.nll_clean);
+                e = ppl_write(path, key, &v, res.draws, err, sizeof err);
+                if (e == 0)
+                    r[p].ppl = v;
+                measured++;
+                accuracy_result_free(&res);
+            }
+        }
+        if (e) {
+            fprintf(stderr, "aimcsim hetero: %s: perplexity: %s\n", r[p].name, err);
+            rc = 1;
+        }
+        free(path);
+        free(key);
+        config_free(&c);
+    }
+    if (!h->sa.quiet)
+        printf("hetero: perplexity of %ld candidate%s measured, %ld from ppl.txt; %s, positions "
+               "%u..%u\n", measured, measured == 1 ? "" : "s", cached, h->acc.tokens, a->start,
+               a->start + a->len - 1);
+    return rc;
 }
 
 static void rows_free(row *r, long n)
@@ -323,9 +528,16 @@ static void rows_free(row *r, long n)
     free(r);
 }
 
-/* The front over (sensitivity left on analog, the objective); then the
- * chosen row: within the sensitivity budget, the least objective (ties:
- * fewer digital MACs, then point order).  Returns its index, or -1. */
+/* 1 if x is over budget b (NaN: none); a NaN x is over any budget. */
+static int over(double x, double b)
+{
+    return !isnan(b) && (isnan(x) || x > b * (1 + 1e-12));
+}
+
+/* The front over (accuracy: the sensitivity left on analog or the
+ * perplexity, the objective); then the chosen row: within the budgets
+ * (sensitivity, perplexity), the least objective (ties: fewer digital
+ * MACs, then point order).  Returns its index, or -1. */
 static long front_and_choice(const search *s, const hetero_args *h, row *r, long n)
 {
     static const int obj_col[] = {COL_LAT, COL_ENERGY, COL_AREA};
@@ -333,7 +545,7 @@ static long front_and_choice(const search *s, const hetero_args *h, row *r, long
     double *v = xcalloc((size_t)n * 2 + 1, sizeof *v);
     for (long p = 0; p < n; p++) {
         int ok = r[p].state == SWEEP_OK;
-        v[p * 2] = ok ? s->cand[p].sens_analog : NAN;
+        v[p * 2] = !ok ? NAN : h->accuracy == ACC_PPL ? r[p].ppl.mean : s->cand[p].sens_analog;
         v[p * 2 + 1] = ok ? r[p].val[oc] : NAN;
     }
     uint8_t *front = xcalloc((size_t)n + 1, 1);
@@ -341,8 +553,8 @@ static long front_and_choice(const search *s, const hetero_args *h, row *r, long
     long best = -1;
     for (long p = 0; p < n; p++) {
         r[p].front = front[p];
-        if (isnan(h->max_sens) || isnan(v[p * 2 + 1]) ||
-            s->cand[p].sens_analog > h->max_sens * (1 + 1e-12))
+        if ((isnan(h->max_sens) && isnan(h->max_ppl)) || isnan(v[p * 2 + 1]) ||
+            over(s->cand[p].sens_analog, h->max_sens) || over(r[p].ppl.mean, h->max_ppl))
             continue;
         if (best < 0 || v[p * 2 + 1] < v[best * 2 + 1] ||
             (v[p * 2 + 1] == v[best * 2 + 1] && s->cand[p].cost.macs < s->cand[best].cost.macs))
@@ -362,8 +574,8 @@ static void put_field(ofile *o, const char *t)
     free(q);
 }
 
-static int write_pareto(const sweep *sw, const search *s, const row *r, char *err,
-                        size_t errlen)
+static int write_pareto(const sweep *sw, const search *s, const hetero_args *h, const row *r,
+                        char *err, size_t errlen)
 {
     char *path = xasprintf("%s/pareto.csv", sw->dir);
     ofile *o = ofile_open(path, 1, err, errlen);
@@ -372,8 +584,10 @@ static int write_pareto(const sweep *sw, const search *s, const row *r, char *er
         return -1;
     ofile_puts(o, "point,status,families,digital,n_digital,sensitivity_analog,"
                   "digital_mac_share,digital_macs_per_token,digital_weight_bytes,map.arrays,"
-                  "run.ttft_ps,run.tpot_ps,run.total_ps,energy.total_pj,area.total_um2,"
-                  "pareto,chosen,error\n");
+                  "run.ttft_ps,run.tpot_ps,run.total_ps,energy.total_pj,area.total_um2,");
+    if (h->acc.weights)
+        ofile_puts(o, "ppl,ppl_sd,ppl_noise_free,");
+    ofile_puts(o, "pareto,chosen,error\n");
     static const char *const status[] = {"missing", "ok", "failed"};
     for (long p = 0; p < sw->npoints; p++) {
         const hetero_cand *c = &s->cand[p];
@@ -392,6 +606,13 @@ static int write_pareto(const sweep *sw, const search *s, const row *r, char *er
             ofile_puts(o, ",");
             put_field(o, r[p].text[cols[k]]);
         }
+        /* as `aimcsim profile --whole --csv` writes ppl_mean and ppl_sd */
+        const double *pv[] = {&r[p].ppl.mean, &r[p].ppl.sd, &r[p].ppl.clean};
+        for (int k = 0; h->acc.weights && k < 3; k++)
+            if (isnan(*pv[k]))
+                ofile_puts(o, ",");
+            else
+                ofile_printf(o, ",%.6g", *pv[k]);
         ofile_printf(o, ",%d,%d,", r[p].front, r[p].chosen);
         if (r[p].error) {
             char *q = sweep_csv_quote(r[p].error, strlen(r[p].error), 1);
@@ -405,21 +626,55 @@ static int write_pareto(const sweep *sw, const search *s, const row *r, char *er
 
 static void print_table(const search *s, const hetero_args *h, const row *r, long n)
 {
-    printf("\n%-6s %-22s %3s %10s %8s %11s %7s %11s %11s %9s  %s\n", "point", "families", "n",
+    printf("\n%-6s %-22s %3s %10s %8s %11s %7s %11s %11s %9s", "point", "families", "n",
            "sens.left", "dig.MAC%", "dig.wts MB", "arrays", h->latency == LAT_TOTAL ? "total ms"
-           : h->latency == LAT_TTFT ? "ttft ms" : "tpot ms", "energy mJ", "area mm2", "pareto");
+           : h->latency == LAT_TTFT ? "ttft ms" : "tpot ms", "energy mJ", "area mm2");
+    if (h->acc.weights)
+        printf(" %8s", "ppl");
+    printf("  pareto\n");
     for (long p = 0; p < n; p++) {
         const hetero_cand *c = &s->cand[p];
         printf("p%04ld  %-22s %3u %10.3f %8.2f %11.3f", p, c->families, c->cost.n,
                c->sens_analog, 100.0 * (double)c->cost.macs / (double)c->cost.macs_all,
                (double)c->cost.weight_bytes / 1e6);
-        if (r[p].state == SWEEP_OK)
-            printf(" %7.0f %11.4g %11.4g %9.4g  %s\n", r[p].val[COL_ARRAYS],
-                   r[p].val[COL_LAT] / 1e9, r[p].val[COL_ENERGY] / 1e9,
-                   r[p].val[COL_AREA] / 1e6, r[p].chosen ? "* chosen" : r[p].front ? "*" : "");
-        else
+        if (r[p].state == SWEEP_OK) {
+            printf(" %7.0f %11.4g %11.4g %9.4g", r[p].val[COL_ARRAYS], r[p].val[COL_LAT] / 1e9,
+                   r[p].val[COL_ENERGY] / 1e9, r[p].val[COL_AREA] / 1e6);
+            if (h->acc.weights)
+                printf(" %8.4g", r[p].ppl.mean);
+            printf("  %s\n", r[p].chosen ? "* chosen" : r[p].front ? "*" : "");
+        } else {
             printf("  %s\n", r[p].state == SWEEP_FAILED ? "failed" : "missing");
+        }
     }
+}
+
+/* The chosen candidate under the budgets as a --set line; -1 after saying
+ * on stderr that no candidate is within them. */
+static int print_choice(const search *s, const hetero_args *h, const row *r, long best)
+{
+    int sb = !isnan(h->max_sens), pb = !isnan(h->max_ppl);
+    if (best < 0) {
+        fprintf(stderr, "aimcsim hetero: no candidate ");
+        if (sb)
+            fprintf(stderr, "leaves at most %g on analog%s", h->max_sens, pb ? " with " : "");
+        if (pb)
+            fprintf(stderr, "%sa perplexity of at most %g", sb ? "" : "has ", h->max_ppl);
+        fprintf(stderr, "\n");
+        return -1;
+    }
+    if (!h->sa.quiet) {
+        printf("chosen: p%04ld (%s), least %s with ", best, s->cand[best].families,
+               obj_name[h->objective]);
+        if (sb)
+            printf("sensitivity left %.4g <= %g%s", s->cand[best].sens_analog, h->max_sens,
+                   pb ? " and " : "");
+        if (pb)
+            printf("perplexity %.6g <= %g", r[best].ppl.mean, h->max_ppl);
+        printf(":\n");
+    }
+    printf("  --set mapping.digital=%s\n", s->cand[best].list);
+    return 0;
 }
 
 /* tools/plot_pareto.sh beside the program (build/ or bin/ next to tools/
@@ -457,7 +712,8 @@ static void plot(const sweep *sw, const hetero_args *h)
         free(script);
         return;
     }
-    fprintf(f, "LATENCY=%s sh ", lat_stat[h->latency]);
+    fprintf(f, "LATENCY=%s%s sh ", lat_stat[h->latency],
+            h->accuracy == ACC_PPL ? " ACCURACY=ppl" : "");
     sweep_sh_word(f, script, 1);
     fputc(' ', f);
     char *csv = xasprintf("%s/pareto.csv", sw->dir), *out = xasprintf("%s/pareto", sw->dir);
@@ -501,6 +757,14 @@ int cli_hetero(int argc, char **argv)
         args_free(&h);
         return rc;
     }
+    accuracy acc;
+    if (h.acc.weights && (rc = measure_init(&h, &s, &acc)) != 0) {
+        free(vary);
+        sweep_free(&sw);
+        search_free(&s);
+        args_free(&h);
+        return rc;
+    }
     if (!h.sa.quiet)
         printf("hetero: %u candidate%s (%s) for %s from %s: %u projections with a value; %u "
                "over the budgets left out\n", s.ncand, s.ncand == 1 ? "" : "s",
@@ -512,35 +776,29 @@ int cli_hetero(int argc, char **argv)
         char err[ERR_LEN];
         row *r = xcalloc((size_t)sw.npoints, sizeof *r);
         read_rows(&sw, &h, r);
+        if (h.acc.weights && measure(&sw, &s, &h, &acc, r) && rc == 0)
+            rc = 1;
         long best = front_and_choice(&s, &h, r, sw.npoints);
-        if (write_pareto(&sw, &s, r, err, sizeof err) < 0) {
+        if (write_pareto(&sw, &s, &h, r, err, sizeof err) < 0) {
             fprintf(stderr, "aimcsim hetero: %s\n", err);
             rc = 1;
         } else {
             if (!h.sa.quiet) {
                 print_table(&s, &h, r, sw.npoints);
-                printf("\npareto: %s/pareto.csv (* non-dominated in sensitivity left and %s%s)"
-                       "\n", sw.dir, h.objective == OBJ_LATENCY ? lat_name[h.latency] : "",
+                printf("\npareto: %s/pareto.csv (* non-dominated in %s and %s%s)\n", sw.dir,
+                       h.accuracy == ACC_PPL ? "perplexity" : "sensitivity left",
+                       h.objective == OBJ_LATENCY ? lat_name[h.latency] : "",
                        h.objective == OBJ_LATENCY ? " latency" : obj_name[h.objective]);
             }
-            if (!isnan(h.max_sens)) {
-                if (best < 0) {
-                    fprintf(stderr, "aimcsim hetero: no candidate leaves at most %g on analog\n",
-                            h.max_sens);
-                    rc = 1;
-                } else {
-                    if (!h.sa.quiet)
-                        printf("chosen: p%04ld (%s), least %s with sensitivity left %.4g <= "
-                               "%g:\n", best, s.cand[best].families, obj_name[h.objective],
-                               s.cand[best].sens_analog, h.max_sens);
-                    printf("  --set mapping.digital=%s\n", s.cand[best].list);
-                }
-            }
+            if (!isnan(h.max_sens) || !isnan(h.max_ppl))
+                rc = print_choice(&s, &h, r, best) ? 1 : rc;
             if (!h.no_plot)
                 plot(&sw, &h);
         }
         rows_free(r, sw.npoints);
     }
+    if (h.acc.weights)
+        accuracy_free(&acc);
     free(vary);
     sweep_free(&sw);
     search_free(&s);

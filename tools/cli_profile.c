@@ -13,7 +13,6 @@
  * printed.  Files are written whole or not at all.  Exit status 2 for bad
  * input (options, config, weight or token files), 1 for an output error.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,57 +25,38 @@
 #include "workloads/accuracy.h"
 
 typedef struct popts {
-    const char *weights, *tokens;
-    uint32_t start, len, context, threads;
+    accuracy_opts ao;          /* --weights, --tokens, --start, --len, --context, -j */
+    uint32_t threads;
     int whole, kl;
 } popts;
-
-static int parse_u32(const char *opt, const char *s, uint32_t *v)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (!*s || *end || errno || x > 0xffffffffULL || s[0] == '-') {
-        fprintf(stderr, "aimcsim profile: %s %s: not a non-negative integer\n", opt, s);
-        return -1;
-    }
-    *v = (uint32_t)x;
-    return 0;
-}
 
 /* Takes this subcommand's own options out of argv (into po); the rest go
  * to cli_load.  Returns 0 or the exit status. */
 static int own_options(int argc, char **argv, popts *po, char **rest, int *nrest)
 {
+    char err[ERR_LEN];
     memset(po, 0, sizeof *po);
     po->threads = 1;
     *nrest = 0;
     rest[(*nrest)++] = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int val = !strcmp(a, "--weights") || !strcmp(a, "--tokens") || !strcmp(a, "--start") ||
-                  !strcmp(a, "--len") || !strcmp(a, "--context") || !strcmp(a, "--metric") ||
-                  !strcmp(a, "-j");
-        if (val && i + 1 >= argc) {
+        int r = cli_accuracy_option(argc, argv, &i, &po->ao, err, sizeof err);
+        if (r < 0) {
+            fprintf(stderr, "aimcsim profile: %s\n", err);
+            return 2;
+        }
+        if (r > 0)
+            continue;
+        if ((!strcmp(a, "--metric") || !strcmp(a, "-j")) && i + 1 >= argc) {
             fprintf(stderr, "aimcsim profile: %s needs a value\n", a);
             return 2;
         }
-        if (!strcmp(a, "--weights"))
-            po->weights = argv[++i];
-        else if (!strcmp(a, "--tokens"))
-            po->tokens = argv[++i];
-        else if (!strcmp(a, "--start")) {
-            if (parse_u32(a, argv[++i], &po->start) < 0)
+        if (!strcmp(a, "-j")) {
+            if (cli_parse_u32(a, argv[++i], &po->threads, err, sizeof err) < 0) {
+                fprintf(stderr, "aimcsim profile: %s\n", err);
                 return 2;
-        } else if (!strcmp(a, "--len")) {
-            if (parse_u32(a, argv[++i], &po->len) < 0)
-                return 2;
-        } else if (!strcmp(a, "--context")) {
-            if (parse_u32(a, argv[++i], &po->context) < 0)
-                return 2;
-        } else if (!strcmp(a, "-j")) {
-            if (parse_u32(a, argv[++i], &po->threads) < 0)
-                return 2;
+            }
             if (po->threads < 1 || po->threads > 256) {
                 fprintf(stderr, "aimcsim profile: -j %u: must be in [1, 256]\n", po->threads);
                 return 2;
@@ -93,6 +73,7 @@ static int own_options(int argc, char **argv, popts *po, char **rest, int *nrest
         else
             rest[(*nrest)++] = argv[i];
     }
+    po->ao.threads = po->threads;
     return 0;
 }
 
@@ -147,8 +128,8 @@ static void print_setup(FILE *f, const accuracy *a, const popts *po, const confi
         fprintf(f, "%u of %u projections digital (exact)\n", ndig, mp->nproj);
     else
         fprintf(f, "every projection analog for the profile\n");
-    fprintf(f, "weights    %s: %zu parameters\n", po->weights, a->w.nparams);
-    fprintf(f, "tokens     %s: %u tokens; positions %u..%u (%u), in chunks of %u\n", po->tokens,
+    fprintf(f, "weights    %s: %zu parameters\n", po->ao.weights, a->w.nparams);
+    fprintf(f, "tokens     %s: %u tokens; positions %u..%u (%u), in chunks of %u\n", po->ao.tokens,
             a->tok.n, a->start, a->start + a->len - 1, a->len, a->chunk);
     fprintf(f, "noise      %u draws, seed %llu; input %u bits; prog_sigma_rel %g of w_ref "
             "(w_scope %s), w_clip_sigma %g; ADC range %s (%s %g); out_noise_rel %g\n",
@@ -192,7 +173,7 @@ static int write_profile(const char *path, const accuracy *a, const accuracy_res
                  r->draws);
     ofile_printf(o, "# command: %s\n", cli_command_line());
     ofile_printf(o, "# config: %s (hash %016llx); weights: %s; tokens: %s, positions %u..%u\n",
-                 cfg_path, (unsigned long long)config_hash(cfg), po->weights, po->tokens,
+                 cfg_path, (unsigned long long)config_hash(cfg), po->ao.weights, po->ao.tokens,
                  a->start, a->start + a->len - 1);
     ofile_printf(o, "# clean perplexity %.6g (%s)\n", exp(r->nll_clean),
                  a->t.kind == TRANSFORM_MONARCH ? "Monarch fit" : "dense");
@@ -212,15 +193,12 @@ static int write_csv(const char *path, const accuracy *a, const accuracy_result 
     if (!o)
         return -1;
     if (po->whole) {
-        double *ppl = xmalloc(r->draws * sizeof *ppl), mean, sd;
-        for (uint32_t d = 0; d < r->draws; d++)
-            ppl[d] = exp(r->nll[d]);
-        mean_sd(ppl, r->draws, &mean, &sd);
+        double mean, sd;
+        accuracy_ppl(r, 0, &mean, &sd);
         rowstat s = row_stat(r, 0);
         ofile_printf(o, "ppl_clean,ppl_dense,ppl_mean,ppl_sd,dppl_mean,kl_mean,draws,positions\n");
         ofile_printf(o, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%u,%u\n", exp(r->nll_clean),
                      exp(r->nll_dense), mean, sd, s.dppl, s.kl, r->draws, r->positions);
-        free(ppl);
     } else {
         ofile_printf(o, "projection,ppl_mean,dppl_mean,dppl_sd,kl_mean\n");
         for (uint32_t i = 0; i < r->nproj; i++) {
@@ -248,7 +226,7 @@ int cli_profile(int argc, char **argv)
     free(rest);
     if (rc)
         return rc;
-    if (!po.weights || !po.tokens) {
+    if (!po.ao.weights || !po.ao.tokens) {
         fprintf(stderr, "aimcsim profile: needs --weights FILE and --tokens FILE (llm.c "
                         "formats; see docs/profile.md)\n");
         cli_opts_free(&o);
@@ -262,7 +240,7 @@ int cli_profile(int argc, char **argv)
     }
     char err[ERR_LEN];
     accuracy a;
-    accuracy_opts ao = {po.weights, po.tokens, po.start, po.len, po.context, po.threads, NULL};
+    accuracy_opts ao = po.ao;
     if (!o.quiet && o.cfg.run.progress && isatty(fileno(stderr)))
         ao.progress = stderr;
     if (accuracy_init(&a, &o.cfg, &ao, err, sizeof err) < 0) {
@@ -285,14 +263,11 @@ int cli_profile(int argc, char **argv)
     if (rep) {
         print_clean(rep, &a, &r);
         if (po.whole) {
-            double *ppl = xmalloc(r.draws * sizeof *ppl), mean, sd;
-            for (uint32_t d = 0; d < r.draws; d++)
-                ppl[d] = exp(r.nll[d]);
-            mean_sd(ppl, r.draws, &mean, &sd);
+            double mean, sd;
+            accuracy_ppl(&r, 0, &mean, &sd);
             rowstat s = row_stat(&r, 0);
             fprintf(rep, "analog     perplexity %.4f +- %.4f (%u draws), increase %.4f; "
                          "KL %.6f nats per position\n", mean, sd, r.draws, s.dppl, s.kl);
-            free(ppl);
         } else {
             fprintf(rep, "\n%-16s %10s %10s %10s %12s\n", "projection", "ppl", "dppl",
                     "dppl sd", "KL");

@@ -7,7 +7,9 @@
 #   writes OUTPREFIX.png and OUTPREFIX.svg: left, latency in us (the column
 #   named by $LATENCY, default run.total_ps; e.g. LATENCY=run.tpot_ps);
 #   right, energy.total_pj in uJ; x = sensitivity_analog (the profile's
-#   values summed over the projections left on analog).  Every candidate
+#   values summed over the projections left on analog), or the column
+#   named by $ACCURACY (ACCURACY=ppl: the measured perplexity, which
+#   aimcsim hetero --weights writes; hetero --accuracy ppl sets it).  Every candidate
 #   with status ok is a grey point; the Pareto front of each panel (no
 #   other candidate has both less sensitivity left and less latency, or
 #   energy) is a line through its candidates, labelled with their
@@ -22,14 +24,17 @@ plot_args "tools/plot_pareto.sh PARETO.csv OUTPREFIX" "$@"
 csv=$1
 out=$2
 lat=${LATENCY:-run.total_ps}
-awk_arg=$lat
+acc=${ACCURACY:-sensitivity_analog}
+awk_arg="$lat $acc"
 
 # Blocks: 0 every candidate "x lat energy"; 1 the latency front "x lat
 # label"; 2 the energy front "x energy label"; 3 the chosen "x lat energy".
 run_awk '
 NR == 1 {
     csv_header()
-    cx = need("sensitivity_analog"); cl = need(arg); ce = need("energy.total_pj")
+    split(arg, argv_, " ")
+    lat = argv_[1]; acc = argv_[2]
+    cx = need(acc); cl = need(lat); ce = need("energy.total_pj")
     cf = need("families"); cs = need("status")
     cc = has("chosen") ? col["chosen"] : 0
     next
@@ -61,8 +66,8 @@ function front(k,    i, j, t, o, best) {
 END {
     if (failed) exit 2
     if (n == 0) {
-        printf "%s: %s: no candidate with status ok and values in sensitivity_analog, %s, " \
-            "energy.total_pj\n", prog, shown(), arg > "/dev/stderr"
+        printf "%s: %s: no candidate with status ok and values in %s, %s, " \
+            "energy.total_pj\n", prog, shown(), acc, lat > "/dev/stderr"
         exit 2
     }
     for (i = 1; i <= n; i++) printf "%.10g %.10g %.10g\n", x[i], y[1, i], y[2, i]
@@ -80,6 +85,11 @@ run.ttft_ps) what="time to first token" ;;
 run.tpot_ps) what="time per output token" ;;
 *) what=$lat ;;
 esac
+case $acc in
+sensitivity_analog) xwhat="sensitivity left on analog" ;;
+ppl) xwhat="perplexity" ;;
+*) xwhat=$acc ;;
+esac
 star1="" star2=""
 if [ "$has_chosen" = 1 ]; then
     star1=", \"$tmp/data\" index 3 using 1:2 with points pt 3 ps 3 lw 2 lc rgb \"#d62728\" title \"chosen\""
@@ -87,9 +97,9 @@ if [ "$has_chosen" = 1 ]; then
 fi
 
 cat >"$tmp/body.gp" <<EOF
-set multiplot layout 1,2 title "Heterogeneous mapping: cost versus sensitivity left on analog: $(printf %s "$csv" | sed 's/[\\"]/_/g')" noenhanced
+set multiplot layout 1,2 title "Heterogeneous mapping: cost versus $xwhat: $(printf %s "$csv" | sed 's/[\\"]/_/g')" noenhanced
 set grid xtics ytics lc rgb "#d0d0d0"
-set xlabel "sensitivity left on analog (sensitivity_analog)" noenhanced
+set xlabel "$xwhat ($acc)" noenhanced
 set key outside bottom center horizontal
 set yrange [0:*]
 set offsets graph 0.02, graph 0.12, graph 0.05, 0

@@ -173,6 +173,17 @@ void accuracy_free(accuracy *a)
     memset(a, 0, sizeof *a);
 }
 
+int accuracy_set_mapping(accuracy *a, const config *c, char *err, size_t errlen)
+{
+    noise_ctx_free(a->nc);
+    a->nc = NULL;
+    mapper_free(&a->mp);
+    if (mapper_build(&a->mp, &a->m, &a->t, c, err, errlen) < 0)
+        return -1;
+    a->nc = noise_ctx_new(&a->nw, &a->mp, &a->prm, err, errlen);
+    return a->nc ? 0 : -1;
+}
+
 /* ---- evaluation --------------------------------------------------------- */
 
 enum ev_mode {
@@ -287,6 +298,21 @@ void accuracy_result_free(accuracy_result *r)
 double accuracy_dppl(const accuracy_result *r, uint32_t i, uint32_t d)
 {
     return exp(r->nll[(size_t)i * r->draws + d]) - exp(r->nll_clean);
+}
+
+void accuracy_ppl(const accuracy_result *r, uint32_t i, double *mean, double *sd)
+{
+    /* shifted by the first draw's: equal draws give that value and sd 0
+     * exactly (a model with nothing analog) */
+    const double *nll = r->nll + (size_t)i * r->draws;
+    const double x0 = exp(nll[0]);
+    double s = 0.0, s2 = 0.0;
+    for (uint32_t d = 0; d < r->draws; d++)
+        s += exp(nll[d]) - x0;
+    *mean = x0 + s / r->draws;
+    for (uint32_t d = 0; d < r->draws; d++)
+        s2 += (exp(nll[d]) - *mean) * (exp(nll[d]) - *mean);
+    *sd = r->draws > 1 ? sqrt(s2 / (r->draws - 1)) : 0.0;
 }
 
 /* Runs the profile (mode EV_ONE, rows = projections) or the whole model

@@ -96,6 +96,16 @@ int accuracy_init(accuracy *a, const config *c, const accuracy_opts *o, char *er
                   size_t errlen);
 void accuracy_free(accuracy *a);
 
+/* Rebuilds the configured mapping (a->mp) and its noise model from c, a
+ * configuration that may differ from the one a was built with in [mapping]
+ * digital only (the caller's contract: the model, transform, noise and
+ * every other parameter the same).  accuracy_whole then gives what it
+ * gives after accuracy_init with c, bit for bit, without loading the
+ * files or fitting the weights again.  0, or -1 with a message (the
+ * mapping's error); then a has no configured mapping, and only
+ * accuracy_free or another accuracy_set_mapping may follow. */
+int accuracy_set_mapping(accuracy *a, const config *c, char *err, size_t errlen);
+
 /* 0 if checkpoint w (read from path) has the dimensions of model m. */
 int accuracy_check_model(const model *m, const llmc_model *w, const char *path, char *err,
                          size_t errlen);
@@ -106,6 +116,10 @@ int accuracy_profile(accuracy *a, accuracy_result *r, char *err, size_t errlen);
 int accuracy_whole(accuracy *a, accuracy_result *r, char *err, size_t errlen);
 void accuracy_result_free(accuracy_result *r);
 
+/* The perplexity of row i over the draws: the mean of exp(nll) and its
+ * sample standard deviation (0 for one draw, and exactly 0 with the mean
+ * exactly the common value when every draw is the same).  Needs draws >= 1. */
+void accuracy_ppl(const accuracy_result *r, uint32_t i, double *mean, double *sd);
 /* Perplexity increase of row i, draw d: exp(nll) - exp(nll_clean). */
 double accuracy_dppl(const accuracy_result *r, uint32_t i, uint32_t d);
 
