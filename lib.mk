@@ -56,7 +56,7 @@ $(MAN): $(PROG)
 # DESTDIR stages them (packaging): aimcsim.pc names the final places.
 install: $(PROG) $(LIB) $(SO) $(MAN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
-	  $(DESTDIR)$(SHARE)/configs $(DESTDIR)$(SHARE)/plot $(DESTDIR)$(DOCDIR)/docs \
+	  $(DESTDIR)$(SHARE)/configs $(DESTDIR)$(SHARE)/plot $(DESTDIR)$(DOCDIR)/docs/img \
 	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/aimcsim
 	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libaimcsim.a
@@ -73,5 +73,6 @@ install: $(PROG) $(LIB) $(SO) $(MAN)
 	install -m 755 tools/plot_*.sh $(DESTDIR)$(SHARE)/plot/
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	install -m 644 docs/img/*.png $(DESTDIR)$(DOCDIR)/docs/img/
 	install -m 644 examples/*.c examples/*.cc $(DESTDIR)$(DOCDIR)/examples/
 	install -m 644 $(MAN) $(DESTDIR)$(MANDIR)/man1/aimcsim.1
