@@ -128,8 +128,10 @@ static uint64_t emit_cmd(tdsim *t, const cmd *c, const uint64_t *deps, size_t nd
     p->c.id = t->next_id++;
     p->dep_off = t->ndeps;
     uint64_t *d = t->deps + t->ndeps;
-    memcpy(d, deps, nd * sizeof *d);
-    qsort(d, nd, sizeof *d, cmp_u64);
+    if (nd) {
+        memcpy(d, deps, nd * sizeof *d);
+        qsort(d, nd, sizeof *d, cmp_u64);
+    }
     size_t n = 0;
     for (size_t i = 0; i < nd; i++)
         if (!n || d[i] != d[n - 1])
