@@ -79,7 +79,8 @@ struct slot {
     uint32_t uq;         /* unit queue index, or UINT32_MAX for none */
     cp_ref node;         /* its critical-path node, once issued (held) */
     cp_ref bind;         /* the path it will continue: its dependency that
-                          * completed last, or the dispatcher's (held) */
+                          * completed last, or the dispatcher's (held); 0
+                          * while a dependency is still to complete */
     uint8_t state;
     uint8_t milestone;   /* its op is a milestone (cmd_op_desc) */
     uint8_t arb;         /* it has a priority: arbitrated for its unit */
@@ -576,11 +577,11 @@ static void progress(engine *e, int final)
 static void release_waiter(engine *e, const struct slot *s, uint64_t waiter, uint64_t now)
 {
     struct slot *ws = &e->slots[waiter & e->mask];
-    /* completions come in time order: this one is its latest */
-    critpath_hold(e->cp, s->node);
-    critpath_release(e->cp, ws->bind);
-    ws->bind = s->node;
     if (--ws->ndeps_left == 0) {
+        /* completions come in time order: its last one binds it (none
+         * was bound before, admit) */
+        critpath_hold(e->cp, s->node);
+        ws->bind = s->node;
         /* Its dependency stall: since it reached the head of its queue (or
          * was admitted, with no queue).  Not yet at the head, it reaches
          * it only when its predecessor issues, at or after now: none. */
@@ -760,7 +761,12 @@ static void admit(engine *e, const cmd *c, uint32_t uq)
             ds->waiters = ed;
         ds->waiters_tail = ed;
     }
-    critpath_hold(e->cp, bind);
+    /* With a dependency still to complete, that completion binds it
+     * (release_waiter): later than anything here. */
+    if (s->ndeps_left)
+        bind = 0;
+    else
+        critpath_hold(e->cp, bind);
     s->bind = bind;
     s->uq = uq;
     if (uq != UINT32_MAX) {
