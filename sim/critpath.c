@@ -8,7 +8,8 @@
  *  - refs counts the holders of a node: the command (while it is in the
  *    engine's window), a command about to continue it, the dispatcher, its unit's occupant slot,
  *    the engine's last node, and the nodes continuing it; a node with no
- *    reference is freed at once and releases its predecessor and its sums;
+ *    reference is freed at once (onto the free list, through its link) and
+ *    releases its predecessor and its sums;
  *  - epochs count milestones; the horizon is the last one's time.  Every
  *    node was issued at or before the current time, so a node of an older
  *    epoch starts at or before the horizon: no walk goes further back than
@@ -31,6 +32,26 @@
 #include <string.h>
 
 #include "sim/util.h"
+
+/* For measurement only: compiled with -DCRITPATH_OFF, every entry point
+ * returns at once (the crit.* statistics read 0, every other output is
+ * the same), the build the record's cost is measured against
+ * (docs/performance.md, "The critical-path record"). */
+#ifdef CRITPATH_OFF
+#define OFF_RETURN(v) return v
+#else
+#define OFF_RETURN(v) ((void)0)
+#endif
+
+/* The per-command steps inline into critpath_issue; the rare ones stay
+ * out of its way. */
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#define COLD static __attribute__((noinline, cold))
+#else
+#define HOT_INLINE static inline
+#define COLD static
+#endif
 
 /* Segments a node holds: the engine's two waits, then the unit's. */
 #define SEGS (2 + UNIT_CP_MAX)
@@ -68,7 +89,8 @@ struct critpath {
     struct node *node;     /* node r is node[r - 1] */
     uint64_t *id;          /* with a trace sink: each node's command and tag */
     uint32_t *tag;
-    uint32_t cap, used, cursor; /* nodes: allocated, ever used, the next to try */
+    uint32_t cap, used;    /* nodes: allocated, ever used */
+    cp_ref free;           /* the free nodes, linked through link; 0: none */
     uint64_t (*sums)[CP_CATS]; /* checkpoints' sums */
     uint8_t *sums_used;
     uint32_t sums_cap, sums_cursor, sums_live; /* as for the nodes */
@@ -81,7 +103,6 @@ struct critpath {
     uint64_t slowest_ps;
     uint64_t buf[CP_CATS]; /* one walk's sums */
     const trace_sink *sink;
-    uint64_t live_nodes;
     cp_ref *occ[UNIT_KINDS]; /* per unit, the last command that occupied it (held) */
     uint32_t nocc[UNIT_KINDS];
 };
@@ -126,25 +147,40 @@ static struct node *at(const critpath *cp, cp_ref r) { return &cp->node[r - 1]; 
 
 void critpath_hold(critpath *cp, cp_ref r)
 {
+    OFF_RETURN();
     if (r)
         at(cp, r)->refs++;
 }
 
-void critpath_release(critpath *cp, cp_ref r)
+/* Frees node r, whose last reference went, and what only it held. */
+static void free_node(critpath *cp, cp_ref r)
 {
-    while (r) {
+    for (;;) {
         struct node *n = at(cp, r);
-        if (--n->refs)
-            return;
         cp_ref pred = n->link;
         if (n->is_checkpoint) {
             cp->sums_used[n->link - 1] = 0;
             cp->sums_live--;
             pred = 0;
         }
-        cp->live_nodes--;
+        n->link = cp->free;
+        cp->free = r;
+        if (!pred || --at(cp, pred)->refs)
+            return;
         r = pred;
     }
+}
+
+HOT_INLINE void unref(critpath *cp, cp_ref r)
+{
+    if (r && --at(cp, r)->refs == 0)
+        free_node(cp, r);
+}
+
+void critpath_release(critpath *cp, cp_ref r)
+{
+    OFF_RETURN();
+    unref(cp, r);
 }
 
 uint64_t critpath_end(const critpath *cp, cp_ref r) { return r ? at(cp, r)->t_end : 0; }
@@ -178,32 +214,35 @@ static cp_ref *occ_slot(critpath *cp, unit_id u)
 
 /* Adds node r's segments within [lo, hi] to v (and shows them on the
  * trace when `show`); *added grows by the time added.  Returns where the
- * node's path starts (t0). */
-static uint64_t own(critpath *cp, cp_ref r, uint64_t lo, uint64_t hi, uint64_t *v,
-                    uint64_t *added, int show)
+ * node's path starts (t0), or when that is at or before lo, some time at
+ * or before lo (the segments before lo are not read). */
+HOT_INLINE uint64_t own(critpath *cp, cp_ref r, uint64_t lo, uint64_t hi, uint64_t *v,
+                        uint64_t *added, int show)
 {
     const struct node *n = at(cp, r);
-    uint64_t b = n->t_end;
-    for (int i = n->n - 1; i >= 0; i--) {
-        uint64_t a = b - SEG_PS(n->seg[i]);
+    uint64_t b = n->t_end, sum = 0;
+    for (int i = n->n - 1; i >= 0 && b > lo; i--) {
+        uint64_t w = n->seg[i];
+        uint64_t a = b - SEG_PS(w);
         uint64_t x = a > lo ? a : lo, y = b < hi ? b : hi;
         if (y > x) {
-            int c = SEG_CAT(n->seg[i]);
+            int c = SEG_CAT(w);
             v[c] += y - x;
-            *added += y - x;
+            sum += y - x;
             if (show)
                 cp->sink->span(cp->sink->ctx, TRACK_CRIT, 0, cp_cat_names[c], x, y,
                                cp->id[r - 1], cp->tag[r - 1]);
         }
         b = a;
     }
+    *added += sum;
     return b;
 }
 
 /* Adds the path from node r, up to time upto, back to the horizon to v
  * (the critical commands go to the trace when `show`).  Returns the time
  * added. */
-static uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int show)
+HOT_INLINE uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int show)
 {
     uint64_t from = cp->horizon, added = 0;
     while (r) {
@@ -234,7 +273,7 @@ static uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int sho
 
 /* Makes node r a checkpoint: its sums back to the horizon (of this epoch,
  * whichever it was issued in), and no chain. */
-static void checkpoint(critpath *cp, cp_ref r)
+COLD void checkpoint(critpath *cp, cp_ref r)
 {
     if (2 * (cp->sums_live + 1) > cp->sums_cap) {
         uint32_t old = cp->sums_cap;
@@ -262,38 +301,36 @@ static void checkpoint(critpath *cp, cp_ref r)
     n->is_checkpoint = 1;
     n->epoch = cp->epoch;
     n->depth = 0;
-    critpath_release(cp, pred);
+    unref(cp, pred);
 }
 
-/* A free node.  Nodes are taken in address order, skipping the live ones,
- * so that the memory written for new nodes is a stream the processor
- * prefetches; the pool doubles when half of it or more is live. */
-static cp_ref alloc_node(critpath *cp)
+/* A free node: the one freed last (its line likely still in cache), or
+ * one never used; the pool doubles when every node is live. */
+COLD void grow_nodes(critpath *cp)
 {
-    if (2 * (cp->live_nodes + 1) > cp->cap) {
-        cp->cap = cp->cap ? 2 * cp->cap : 4096;
-        cp->node = xrealloc(cp->node, cp->cap * sizeof *cp->node);
-        if (cp->keep_chains) {
-            cp->id = xrealloc(cp->id, cp->cap * sizeof *cp->id);
-            cp->tag = xrealloc(cp->tag, cp->cap * sizeof *cp->tag);
-        }
-        cp->cursor = cp->used;
+    cp->cap = cp->cap ? 2 * cp->cap : 4096;
+    cp->node = xrealloc(cp->node, cp->cap * sizeof *cp->node);
+    if (cp->keep_chains) {
+        cp->id = xrealloc(cp->id, cp->cap * sizeof *cp->id);
+        cp->tag = xrealloc(cp->tag, cp->cap * sizeof *cp->tag);
     }
-    for (;;) {
-        uint32_t i = cp->cursor;
-        cp->cursor = i + 1 == cp->cap ? 0 : i + 1;
-        if (i >= cp->used) {  /* never used: nothing to read */
-            cp->used = i + 1;
-            return i + 1;
-        }
-        if (cp->node[i].refs == 0)
-            return i + 1;
+}
+
+HOT_INLINE cp_ref alloc_node(critpath *cp)
+{
+    cp_ref r = cp->free;
+    if (r) {
+        cp->free = at(cp, r)->link;
+        return r;
     }
+    if (cp->used == cp->cap)
+        grow_nodes(cp);
+    return ++cp->used;
 }
 
 /* Node n has its link: its depth on the chain; the link becomes a
  * checkpoint when the chain is CHECK_EVERY long. */
-static void chain(critpath *cp, struct node *n)
+HOT_INLINE void chain(critpath *cp, struct node *n)
 {
     n->depth = 0;
     if (n->link) {
@@ -308,7 +345,7 @@ static void chain(critpath *cp, struct node *n)
 
 /* A new node of command id (UINT64_MAX: none) with one reference, no
  * link and no segments. */
-static cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
+HOT_INLINE cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
 {
     cp_ref r = alloc_node(cp);
     if (cp->keep_chains) {
@@ -326,6 +363,7 @@ static cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
 
 cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
 {
+    OFF_RETURN(0);
     assert(t_ps <= critpath_end(cp, r) || !r);
     cp_ref c = new_node(cp, UINT64_MAX, 0);
     struct node *n = at(cp, c);
@@ -335,7 +373,6 @@ cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
         at(cp, r)->refs++;
     }
     chain(cp, n);
-    cp->live_nodes++;
     return c;
 }
 
@@ -343,18 +380,30 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
                       uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
                       const unit_timing *t)
 {
+    OFF_RETURN(0);
     cp_ref r = new_node(cp, id, tag);
     struct node *n = at(cp, r);
     uint64_t end;
     cp_ref *occ = t && (t->occupies || t->held_ps) ? occ_slot(cp, unit) : NULL;
     cp_ref drop = from;  /* the caller's reference, unless the link takes it */
+    cp_ref occ_drop = 0; /* the occupant slot's, when this takes its place */
+    if (t && t->occupies) {
+        occ_drop = *occ;
+        *occ = r;
+        n->refs++;
+    }
     if (t && t->held_ps) {
         /* Its unit was still held by the previous occupant: the path is
-         * that command's, up to the time it let go. */
+         * that command's, up to the time it let go.  Taking its place,
+         * the link takes over the slot's reference. */
+        cp_ref prev = t->occupies ? occ_drop : *occ;
         end = t_issue_ps + t->held_ps;
-        if (*occ && end > cp->horizon) {
-            n->link = *occ;
-            at(cp, n->link)->refs++;
+        if (prev && end > cp->horizon) {
+            n->link = prev;
+            if (t->occupies)
+                occ_drop = 0;
+            else
+                at(cp, prev)->refs++;
         }
     } else {
         uint64_t from_end = critpath_end(cp, from);
@@ -373,21 +422,19 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
         end = t_issue_ps;
     }
     if (t) {
-        for (uint8_t i = 0; i < t->ncp; i++) {
-            n->seg[n->n++] = (uint64_t)t->cp[i].cat << SEG_SHIFT | t->cp[i].ps;
-            end += t->cp[i].ps;
+        unsigned k = n->n, ncp = t->ncp;
+        for (unsigned i = 0; i < ncp; i++) {
+            uint64_t ps = t->cp[i].ps;
+            n->seg[k++] = (uint64_t)t->cp[i].cat << SEG_SHIFT | ps;
+            end += ps;
         }
+        n->n = (uint8_t)k;
     }
     assert(!t || end == (t->end_ps > t_issue_ps ? t->end_ps : t_issue_ps));
     n->t_end = end;
     chain(cp, n);
-    critpath_release(cp, drop);
-    cp->live_nodes++;
-    if (t && t->occupies) {
-        at(cp, r)->refs++;
-        critpath_release(cp, *occ);
-        *occ = r;
-    }
+    unref(cp, drop);
+    unref(cp, occ_drop);
     return r;
 }
 
@@ -413,6 +460,7 @@ static void occ_trim(critpath *cp)
 
 void critpath_milestone(critpath *cp, cp_ref r, int kind)
 {
+    OFF_RETURN();
     if (kind != MARK_TOKEN || !r)
         return;
     uint64_t t = at(cp, r)->t_end;
@@ -439,6 +487,7 @@ void critpath_milestone(critpath *cp, cp_ref r, int kind)
 
 void critpath_finish(critpath *cp, cp_ref r)
 {
+    OFF_RETURN();
     if (r && at(cp, r)->t_end > cp->horizon) {
         memset(cp->buf, 0, sizeof cp->buf);
         uint64_t covered = walk(cp, r, at(cp, r)->t_end, cp->buf, cp->keep_chains);
