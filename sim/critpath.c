@@ -57,7 +57,7 @@
 #define SEGS (2 + UNIT_CP_MAX)
 /* Nodes between checkpoints: memory per live chain against the cost of a
  * walk (and CP_CATS words of sums per checkpoint). */
-#define CHECK_EVERY 16
+#define CHECK_EVERY 32
 /* A segment is one word: its category above SEG_SHIFT, its picoseconds
  * below (2^58 ps, 80 hours, is longer than any run). */
 #define SEG_SHIFT 58
@@ -194,6 +194,18 @@ void critpath_prefetch(const critpath *cp, cp_ref r)
     (void)cp;
     (void)r;
 #endif
+}
+
+void critpath_retire(critpath *cp, cp_ref r, cp_ref ahead)
+{
+    OFF_RETURN();
+#if defined(__GNUC__)
+    if (ahead)
+        __builtin_prefetch(at(cp, ahead), 1);
+#else
+    (void)ahead;
+#endif
+    unref(cp, r);
 }
 
 /* The slot of unit u's last occupant, grown on demand. */

@@ -538,13 +538,14 @@ static void retire(engine *e)
             e->wake_node = e->last; /* completed now (held by e->last) */
         }
         /* the nodes released a few slots on are likely out of cache */
-        if (e->floor + 8 < e->next_id)
-            critpath_prefetch(e->cp, e->slots[(e->floor + 8) & e->mask].node);
+        cp_ref ahead = e->floor + 8 < e->next_id ? e->slots[(e->floor + 8) & e->mask].node : 0;
         f->state = S_FREE;
-        if (f->node == e->last)
+        if (f->node == e->last) {
             e->last_owned = 1;  /* its reference passes to e->last */
-        else
-            critpath_release(e->cp, f->node);
+            critpath_prefetch(e->cp, ahead);
+        } else {
+            critpath_retire(e->cp, f->node, ahead);
+        }
         f->node = 0;
         e->floor++;
     }
