@@ -8,8 +8,7 @@
  *  - refs counts the holders of a node: the command (while it is in the
  *    engine's window), a command about to continue it, the dispatcher, its unit's occupant slot,
  *    the engine's last node, and the nodes continuing it; a node with no
- *    reference is freed at once (onto the free list, through its link) and
- *    releases its predecessor and its sums;
+ *    reference is freed at once and releases its predecessor and its sums;
  *  - epochs count milestones; the horizon is the last one's time.  Every
  *    node was issued at or before the current time, so a node of an older
  *    epoch starts at or before the horizon: no walk goes further back than
@@ -89,8 +88,8 @@ struct critpath {
     struct node *node;     /* node r is node[r - 1] */
     uint64_t *id;          /* with a trace sink: each node's command and tag */
     uint32_t *tag;
-    uint32_t cap, used;    /* nodes: allocated, ever used */
-    cp_ref free;           /* the free nodes, linked through link; 0: none */
+    uint32_t cap, used, cursor; /* nodes: allocated, ever used, the next to try */
+    uint32_t live_nodes;   /* nodes with a reference */
     uint64_t (*sums)[CP_CATS]; /* checkpoints' sums */
     uint8_t *sums_used;
     uint32_t sums_cap, sums_cursor, sums_live; /* as for the nodes */
@@ -163,8 +162,7 @@ static void free_node(critpath *cp, cp_ref r)
             cp->sums_live--;
             pred = 0;
         }
-        n->link = cp->free;
-        cp->free = r;
+        cp->live_nodes--;
         if (!pred || --at(cp, pred)->refs)
             return;
         r = pred;
@@ -316,8 +314,11 @@ COLD void checkpoint(critpath *cp, cp_ref r)
     unref(cp, pred);
 }
 
-/* A free node: the one freed last (its line likely still in cache), or
- * one never used; the pool doubles when every node is live. */
+/* A free node.  Nodes are taken in address order, skipping the live ones,
+ * so that the memory written for new nodes is a stream the processor
+ * prefetches (a free list, reusing whichever node was freed last, costs
+ * misses: on GPT-2 small Linear 15% more time); the pool doubles when
+ * half of it or more is live. */
 COLD void grow_nodes(critpath *cp)
 {
     cp->cap = cp->cap ? 2 * cp->cap : 4096;
@@ -326,18 +327,23 @@ COLD void grow_nodes(critpath *cp)
         cp->id = xrealloc(cp->id, cp->cap * sizeof *cp->id);
         cp->tag = xrealloc(cp->tag, cp->cap * sizeof *cp->tag);
     }
+    cp->cursor = cp->used;
 }
 
 HOT_INLINE cp_ref alloc_node(critpath *cp)
 {
-    cp_ref r = cp->free;
-    if (r) {
-        cp->free = at(cp, r)->link;
-        return r;
-    }
-    if (cp->used == cp->cap)
+    if (2 * (cp->live_nodes + 1) > cp->cap)
         grow_nodes(cp);
-    return ++cp->used;
+    for (;;) {
+        uint32_t i = cp->cursor;
+        cp->cursor = i + 1 == cp->cap ? 0 : i + 1;
+        if (i >= cp->used) {  /* never used: nothing to read */
+            cp->used = i + 1;
+            return i + 1;
+        }
+        if (cp->node[i].refs == 0)
+            return i + 1;
+    }
 }
 
 /* Node n has its link: its depth on the chain; the link becomes a
@@ -385,6 +391,7 @@ cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
         at(cp, r)->refs++;
     }
     chain(cp, n);
+    cp->live_nodes++;
     return c;
 }
 
@@ -447,6 +454,7 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
     chain(cp, n);
     unref(cp, drop);
     unref(cp, occ_drop);
+    cp->live_nodes++;
     return r;
 }
 
