@@ -74,7 +74,7 @@ struct node {
                             * ended) */
     uint32_t link;         /* the path before it (0: none), or for a
                             * checkpoint its sums' index + 1 */
-    uint32_t refs;         /* 0: free */
+    uint32_t pad32_;       /* (its holders are counted in critpath.refs) */
     uint32_t epoch;        /* the milestones before it was issued */
     uint8_t depth;         /* nodes since the last checkpoint on its chain */
     uint8_t n;
@@ -86,6 +86,8 @@ _Static_assert(sizeof(struct node) <= 64, "a node in one cache line");
 
 struct critpath {
     struct node *node;     /* node r is node[r - 1] */
+    uint32_t *refs;        /* its holders (0: free), apart from the nodes:
+                            * holds and releases touch 16 counts a line */
     uint64_t *id;          /* with a trace sink: each node's command and tag */
     uint32_t *tag;
     uint32_t cap, used, cursor; /* nodes: allocated, ever used, the next to try */
@@ -132,6 +134,7 @@ void critpath_free(critpath *cp)
     free(cp->id);
     free(cp->tag);
     free(cp->node);
+    free(cp->refs);
     free(cp);
 }
 
@@ -148,7 +151,7 @@ void critpath_hold(critpath *cp, cp_ref r)
 {
     OFF_RETURN();
     if (r)
-        at(cp, r)->refs++;
+        cp->refs[r - 1]++;
 }
 
 /* Frees node r, whose last reference went, and what only it held. */
@@ -163,7 +166,7 @@ static void free_node(critpath *cp, cp_ref r)
             pred = 0;
         }
         cp->live_nodes--;
-        if (!pred || --at(cp, pred)->refs)
+        if (!pred || --cp->refs[pred - 1])
             return;
         r = pred;
     }
@@ -171,7 +174,7 @@ static void free_node(critpath *cp, cp_ref r)
 
 HOT_INLINE void unref(critpath *cp, cp_ref r)
 {
-    if (r && --at(cp, r)->refs == 0)
+    if (r && --cp->refs[r - 1] == 0)
         free_node(cp, r);
 }
 
@@ -323,6 +326,7 @@ COLD void grow_nodes(critpath *cp)
 {
     cp->cap = cp->cap ? 2 * cp->cap : 4096;
     cp->node = xrealloc(cp->node, cp->cap * sizeof *cp->node);
+    cp->refs = xrealloc(cp->refs, cp->cap * sizeof *cp->refs);
     if (cp->keep_chains) {
         cp->id = xrealloc(cp->id, cp->cap * sizeof *cp->id);
         cp->tag = xrealloc(cp->tag, cp->cap * sizeof *cp->tag);
@@ -341,7 +345,7 @@ HOT_INLINE cp_ref alloc_node(critpath *cp)
             cp->used = i + 1;
             return i + 1;
         }
-        if (cp->node[i].refs == 0)
+        if (cp->refs[i] == 0)
             return i + 1;
     }
 }
@@ -371,7 +375,7 @@ HOT_INLINE cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
         cp->tag[r - 1] = tag;
     }
     struct node *n = at(cp, r);
-    n->refs = 1;
+    cp->refs[r - 1] = 1;
     n->epoch = cp->epoch;
     n->is_checkpoint = 0;
     n->n = 0;
@@ -388,7 +392,7 @@ cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
     n->t_end = t_ps;
     if (r && t_ps > cp->horizon) {
         n->link = r;
-        at(cp, r)->refs++;
+        cp->refs[r - 1]++;
     }
     chain(cp, n);
     cp->live_nodes++;
@@ -409,7 +413,7 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
     if (t && t->occupies) {
         occ_drop = *occ;
         *occ = r;
-        n->refs++;
+        cp->refs[r - 1]++;
     }
     if (t && t->held_ps) {
         /* Its unit was still held by the previous occupant: the path is
@@ -422,7 +426,7 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
             if (t->occupies)
                 occ_drop = 0;
             else
-                at(cp, prev)->refs++;
+                cp->refs[prev - 1]++;
         }
     } else {
         uint64_t from_end = critpath_end(cp, from);
