@@ -90,7 +90,7 @@ struct critpath {
                             * holds and releases touch 16 counts a line */
     uint64_t *id;          /* with a trace sink: each node's command and tag */
     uint32_t *tag;
-    uint32_t cap, used, cursor; /* nodes: allocated, ever used, the next to try */
+    uint32_t cap, cursor;  /* nodes: allocated, the next to try */
     uint32_t live_nodes;   /* nodes with a reference */
     uint64_t (*sums)[CP_CATS]; /* checkpoints' sums */
     uint8_t *sums_used;
@@ -324,30 +324,27 @@ COLD void checkpoint(critpath *cp, cp_ref r)
  * half of it or more is live. */
 COLD void grow_nodes(critpath *cp)
 {
-    cp->cap = cp->cap ? 2 * cp->cap : 4096;
+    uint32_t old = cp->cap;
+    cp->cap = old ? 2 * old : 4096;
     cp->node = xrealloc(cp->node, cp->cap * sizeof *cp->node);
     cp->refs = xrealloc(cp->refs, cp->cap * sizeof *cp->refs);
+    memset(cp->refs + old, 0, (cp->cap - old) * sizeof *cp->refs);
     if (cp->keep_chains) {
         cp->id = xrealloc(cp->id, cp->cap * sizeof *cp->id);
         cp->tag = xrealloc(cp->tag, cp->cap * sizeof *cp->tag);
     }
-    cp->cursor = cp->used;
+    cp->cursor = old;
 }
 
 HOT_INLINE cp_ref alloc_node(critpath *cp)
 {
     if (2 * (cp->live_nodes + 1) > cp->cap)
         grow_nodes(cp);
-    for (;;) {
-        uint32_t i = cp->cursor;
-        cp->cursor = i + 1 == cp->cap ? 0 : i + 1;
-        if (i >= cp->used) {  /* never used: nothing to read */
-            cp->used = i + 1;
-            return i + 1;
-        }
-        if (cp->refs[i] == 0)
-            return i + 1;
-    }
+    uint32_t i = cp->cursor, mask = cp->cap - 1; /* cap: a power of two */
+    while (cp->refs[i])
+        i = (i + 1) & mask;
+    cp->cursor = (i + 1) & mask;
+    return i + 1;
 }
 
 /* Node n has its link: its depth on the chain; the link becomes a
@@ -444,14 +441,22 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
             n->seg[n->n++] = (uint64_t)CP_ORDER << SEG_SHIFT | (t_issue_ps - admitted);
         end = t_issue_ps;
     }
-    if (t) {
+    if (t && t->ncp) {
+        /* unrolled: at most UNIT_CP_MAX segments */
+        _Static_assert(UNIT_CP_MAX == 3, "one line per segment below");
         unsigned k = n->n, ncp = t->ncp;
-        for (unsigned i = 0; i < ncp; i++) {
-            uint64_t ps = t->cp[i].ps;
-            n->seg[k++] = (uint64_t)t->cp[i].cat << SEG_SHIFT | ps;
-            end += ps;
+        uint64_t *seg = n->seg + k;
+        seg[0] = (uint64_t)t->cp[0].cat << SEG_SHIFT | t->cp[0].ps;
+        end += t->cp[0].ps;
+        if (ncp > 1) {
+            seg[1] = (uint64_t)t->cp[1].cat << SEG_SHIFT | t->cp[1].ps;
+            end += t->cp[1].ps;
         }
-        n->n = (uint8_t)k;
+        if (ncp > 2) {
+            seg[2] = (uint64_t)t->cp[2].cat << SEG_SHIFT | t->cp[2].ps;
+            end += t->cp[2].ps;
+        }
+        n->n = (uint8_t)(k + ncp);
     }
     assert(!t || end == (t->end_ps > t_issue_ps ? t->end_ps : t_issue_ps));
     n->t_end = end;
