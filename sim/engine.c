@@ -64,6 +64,7 @@ struct slot {
     uint64_t t_avail;    /* admitted, or its unit predecessor issued; once
                           * done, when it completed */
     uint64_t t_admit;    /* when it was admitted */
+    uint64_t t_bind;     /* where bind's path ends (once bound) */
     uint32_t unit_next;  /* the next command of its queue: its id minus this
                           * one's (ids in the window differ by less than
                           * 2^32); 0 at the tail */
@@ -423,6 +424,7 @@ static void on_arb(kernel *k, void *ctx, uint64_t idx)
             critpath_hold(e->cp, a->freed);
             critpath_release(e->cp, s->bind);
             s->bind = a->freed;
+            s->t_bind = now;
         }
         a->inflight++;
         issue(e, top.id);
@@ -512,10 +514,11 @@ static void try_issue(engine *e, uint64_t id)
             n->t_avail = now;
         /* Ready before its predecessor issued, it issues now because that
          * one did: its path is the predecessor's, up to now. */
-        if (n->state == S_WAIT && !n->ndeps_left && critpath_end(e->cp, n->bind) < now) {
+        if (n->state == S_WAIT && !n->ndeps_left && n->t_bind < now) {
             cp_ref c = critpath_cut(e->cp, pred, now);
             critpath_release(e->cp, n->bind);
             n->bind = c;
+            n->t_bind = now;
         }
         id = q->head;
     }
@@ -583,6 +586,7 @@ static void release_waiter(engine *e, const struct slot *s, uint64_t waiter, uin
          * was bound before, admit) */
         critpath_hold(e->cp, s->node);
         ws->bind = s->node;
+        ws->t_bind = now;
         /* Its dependency stall: since it reached the head of its queue (or
          * was admitted, with no queue).  Not yet at the head, it reaches
          * it only when its predecessor issues, at or after now: none. */
@@ -769,6 +773,7 @@ static void admit(engine *e, const cmd *c, uint32_t uq)
     else
         critpath_hold(e->cp, bind);
     s->bind = bind;
+    s->t_bind = t_bind;
     s->uq = uq;
     if (uq != UINT32_MAX) {
         struct unitq *q = &e->uq[uq];
