@@ -382,15 +382,15 @@ HOT_INLINE cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
     return r;
 }
 
-cp_ref critpath_issue(critpath *cp, const cmd_work *c, cp_ref from, uint64_t t_from_ps,
-                      uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps,
-                      const unit_timing *t)
+cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
+                      uint64_t t_from_ps, uint8_t admit_cat, uint64_t t_admit_ps,
+                      uint64_t t_issue_ps, uint32_t tag, const unit_timing *t)
 {
     OFF_RETURN(0);
-    cp_ref r = new_node(cp, c->id, c->tag);
+    cp_ref r = new_node(cp, id, tag);
     struct node *n = at(cp, r);
     uint64_t end;
-    cp_ref *occ = t && (t->occupies || t->held_ps) ? occ_slot(cp, c->unit) : NULL;
+    cp_ref *occ = t && (t->occupies || t->held_ps) ? occ_slot(cp, unit) : NULL;
     cp_ref drop = from;  /* the caller's reference, unless the link takes it */
     cp_ref occ_drop = 0; /* the occupant slot's, when this takes its place */
     if (t && t->occupies) {

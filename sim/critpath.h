@@ -56,8 +56,8 @@ void critpath_set_sink(critpath *cp, const trace_sink *sink);
 /* A reference to a node: 0 is none. */
 typedef uint32_t cp_ref;
 
-/* The node of command c (its id, unit and tag), admitted at t_admit_ps
- * and issued at t_issue_ps.  Its path continues `from` (the node of its binding
+/* The node of a command on `unit`, admitted at t_admit_ps and issued at
+ * t_issue_ps.  Its path continues `from` (the node of its binding
  * dependency, of the command whose issue let it go, or of where the
  * dispatcher's path stood; 0: the start of the run) up to t_from_ps
  * (from's end, or a time within from's own part of the path, at or after
@@ -71,9 +71,9 @@ typedef uint32_t cp_ref;
  * occupant (t->held_ps), the path continues that command instead, up to
  * the time it let go.  Takes over the caller's reference on `from`; the
  * command holds the returned reference until critpath_release. */
-cp_ref critpath_issue(critpath *cp, const cmd_work *c, cp_ref from, uint64_t t_from_ps,
-                      uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps,
-                      const unit_timing *t);
+cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
+                      uint64_t t_from_ps, uint8_t admit_cat, uint64_t t_admit_ps,
+                      uint64_t t_issue_ps, uint32_t tag, const unit_timing *t);
 /* End time of a node's path. */
 uint64_t critpath_end(const critpath *cp, cp_ref r);
 /* Takes one more reference on a node / drops one. */

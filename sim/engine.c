@@ -339,8 +339,8 @@ static void issue(engine *e, uint64_t id)
             for (uint8_t i = 0; i < t.ncp; i++)
                 if (t.cp[i].cat >= CP_DIG && t.cp[i].cat < CP_DIG + DIG_KINDS)
                     t.cp[i].cat = e->o.tag_cp[c->tag];
-        s->node = critpath_issue(e->cp, c, s->bind, s->t_bind, s->admit_cat, s->t_admit, now,
-                                 &t);
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_bind, s->admit_cat,
+                                 s->t_admit, now, c->tag, &t);
         if (c->tag < e->o.ntags) {
             engine_tag_stats *ts = &e->tag[c->tag];
             ts->commands++;
@@ -355,8 +355,8 @@ static void issue(engine *e, uint64_t id)
         t.end_ps = now;
         if (c->tag < e->o.ntags)
             e->tag[c->tag].commands++;
-        s->node = critpath_issue(e->cp, c, s->bind, s->t_bind, s->admit_cat, s->t_admit, now,
-                                 NULL);
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_bind, s->admit_cat,
+                                 s->t_admit, now, c->tag, NULL);
     }
     s->bind = 0;  /* critpath_issue took over its reference */
     s->state = S_ISSUED;
