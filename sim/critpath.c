@@ -4,9 +4,7 @@
  * Invariants:
  *  - a node's segments tile [start, t_end] exactly, start being where it
  *    joins its predecessor's path (t0), so any walk back from a node adds
- *    up to the time it covers; start is the predecessor's end or a time
- *    within the predecessor's own segments (a walk clips those after it),
- *    so a checkpoint's sums cut at start lose only its own segments;
+ *    up to the time it covers;
  *  - refs counts the holders of a node: the command (while it is in the
  *    engine's window), a command about to continue it, the dispatcher, its unit's occupant slot,
  *    the engine's last node, and the nodes continuing it; a node with no
@@ -382,9 +380,25 @@ HOT_INLINE cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
     return r;
 }
 
+cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
+{
+    OFF_RETURN(0);
+    assert(t_ps <= critpath_end(cp, r) || !r);
+    cp_ref c = new_node(cp, UINT64_MAX, 0);
+    struct node *n = at(cp, c);
+    n->t_end = t_ps;
+    if (r && t_ps > cp->horizon) {
+        n->link = r;
+        cp->refs[r - 1]++;
+    }
+    chain(cp, n);
+    cp->live_nodes++;
+    return c;
+}
+
 cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
-                      uint64_t t_from_ps, uint8_t admit_cat, uint64_t t_admit_ps,
-                      uint64_t t_issue_ps, uint32_t tag, const unit_timing *t)
+                      uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
+                      const unit_timing *t)
 {
     OFF_RETURN(0);
     cp_ref r = new_node(cp, id, tag);
@@ -412,10 +426,7 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
                 cp->refs[prev - 1]++;
         }
     } else {
-        /* from's path up to t_from_ps: a walk clips from's segments after
-         * it (this node starts there) */
-        uint64_t from_end = t_from_ps;
-        assert(!from || from_end <= critpath_end(cp, from));
+        uint64_t from_end = critpath_end(cp, from);
         if (from && from_end > cp->horizon) {
             n->link = from;
             drop = 0;

@@ -58,11 +58,8 @@ typedef uint32_t cp_ref;
 
 /* The node of a command on `unit`, admitted at t_admit_ps and issued at
  * t_issue_ps.  Its path continues `from` (the node of its binding
- * dependency, of the command whose issue let it go, or of where the
- * dispatcher's path stood; 0: the start of the run) up to t_from_ps
- * (from's end, or a time within from's own part of the path, at or after
- * where from continues its own predecessor: from's issue, say), waits for
- * admission until t_admit_ps (admit_cat:
+ * dependency, or of where the dispatcher's path stood: critpath_cut; 0:
+ * the start of the run), waits for admission until t_admit_ps (admit_cat:
  * CP_QUEUE_FULL, the dispatcher stopped at a full command queue, or
  * CP_WINDOW, at the engine's full window), for its queue's
  * earlier commands until it issued (CP_ORDER), then the unit's segments
@@ -72,8 +69,13 @@ typedef uint32_t cp_ref;
  * the time it let go.  Takes over the caller's reference on `from`; the
  * command holds the returned reference until critpath_release. */
 cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
-                      uint64_t t_from_ps, uint8_t admit_cat, uint64_t t_admit_ps,
-                      uint64_t t_issue_ps, uint32_t tag, const unit_timing *t);
+                      uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
+                      const unit_timing *t);
+/* A node for node r's path up to t_ps (at most r's end; its path then
+ * ends at t_ps, with no segments of its own): what a command continues
+ * when the event that let it in was r's issue at t_ps.  The caller holds
+ * the returned reference; r 0: the start of the run. */
+cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps);
 /* End time of a node's path. */
 uint64_t critpath_end(const critpath *cp, cp_ref r);
 /* Takes one more reference on a node / drops one. */

@@ -64,8 +64,7 @@ struct slot {
     uint64_t t_avail;    /* admitted, or its unit predecessor issued; once
                           * done, when it completed */
     uint64_t t_admit;    /* when it was admitted */
-    uint64_t t_bind;     /* it continues bind's path up to here: bind's
-                          * end, or its issue (try_issue, stop) */
+    uint64_t t_bind;     /* where bind's path ends (once bound) */
     uint32_t unit_next;  /* the next command of its queue: its id minus this
                           * one's (ids in the window differ by less than
                           * 2^32); 0 at the tail */
@@ -141,8 +140,7 @@ struct engine {
                           * dispatch again */
     cp_ref wake_node;    /* ... the head's node (held by its slot), or the
                           * node that completed last (held by e->last) */
-    cp_ref disp;         /* the dispatcher's path at its last stop, up to
-                          * disp_t (held) */
+    cp_ref disp;         /* the dispatcher's path at its last stop (held) */
     uint64_t disp_t;     /* the time of its last stop (UINT64_MAX at the
                           * stream's end) */
     int stopped;         /* it is stopped at a full queue or window */
@@ -339,8 +337,8 @@ static void issue(engine *e, uint64_t id)
             for (uint8_t i = 0; i < t.ncp; i++)
                 if (t.cp[i].cat >= CP_DIG && t.cp[i].cat < CP_DIG + DIG_KINDS)
                     t.cp[i].cat = e->o.tag_cp[c->tag];
-        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_bind, s->admit_cat,
-                                 s->t_admit, now, c->tag, &t);
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->admit_cat, s->t_admit, now,
+                                 c->tag, &t);
         if (c->tag < e->o.ntags) {
             engine_tag_stats *ts = &e->tag[c->tag];
             ts->commands++;
@@ -355,8 +353,8 @@ static void issue(engine *e, uint64_t id)
         t.end_ps = now;
         if (c->tag < e->o.ntags)
             e->tag[c->tag].commands++;
-        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->t_bind, s->admit_cat,
-                                 s->t_admit, now, c->tag, NULL);
+        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->admit_cat, s->t_admit, now, c->tag,
+                                 NULL);
     }
     s->bind = 0;  /* critpath_issue took over its reference */
     s->state = S_ISSUED;
@@ -517,9 +515,9 @@ static void try_issue(engine *e, uint64_t id)
         /* Ready before its predecessor issued, it issues now because that
          * one did: its path is the predecessor's, up to now. */
         if (n->state == S_WAIT && !n->ndeps_left && n->t_bind < now) {
-            critpath_hold(e->cp, pred);
+            cp_ref c = critpath_cut(e->cp, pred, now);
             critpath_release(e->cp, n->bind);
-            n->bind = pred;
+            n->bind = c;
             n->t_bind = now;
         }
         id = q->head;
@@ -802,9 +800,9 @@ static void stop(engine *e, uint32_t q, uint8_t cat, uint64_t now)
     e->blocked_q = q;
     e->stopped = 1;
     e->disp_cat = cat;
-    critpath_hold(e->cp, e->wake_node);
+    cp_ref d = critpath_cut(e->cp, e->wake_node, now);
     critpath_release(e->cp, e->disp);
-    e->disp = e->wake_node;
+    e->disp = d;
     e->disp_t = e->retire_before = now;
     e->wake_node = 0;
 }
