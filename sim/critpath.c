@@ -32,11 +32,31 @@
 
 #include "sim/util.h"
 
+/* For measurement only: compiled with -DCRITPATH_OFF, every entry point
+ * returns at once (the crit.* statistics read 0, every other output is
+ * the same), the build the record's cost is measured against
+ * (docs/performance.md, "The critical-path record"). */
+#ifdef CRITPATH_OFF
+#define OFF_RETURN(v) return v
+#else
+#define OFF_RETURN(v) ((void)0)
+#endif
+
+/* The per-command steps inline into critpath_issue; the rare ones stay
+ * out of its way. */
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#define COLD static __attribute__((noinline, cold))
+#else
+#define HOT_INLINE static inline
+#define COLD static
+#endif
+
 /* Segments a node holds: the engine's two waits, then the unit's. */
 #define SEGS (2 + UNIT_CP_MAX)
 /* Nodes between checkpoints: memory per live chain against the cost of a
  * walk (and CP_CATS words of sums per checkpoint). */
-#define CHECK_EVERY 16
+#define CHECK_EVERY 32
 /* A segment is one word: its category above SEG_SHIFT, its picoseconds
  * below (2^58 ps, 80 hours, is longer than any run). */
 #define SEG_SHIFT 58
@@ -54,7 +74,7 @@ struct node {
                             * ended) */
     uint32_t link;         /* the path before it (0: none), or for a
                             * checkpoint its sums' index + 1 */
-    uint32_t refs;         /* 0: free */
+    uint32_t pad32_;       /* (its holders are counted in critpath.refs) */
     uint32_t epoch;        /* the milestones before it was issued */
     uint8_t depth;         /* nodes since the last checkpoint on its chain */
     uint8_t n;
@@ -66,9 +86,12 @@ _Static_assert(sizeof(struct node) <= 64, "a node in one cache line");
 
 struct critpath {
     struct node *node;     /* node r is node[r - 1] */
+    uint32_t *refs;        /* its holders (0: free), apart from the nodes:
+                            * holds and releases touch 16 counts a line */
     uint64_t *id;          /* with a trace sink: each node's command and tag */
     uint32_t *tag;
-    uint32_t cap, used, cursor; /* nodes: allocated, ever used, the next to try */
+    uint32_t cap, cursor;  /* nodes: allocated, the next to try */
+    uint32_t live_nodes;   /* nodes with a reference */
     uint64_t (*sums)[CP_CATS]; /* checkpoints' sums */
     uint8_t *sums_used;
     uint32_t sums_cap, sums_cursor, sums_live; /* as for the nodes */
@@ -81,7 +104,6 @@ struct critpath {
     uint64_t slowest_ps;
     uint64_t buf[CP_CATS]; /* one walk's sums */
     const trace_sink *sink;
-    uint64_t live_nodes;
     cp_ref *occ[UNIT_KINDS]; /* per unit, the last command that occupied it (held) */
     uint32_t nocc[UNIT_KINDS];
 };
@@ -112,6 +134,7 @@ void critpath_free(critpath *cp)
     free(cp->id);
     free(cp->tag);
     free(cp->node);
+    free(cp->refs);
     free(cp);
 }
 
@@ -126,16 +149,16 @@ static struct node *at(const critpath *cp, cp_ref r) { return &cp->node[r - 1]; 
 
 void critpath_hold(critpath *cp, cp_ref r)
 {
+    OFF_RETURN();
     if (r)
-        at(cp, r)->refs++;
+        cp->refs[r - 1]++;
 }
 
-void critpath_release(critpath *cp, cp_ref r)
+/* Frees node r, whose last reference went, and what only it held. */
+static void free_node(critpath *cp, cp_ref r)
 {
-    while (r) {
+    for (;;) {
         struct node *n = at(cp, r);
-        if (--n->refs)
-            return;
         cp_ref pred = n->link;
         if (n->is_checkpoint) {
             cp->sums_used[n->link - 1] = 0;
@@ -143,8 +166,22 @@ void critpath_release(critpath *cp, cp_ref r)
             pred = 0;
         }
         cp->live_nodes--;
+        if (!pred || --cp->refs[pred - 1])
+            return;
         r = pred;
     }
+}
+
+HOT_INLINE void unref(critpath *cp, cp_ref r)
+{
+    if (r && --cp->refs[r - 1] == 0)
+        free_node(cp, r);
+}
+
+void critpath_release(critpath *cp, cp_ref r)
+{
+    OFF_RETURN();
+    unref(cp, r);
 }
 
 uint64_t critpath_end(const critpath *cp, cp_ref r) { return r ? at(cp, r)->t_end : 0; }
@@ -158,6 +195,18 @@ void critpath_prefetch(const critpath *cp, cp_ref r)
     (void)cp;
     (void)r;
 #endif
+}
+
+void critpath_retire(critpath *cp, cp_ref r, cp_ref ahead)
+{
+    OFF_RETURN();
+#if defined(__GNUC__)
+    if (ahead)
+        __builtin_prefetch(at(cp, ahead), 1);
+#else
+    (void)ahead;
+#endif
+    unref(cp, r);
 }
 
 /* The slot of unit u's last occupant, grown on demand. */
@@ -178,32 +227,35 @@ static cp_ref *occ_slot(critpath *cp, unit_id u)
 
 /* Adds node r's segments within [lo, hi] to v (and shows them on the
  * trace when `show`); *added grows by the time added.  Returns where the
- * node's path starts (t0). */
-static uint64_t own(critpath *cp, cp_ref r, uint64_t lo, uint64_t hi, uint64_t *v,
-                    uint64_t *added, int show)
+ * node's path starts (t0), or when that is at or before lo, some time at
+ * or before lo (the segments before lo are not read). */
+HOT_INLINE uint64_t own(critpath *cp, cp_ref r, uint64_t lo, uint64_t hi, uint64_t *v,
+                        uint64_t *added, int show)
 {
     const struct node *n = at(cp, r);
-    uint64_t b = n->t_end;
-    for (int i = n->n - 1; i >= 0; i--) {
-        uint64_t a = b - SEG_PS(n->seg[i]);
+    uint64_t b = n->t_end, sum = 0;
+    for (int i = n->n - 1; i >= 0 && b > lo; i--) {
+        uint64_t w = n->seg[i];
+        uint64_t a = b - SEG_PS(w);
         uint64_t x = a > lo ? a : lo, y = b < hi ? b : hi;
         if (y > x) {
-            int c = SEG_CAT(n->seg[i]);
+            int c = SEG_CAT(w);
             v[c] += y - x;
-            *added += y - x;
+            sum += y - x;
             if (show)
                 cp->sink->span(cp->sink->ctx, TRACK_CRIT, 0, cp_cat_names[c], x, y,
                                cp->id[r - 1], cp->tag[r - 1]);
         }
         b = a;
     }
+    *added += sum;
     return b;
 }
 
 /* Adds the path from node r, up to time upto, back to the horizon to v
  * (the critical commands go to the trace when `show`).  Returns the time
  * added. */
-static uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int show)
+HOT_INLINE uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int show)
 {
     uint64_t from = cp->horizon, added = 0;
     while (r) {
@@ -234,7 +286,7 @@ static uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int sho
 
 /* Makes node r a checkpoint: its sums back to the horizon (of this epoch,
  * whichever it was issued in), and no chain. */
-static void checkpoint(critpath *cp, cp_ref r)
+COLD void checkpoint(critpath *cp, cp_ref r)
 {
     if (2 * (cp->sums_live + 1) > cp->sums_cap) {
         uint32_t old = cp->sums_cap;
@@ -262,38 +314,42 @@ static void checkpoint(critpath *cp, cp_ref r)
     n->is_checkpoint = 1;
     n->epoch = cp->epoch;
     n->depth = 0;
-    critpath_release(cp, pred);
+    unref(cp, pred);
 }
 
 /* A free node.  Nodes are taken in address order, skipping the live ones,
  * so that the memory written for new nodes is a stream the processor
- * prefetches; the pool doubles when half of it or more is live. */
-static cp_ref alloc_node(critpath *cp)
+ * prefetches (a free list, reusing whichever node was freed last, costs
+ * misses: on GPT-2 small Linear 15% more time); the pool doubles when
+ * half of it or more is live. */
+COLD void grow_nodes(critpath *cp)
 {
-    if (2 * (cp->live_nodes + 1) > cp->cap) {
-        cp->cap = cp->cap ? 2 * cp->cap : 4096;
-        cp->node = xrealloc(cp->node, cp->cap * sizeof *cp->node);
-        if (cp->keep_chains) {
-            cp->id = xrealloc(cp->id, cp->cap * sizeof *cp->id);
-            cp->tag = xrealloc(cp->tag, cp->cap * sizeof *cp->tag);
-        }
-        cp->cursor = cp->used;
+    uint32_t old = cp->cap;
+    cp->cap = old ? 2 * old : 4096;
+    cp->node = xrealloc(cp->node, cp->cap * sizeof *cp->node);
+    cp->refs = xrealloc(cp->refs, cp->cap * sizeof *cp->refs);
+    memset(cp->refs + old, 0, (cp->cap - old) * sizeof *cp->refs);
+    if (cp->keep_chains) {
+        cp->id = xrealloc(cp->id, cp->cap * sizeof *cp->id);
+        cp->tag = xrealloc(cp->tag, cp->cap * sizeof *cp->tag);
     }
-    for (;;) {
-        uint32_t i = cp->cursor;
-        cp->cursor = i + 1 == cp->cap ? 0 : i + 1;
-        if (i >= cp->used) {  /* never used: nothing to read */
-            cp->used = i + 1;
-            return i + 1;
-        }
-        if (cp->node[i].refs == 0)
-            return i + 1;
-    }
+    cp->cursor = old;
+}
+
+HOT_INLINE cp_ref alloc_node(critpath *cp)
+{
+    if (2 * (cp->live_nodes + 1) > cp->cap)
+        grow_nodes(cp);
+    uint32_t i = cp->cursor, mask = cp->cap - 1; /* cap: a power of two */
+    while (cp->refs[i])
+        i = (i + 1) & mask;
+    cp->cursor = (i + 1) & mask;
+    return i + 1;
 }
 
 /* Node n has its link: its depth on the chain; the link becomes a
  * checkpoint when the chain is CHECK_EVERY long. */
-static void chain(critpath *cp, struct node *n)
+HOT_INLINE void chain(critpath *cp, struct node *n)
 {
     n->depth = 0;
     if (n->link) {
@@ -308,7 +364,7 @@ static void chain(critpath *cp, struct node *n)
 
 /* A new node of command id (UINT64_MAX: none) with one reference, no
  * link and no segments. */
-static cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
+HOT_INLINE cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
 {
     cp_ref r = alloc_node(cp);
     if (cp->keep_chains) {
@@ -316,7 +372,7 @@ static cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
         cp->tag[r - 1] = tag;
     }
     struct node *n = at(cp, r);
-    n->refs = 1;
+    cp->refs[r - 1] = 1;
     n->epoch = cp->epoch;
     n->is_checkpoint = 0;
     n->n = 0;
@@ -326,13 +382,14 @@ static cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
 
 cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
 {
+    OFF_RETURN(0);
     assert(t_ps <= critpath_end(cp, r) || !r);
     cp_ref c = new_node(cp, UINT64_MAX, 0);
     struct node *n = at(cp, c);
     n->t_end = t_ps;
     if (r && t_ps > cp->horizon) {
         n->link = r;
-        at(cp, r)->refs++;
+        cp->refs[r - 1]++;
     }
     chain(cp, n);
     cp->live_nodes++;
@@ -343,18 +400,30 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
                       uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
                       const unit_timing *t)
 {
+    OFF_RETURN(0);
     cp_ref r = new_node(cp, id, tag);
     struct node *n = at(cp, r);
     uint64_t end;
     cp_ref *occ = t && (t->occupies || t->held_ps) ? occ_slot(cp, unit) : NULL;
     cp_ref drop = from;  /* the caller's reference, unless the link takes it */
+    cp_ref occ_drop = 0; /* the occupant slot's, when this takes its place */
+    if (t && t->occupies) {
+        occ_drop = *occ;
+        *occ = r;
+        cp->refs[r - 1]++;
+    }
     if (t && t->held_ps) {
         /* Its unit was still held by the previous occupant: the path is
-         * that command's, up to the time it let go. */
+         * that command's, up to the time it let go.  Taking its place,
+         * the link takes over the slot's reference. */
+        cp_ref prev = t->occupies ? occ_drop : *occ;
         end = t_issue_ps + t->held_ps;
-        if (*occ && end > cp->horizon) {
-            n->link = *occ;
-            at(cp, n->link)->refs++;
+        if (prev && end > cp->horizon) {
+            n->link = prev;
+            if (t->occupies)
+                occ_drop = 0;
+            else
+                cp->refs[prev - 1]++;
         }
     } else {
         uint64_t from_end = critpath_end(cp, from);
@@ -372,22 +441,29 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
             n->seg[n->n++] = (uint64_t)CP_ORDER << SEG_SHIFT | (t_issue_ps - admitted);
         end = t_issue_ps;
     }
-    if (t) {
-        for (uint8_t i = 0; i < t->ncp; i++) {
-            n->seg[n->n++] = (uint64_t)t->cp[i].cat << SEG_SHIFT | t->cp[i].ps;
-            end += t->cp[i].ps;
+    if (t && t->ncp) {
+        /* unrolled: at most UNIT_CP_MAX segments */
+        _Static_assert(UNIT_CP_MAX == 3, "one line per segment below");
+        unsigned k = n->n, ncp = t->ncp;
+        uint64_t *seg = n->seg + k;
+        seg[0] = (uint64_t)t->cp[0].cat << SEG_SHIFT | t->cp[0].ps;
+        end += t->cp[0].ps;
+        if (ncp > 1) {
+            seg[1] = (uint64_t)t->cp[1].cat << SEG_SHIFT | t->cp[1].ps;
+            end += t->cp[1].ps;
         }
+        if (ncp > 2) {
+            seg[2] = (uint64_t)t->cp[2].cat << SEG_SHIFT | t->cp[2].ps;
+            end += t->cp[2].ps;
+        }
+        n->n = (uint8_t)(k + ncp);
     }
     assert(!t || end == (t->end_ps > t_issue_ps ? t->end_ps : t_issue_ps));
     n->t_end = end;
     chain(cp, n);
-    critpath_release(cp, drop);
+    unref(cp, drop);
+    unref(cp, occ_drop);
     cp->live_nodes++;
-    if (t && t->occupies) {
-        at(cp, r)->refs++;
-        critpath_release(cp, *occ);
-        *occ = r;
-    }
     return r;
 }
 
@@ -413,6 +489,7 @@ static void occ_trim(critpath *cp)
 
 void critpath_milestone(critpath *cp, cp_ref r, int kind)
 {
+    OFF_RETURN();
     if (kind != MARK_TOKEN || !r)
         return;
     uint64_t t = at(cp, r)->t_end;
@@ -439,6 +516,7 @@ void critpath_milestone(critpath *cp, cp_ref r, int kind)
 
 void critpath_finish(critpath *cp, cp_ref r)
 {
+    OFF_RETURN();
     if (r && at(cp, r)->t_end > cp->horizon) {
         memset(cp->buf, 0, sizeof cp->buf);
         uint64_t covered = walk(cp, r, at(cp, r)->t_end, cp->buf, cp->keep_chains);

@@ -83,6 +83,9 @@ void critpath_hold(critpath *cp, cp_ref r);
 void critpath_release(critpath *cp, cp_ref r);
 /* Asks for node r's memory ahead of a hold or release (a hint). */
 void critpath_prefetch(const critpath *cp, cp_ref r);
+/* critpath_release(cp, r) and critpath_prefetch(cp, ahead) in one call:
+ * the engine's retirement, which releases nodes in a stream. */
+void critpath_retire(critpath *cp, cp_ref r, cp_ref ahead);
 
 /* A milestone reached at node r: kind MARK_TOKEN folds the first token's
  * path, or a later token's.  Other kinds are ignored. */

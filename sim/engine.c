@@ -64,6 +64,7 @@ struct slot {
     uint64_t t_avail;    /* admitted, or its unit predecessor issued; once
                           * done, when it completed */
     uint64_t t_admit;    /* when it was admitted */
+    uint64_t t_bind;     /* where bind's path ends (once bound) */
     uint32_t unit_next;  /* the next command of its queue: its id minus this
                           * one's (ids in the window differ by less than
                           * 2^32); 0 at the tail */
@@ -79,7 +80,8 @@ struct slot {
     uint32_t uq;         /* unit queue index, or UINT32_MAX for none */
     cp_ref node;         /* its critical-path node, once issued (held) */
     cp_ref bind;         /* the path it will continue: its dependency that
-                          * completed last, or the dispatcher's (held) */
+                          * completed last, or the dispatcher's (held); 0
+                          * while a dependency is still to complete */
     uint8_t state;
     uint8_t milestone;   /* its op is a milestone (cmd_op_desc) */
     uint8_t arb;         /* it has a priority: arbitrated for its unit */
@@ -422,6 +424,7 @@ static void on_arb(kernel *k, void *ctx, uint64_t idx)
             critpath_hold(e->cp, a->freed);
             critpath_release(e->cp, s->bind);
             s->bind = a->freed;
+            s->t_bind = now;
         }
         a->inflight++;
         issue(e, top.id);
@@ -511,10 +514,11 @@ static void try_issue(engine *e, uint64_t id)
             n->t_avail = now;
         /* Ready before its predecessor issued, it issues now because that
          * one did: its path is the predecessor's, up to now. */
-        if (n->state == S_WAIT && !n->ndeps_left && critpath_end(e->cp, n->bind) < now) {
+        if (n->state == S_WAIT && !n->ndeps_left && n->t_bind < now) {
             cp_ref c = critpath_cut(e->cp, pred, now);
             critpath_release(e->cp, n->bind);
             n->bind = c;
+            n->t_bind = now;
         }
         id = q->head;
     }
@@ -537,13 +541,14 @@ static void retire(engine *e)
             e->wake_node = e->last; /* completed now (held by e->last) */
         }
         /* the nodes released a few slots on are likely out of cache */
-        if (e->floor + 8 < e->next_id)
-            critpath_prefetch(e->cp, e->slots[(e->floor + 8) & e->mask].node);
+        cp_ref ahead = e->floor + 8 < e->next_id ? e->slots[(e->floor + 8) & e->mask].node : 0;
         f->state = S_FREE;
-        if (f->node == e->last)
+        if (f->node == e->last) {
             e->last_owned = 1;  /* its reference passes to e->last */
-        else
-            critpath_release(e->cp, f->node);
+            critpath_prefetch(e->cp, ahead);
+        } else {
+            critpath_retire(e->cp, f->node, ahead);
+        }
         f->node = 0;
         e->floor++;
     }
@@ -576,11 +581,12 @@ static void progress(engine *e, int final)
 static void release_waiter(engine *e, const struct slot *s, uint64_t waiter, uint64_t now)
 {
     struct slot *ws = &e->slots[waiter & e->mask];
-    /* completions come in time order: this one is its latest */
-    critpath_hold(e->cp, s->node);
-    critpath_release(e->cp, ws->bind);
-    ws->bind = s->node;
     if (--ws->ndeps_left == 0) {
+        /* completions come in time order: its last one binds it (none
+         * was bound before, admit) */
+        critpath_hold(e->cp, s->node);
+        ws->bind = s->node;
+        ws->t_bind = now;
         /* Its dependency stall: since it reached the head of its queue (or
          * was admitted, with no queue).  Not yet at the head, it reaches
          * it only when its predecessor issues, at or after now: none. */
@@ -760,8 +766,14 @@ static void admit(engine *e, const cmd *c, uint32_t uq)
             ds->waiters = ed;
         ds->waiters_tail = ed;
     }
-    critpath_hold(e->cp, bind);
+    /* With a dependency still to complete, that completion binds it
+     * (release_waiter): later than anything here. */
+    if (s->ndeps_left)
+        bind = 0;
+    else
+        critpath_hold(e->cp, bind);
     s->bind = bind;
+    s->t_bind = t_bind;
     s->uq = uq;
     if (uq != UINT32_MAX) {
         struct unitq *q = &e->uq[uq];

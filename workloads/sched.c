@@ -105,12 +105,8 @@ static unit_id tile_for(sched *s, uint32_t arr, uint32_t tag)
     uint32_t ti = s->loaded ? arr % s->chip.units[UNIT_TILE] : arr;
     unit_id tile = UNIT(UNIT_TILE, ti);
     if (s->loaded && s->loaded[ti] != arr) {
-        cmd c = {0};
-        c.op = CMD_PROG;
-        c.unit = tile;
-        c.tag = tag;
-        c.u.prog.array = arr;
-        sched_emit(s, &c, NULL, 0);
+        sched_new(s, CMD_PROG, tile, tag)->u.prog.array = arr;
+        sched_deps(s, NULL, 0);
         s->loaded[ti] = arr;
     }
     return tile;
@@ -152,15 +148,12 @@ static uint64_t proj_analog(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, ui
             unit_id tile = UNIT(UNIT_TILE, s->loaded ? arr % s->chip.units[UNIT_TILE] : arr);
             uint64_t last = in, out_elems = 0;
             for (uint32_t e = a0; e < a1; e++) {
-                cmd c = {0};
-                c.op = CMD_ACT;
-                c.unit = tile;
-                c.tag = tag;
-                c.u.act.rows = st->act[e].rows;
-                c.u.act.cols = st->act[e].cols;
-                c.u.act.slices = (uint8_t)s->slices;
-                c.u.act.bits = st->act[e].bits;
-                last = sched_emit1(s, &c, in);
+                cmd *c = sched_new(s, CMD_ACT, tile, tag);
+                c->u.act.rows = st->act[e].rows;
+                c->u.act.cols = st->act[e].cols;
+                c->u.act.slices = (uint8_t)s->slices;
+                c->u.act.bits = st->act[e].bits;
+                last = sched_deps(s, &in, 1);
                 out_elems += cmd_set_count(&st->act[e].cols) / s->mp->cpw;
             }
             /* The tile's activations end in issue order (FIFO array and
@@ -168,19 +161,16 @@ static uint64_t proj_analog(sched *s, uint32_t pi, uint32_t cl, uint32_t tag, ui
              * with a chain, they are added to the partial sums arriving
              * from the previous array of the chain. */
             int32_t nx = pl->chain_next ? pl->chain_next[i] : -1;
-            cmd c = {0};
-            c.op = CMD_XFER;
-            c.unit = tile;
-            c.tag = tag;
-            c.u.xfer.bytes = out_elems * s->psum_bytes;
+            cmd *c = sched_new(s, CMD_XFER, tile, tag);
+            c->u.xfer.bytes = out_elems * s->psum_bytes;
             uint64_t d[2] = {last, s->chain_in[i]};
             if (nx >= 0) {
                 uint32_t to = st->act[pl->first_act[nx]].array;
-                c.u.xfer.dst = UNIT(UNIT_TILE, s->loaded ? to % s->chip.units[UNIT_TILE] : to);
-                s->chain_in[nx] = sched_emit(s, &c, d, 2);
+                c->u.xfer.dst = UNIT(UNIT_TILE, s->loaded ? to % s->chip.units[UNIT_TILE] : to);
+                s->chain_in[nx] = sched_deps(s, d, 2);
             } else {
-                c.u.xfer.dst = clu;
-                sched_ids_push(outs, sched_emit(s, &c, d, 2));
+                c->u.xfer.dst = clu;
+                sched_ids_push(outs, sched_deps(s, d, 2));
             }
         }
         if (st->reduce_k > 1 && !pl->chain_next)

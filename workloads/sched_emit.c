@@ -36,20 +36,30 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-uint64_t sched_emit(sched *s, cmd *c, const uint64_t *deps, size_t nd)
+cmd *sched_new(sched *s, int op, unit_id unit, uint32_t tag)
 {
     if (s->nbuf == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 1024;
         s->buf = xrealloc(s->buf, s->cap * sizeof *s->buf);
     }
+    cmd *c = &s->buf[s->nbuf++].c;
+    c->id = s->next_id++;
+    c->op = (uint8_t)op;
+    c->unit = unit;
+    c->tag = tag;
+    c->arb = 0;
+    c->prio = 0;
+    return c;
+}
+
+uint64_t sched_deps(sched *s, const uint64_t *deps, size_t nd)
+{
     if (s->ndeps + nd > s->dcap) {
         while (s->ndeps + nd > s->dcap)
             s->dcap = s->dcap ? 2 * s->dcap : 4096;
         s->deps = xrealloc(s->deps, s->dcap * sizeof *s->deps);
     }
-    struct sched_pending *p = &s->buf[s->nbuf++];
-    p->c = *c;
-    p->c.id = s->next_id++;
+    struct sched_pending *p = &s->buf[s->nbuf - 1];
     p->dep_off = s->ndeps;
     uint64_t *d = s->deps + s->ndeps;
     uint32_t n = 0;
@@ -74,46 +84,39 @@ uint64_t sched_emit(sched *s, cmd *c, const uint64_t *deps, size_t nd)
     return p->c.id;
 }
 
-uint64_t sched_emit1(sched *s, cmd *c, uint64_t dep) { return sched_emit(s, c, &dep, 1); }
+/* The dependency list of one id. */
+static uint64_t deps1(sched *s, uint64_t dep) { return sched_deps(s, &dep, 1); }
 
-static cmd dig_cmd(uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n, uint32_t k)
+static void dig_set(cmd *c, int kind, uint32_t m, uint32_t n, uint32_t k)
 {
-    cmd c = {0};
-    c.op = CMD_DIG;
-    c.unit = UNIT(UNIT_CLUSTER, cl);
-    c.tag = tag;
-    c.u.dig.kind = (uint8_t)kind;
-    c.u.dig.m = m;
-    c.u.dig.n = n;
-    c.u.dig.k = k;
-    return c;
+    c->u.dig.kind = (uint8_t)kind;
+    c->u.dig.m = m;
+    c->u.dig.n = n;
+    c->u.dig.k = k;
 }
 
 uint64_t sched_dig(sched *s, uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n,
                    uint32_t k, uint64_t a, uint64_t b)
 {
-    cmd c = dig_cmd(cl, tag, kind, m, n, k);
+    dig_set(sched_new(s, CMD_DIG, UNIT(UNIT_CLUSTER, cl), tag), kind, m, n, k);
     uint64_t d[2] = {a, b};
-    return sched_emit(s, &c, d, 2);
+    return sched_deps(s, d, 2);
 }
 
 uint64_t sched_dig_ids(sched *s, uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n,
                        uint32_t k, const sched_ids *deps)
 {
-    cmd c = dig_cmd(cl, tag, kind, m, n, k);
-    return sched_emit(s, &c, deps->v, deps->n);
+    dig_set(sched_new(s, CMD_DIG, UNIT(UNIT_CLUSTER, cl), tag), kind, m, n, k);
+    return sched_deps(s, deps->v, deps->n);
 }
 
 uint64_t sched_xfer(sched *s, unit_id src, unit_id dst, uint64_t bytes, uint32_t tag,
                     uint64_t dep)
 {
-    cmd c = {0};
-    c.op = CMD_XFER;
-    c.unit = src;
-    c.tag = tag;
-    c.u.xfer.dst = dst;
-    c.u.xfer.bytes = bytes;
-    return sched_emit1(s, &c, dep);
+    cmd *c = sched_new(s, CMD_XFER, src, tag);
+    c->u.xfer.dst = dst;
+    c->u.xfer.bytes = bytes;
+    return deps1(s, dep);
 }
 
 uint64_t sched_mcast(sched *s, unit_id src, unit_id dst, uint32_t n, uint64_t bytes,
@@ -121,39 +124,30 @@ uint64_t sched_mcast(sched *s, unit_id src, unit_id dst, uint32_t n, uint64_t by
 {
     if (n <= 1)
         return sched_xfer(s, src, dst, bytes, tag, dep);
-    cmd c = {0};
-    c.op = CMD_MCAST;
-    c.unit = src;
-    c.tag = tag;
-    c.u.mcast.dst = dst;
-    c.u.mcast.dsts = n;
-    c.u.mcast.bytes = bytes;
-    return sched_emit1(s, &c, dep);
+    cmd *c = sched_new(s, CMD_MCAST, src, tag);
+    c->u.mcast.dst = dst;
+    c->u.mcast.dsts = n;
+    c->u.mcast.bytes = bytes;
+    return deps1(s, dep);
 }
 
 uint64_t sched_mem(sched *s, struct sched_place pl, int write, uint64_t off, uint64_t bytes,
                    uint32_t tag, uint64_t dep)
 {
-    cmd c = {0};
-    c.op = CMD_MEM;
-    c.unit = pl.unit;
-    c.tag = tag;
-    c.u.mem.write = (uint8_t)write;
-    c.u.mem.addr = pl.addr + off;
-    c.u.mem.bytes = bytes;
-    return sched_emit1(s, &c, dep);
+    cmd *c = sched_new(s, CMD_MEM, pl.unit, tag);
+    c->u.mem.write = (uint8_t)write;
+    c->u.mem.addr = pl.addr + off;
+    c->u.mem.bytes = bytes;
+    return deps1(s, dep);
 }
 
 uint64_t sched_sync(sched *s, int op, uint32_t tag, int kind, uint64_t value,
                     const sched_ids *deps)
 {
-    cmd c = {0};
-    c.op = (uint8_t)op;
-    c.unit = UNIT(UNIT_NONE, 0);
-    c.tag = tag;
-    c.u.mark.kind = (uint8_t)kind;
-    c.u.mark.value = value;
-    return sched_emit(s, &c, deps->v, deps->n);
+    cmd *c = sched_new(s, op, UNIT(UNIT_NONE, 0), tag);
+    c->u.mark.kind = (uint8_t)kind;
+    c->u.mark.value = value;
+    return sched_deps(s, deps->v, deps->n);
 }
 
 uint64_t sched_join(sched *s, uint32_t tag, const sched_ids *deps)

@@ -150,10 +150,14 @@ struct sched {
 
 /* ---- sched_emit.c: commands into the step's buffer ----------------------- */
 
-/* Appends command c with dependencies deps (SCHED_NONE entries skipped,
- * any order, repeats allowed); returns its id. */
-uint64_t sched_emit(sched *s, cmd *c, const uint64_t *deps, size_t nd);
-uint64_t sched_emit1(sched *s, cmd *c, uint64_t dep);
+/* A command built in place: sched_new appends one with its id, op, unit
+ * and tag set, no priority (arb, prio 0) and its operands unset (the
+ * caller sets those of its op, the only ones anything reads: cmd.h's op
+ * table); sched_deps gives it its dependencies deps (SCHED_NONE entries
+ * skipped, any order, repeats allowed) and returns its id.  Nothing else
+ * is emitted in between (the pointer is into the step's buffer). */
+cmd *sched_new(sched *s, int op, unit_id unit, uint32_t tag);
+uint64_t sched_deps(sched *s, const uint64_t *deps, size_t nd);
 /* A digital op on cluster cl after a and b. */
 uint64_t sched_dig(sched *s, uint32_t cl, uint32_t tag, int kind, uint32_t m, uint32_t n,
                    uint32_t k, uint64_t a, uint64_t b);

@@ -63,14 +63,11 @@ void sched_kv_write(sched *s, int32_t layer, uint32_t seq, uint32_t pos, uint32_
         /* Writes of one (layer, sequence) are chained: a read after the
          * latest has every earlier row. */
         uint64_t d[2] = {x, *last};
-        cmd c = {0};
-        c.op = CMD_MEM;
-        c.unit = pl.unit;
-        c.tag = tag;
-        c.u.mem.write = 1;
-        c.u.mem.addr = pl.addr;
-        c.u.mem.bytes = s->kv_row;
-        *last = sched_emit(s, &c, d, 2);
+        cmd *c = sched_new(s, CMD_MEM, pl.unit, tag);
+        c->u.mem.write = 1;
+        c->u.mem.addr = pl.addr;
+        c->u.mem.bytes = s->kv_row;
+        *last = sched_deps(s, d, 2);
     }
 }
 
