@@ -323,8 +323,12 @@ static void trace_cmd(engine *e, const cmd_work *c, const cmd_op_desc *d, const 
 }
 
 /* Issues command id at the current time: hands it to the unit that
- * executes its op and schedules its completion. */
-static void issue(engine *e, uint64_t id)
+ * executes its op and schedules its completion.  order_pred: the node of
+ * the command ahead of it in its queue, which issued just now while this
+ * one's data were ready earlier (0: none); unless its unit was still held
+ * (the path is then the occupant's), its path is that command's, up to
+ * now. */
+static void issue_after(engine *e, uint64_t id, cp_ref order_pred)
 {
     struct slot *s = &e->slots[id & e->mask];
     uint64_t now = kernel_now(e->k);
@@ -333,6 +337,12 @@ static void issue(engine *e, uint64_t id)
     unit_timing t;
     if (u->ops) {
         u->ops->exec(u->self, c, now, &t);
+        if (order_pred && !t.held_ps) {
+            cp_ref cut = critpath_cut(e->cp, order_pred, now);
+            critpath_release(e->cp, s->bind);
+            s->bind = cut;
+            s->t_bind = now;
+        }
         if (c->tag < e->o.ntags && e->o.tag_cp && e->o.tag_cp[c->tag])
             for (uint8_t i = 0; i < t.ncp; i++)
                 if (t.cp[i].cat >= CP_DIG && t.cp[i].cat < CP_DIG + DIG_KINDS)
@@ -360,6 +370,8 @@ static void issue(engine *e, uint64_t id)
     s->state = S_ISSUED;
     kernel_schedule_at(e->k, t.end_ps < now ? now : t.end_ps, on_done, e, id);
 }
+
+static void issue(engine *e, uint64_t id) { issue_after(e, id, 0); }
 
 /* ---- arbitration -------------------------------------------------------- */
 
@@ -481,6 +493,7 @@ static void arb_done(engine *e, uint64_t id, cp_ref r)
 /* Issues id if it can go now, then whatever that releases in its unit. */
 static void try_issue(engine *e, uint64_t id)
 {
+    cp_ref order_pred = 0; /* the command ahead, when it held this one back */
     for (;;) {
         struct slot *s = &e->slots[id & e->mask];
         if (s->state != S_WAIT || s->ndeps_left)
@@ -495,7 +508,7 @@ static void try_issue(engine *e, uint64_t id)
         struct unitq *q = &e->uq[s->uq];
         if (q->head != id)
             return;
-        issue(e, id);
+        issue_after(e, id, order_pred);
         uint64_t now = kernel_now(e->k);
         cp_ref pred = s->node;
         if (q->n-- == q->cap && e->blocked_q == s->uq) {
@@ -513,13 +526,8 @@ static void try_issue(engine *e, uint64_t id)
         if (n->t_avail < now)
             n->t_avail = now;
         /* Ready before its predecessor issued, it issues now because that
-         * one did: its path is the predecessor's, up to now. */
-        if (n->state == S_WAIT && !n->ndeps_left && n->t_bind < now) {
-            cp_ref c = critpath_cut(e->cp, pred, now);
-            critpath_release(e->cp, n->bind);
-            n->bind = c;
-            n->t_bind = now;
-        }
+         * one did (issue_after: the path continues the predecessor's). */
+        order_pred = n->state == S_WAIT && !n->ndeps_left && n->t_bind < now ? pred : 0;
         id = q->head;
     }
 }
