@@ -161,21 +161,29 @@ static int check_act(cmdcheck *k, const cmd *c, uint64_t *lat, uint64_t *ev, cha
     return 0;
 }
 
-static int check_xfer(cmdcheck *k, const cmd *c, uint64_t *lat, uint64_t *ev, char *err,
-                      size_t errlen)
+/* The NoC's part of a transfer or multicast of `bytes` whose flits cross
+ * at most `links` links: within the counters, and its bound (the longest
+ * unicast path plus serialisation). */
+static int check_noc(cmdcheck *k, const char *op, const char *what, uint64_t bytes,
+                     uint64_t links, uint64_t *lat, uint64_t *ev, char *err, size_t errlen)
 {
-    uint64_t bytes = c->u.xfer.bytes, bits;
-    uint64_t per = 8 * (k->max_hops + 1);
+    uint64_t bits, per = 8 * (links + 1);
     if (ckd_mul_u64(&bits, bytes, per) || bits > CMDCHECK_LIMIT)
-        return errf(err, errlen, "xfer: bytes=%" PRIu64 " more than the NoC's counters hold "
-                    "(expected at most %" PRIu64 " bytes per transfer on this %" PRIu32 " x %"
-                    PRIu32 " mesh)", bytes, CMDCHECK_LIMIT / per, k->mesh_w, k->mesh_h);
+        return errf(err, errlen, "%s: bytes=%" PRIu64 " more than the NoC's counters hold "
+                    "(expected at most %" PRIu64 " bytes per %s on this %" PRIu32 " x %" PRIu32
+                    " mesh)", op, bytes, CMDCHECK_LIMIT / per, what, k->mesh_w, k->mesh_h);
     uint64_t flits = noc_flits(&k->np, bytes);
     long double ser = (long double)flits * 1e3L / (long double)k->np.noc.clock_ghz;
     *lat = bound((long double)(k->max_hops + 1) * (long double)k->np.router_ps +
                  (long double)k->max_hops * (long double)k->np.link_ps + ser);
     *ev = bits;
     return 0;
+}
+
+static int check_xfer(cmdcheck *k, const cmd *c, uint64_t *lat, uint64_t *ev, char *err,
+                      size_t errlen)
+{
+    return check_noc(k, "xfer", "transfer", c->u.xfer.bytes, k->max_hops, lat, ev, err, errlen);
 }
 
 /* A multicast: its destinations exist; its tree has fewer links than the
@@ -190,18 +198,8 @@ static int check_mcast(cmdcheck *k, const cmd *c, const cmd_op_desc *d, uint64_t
         unit_ok(k, d, "to", UNIT(UNIT_KIND(dst), last > 0x0fffffffu ? 0x0fffffffu : last), err,
                 errlen))
         return -1;
-    uint64_t bytes = c->u.mcast.bytes, bits;
-    uint64_t per = 8 * ((uint64_t)k->mesh_w * k->mesh_h + 1);
-    if (ckd_mul_u64(&bits, bytes, per) || bits > CMDCHECK_LIMIT)
-        return errf(err, errlen, "mcast: bytes=%" PRIu64 " more than the NoC's counters hold "
-                    "(expected at most %" PRIu64 " bytes per multicast on this %" PRIu32 " x %"
-                    PRIu32 " mesh)", bytes, CMDCHECK_LIMIT / per, k->mesh_w, k->mesh_h);
-    uint64_t flits = noc_flits(&k->np, bytes);
-    long double ser = (long double)flits * 1e3L / (long double)k->np.noc.clock_ghz;
-    *lat = bound((long double)(k->max_hops + 1) * (long double)k->np.router_ps +
-                 (long double)k->max_hops * (long double)k->np.link_ps + ser);
-    *ev = bits;
-    return 0;
+    return check_noc(k, "mcast", "multicast", c->u.mcast.bytes,
+                     (uint64_t)k->mesh_w * k->mesh_h, lat, ev, err, errlen);
 }
 
 static int check_mem(cmdcheck *k, const cmd *c, uint64_t *lat, uint64_t *ev, char *err,

@@ -47,8 +47,6 @@ int mapper_next_item(const char **p, char *buf, size_t n, int *empty)
     return 1;
 }
 
-static int is_set(const config *c, int i) { return c->line[i] || c->set_arg[i]; }
-
 /* ---- the profile file ----------------------------------------------------- */
 
 char *mapper_profile_path(const config *c)
@@ -305,7 +303,7 @@ int mapper_digital_select(const model *m, const transform *t, const config *c,
         return listed_over_budget(c, &k, err, errlen);
 
     int has_prof = mc->digital_profile && *mc->digital_profile;
-    int thr = is_set(c, PARAM_mapping_digital_threshold);
+    int thr = config_given(c, PARAM_mapping_digital_threshold);
     int budget = mc->digital_mac_share_max < 1.0 || mc->digital_weight_bytes_max > 0;
     int target = mc->digital_arrays_saved_min > 0;
     if (!has_prof) {
