@@ -11,13 +11,10 @@
  */
 #include "workloads/mapper.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "arch/adc.h"
 #include "arch/tile.h"
