@@ -57,12 +57,11 @@
 /* Nodes between checkpoints: memory per live chain against the cost of a
  * walk (and CP_CATS words of sums per checkpoint). */
 #define CHECK_EVERY 32
-/* A segment is one word: its category above SEG_SHIFT, its picoseconds
- * below (2^58 ps, 80 hours, is longer than any run). */
-#define SEG_SHIFT 58
-#define SEG_PS(w) ((w) & ((UINT64_C(1) << SEG_SHIFT) - 1))
-#define SEG_CAT(w) ((int)((w) >> SEG_SHIFT))
-_Static_assert(CP_CATS <= 64, "a category fits above SEG_SHIFT");
+/* A segment is one word, as the units report it (sim/unit.h). */
+#define SEG_WORD UNIT_CP_WORD
+#define SEG_PS UNIT_CP_PS
+#define SEG_CAT UNIT_CP_CAT
+_Static_assert(CP_CATS <= 64, "a category fits above UNIT_CP_SHIFT");
 
 /* One cache line: the node of every command in the window is touched on
  * issue, completion and retirement. */
@@ -108,9 +107,12 @@ struct critpath {
     uint32_t nocc[UNIT_KINDS];
 };
 
+COLD void grow_nodes(critpath *cp);
+
 critpath *critpath_create(stats *st)
 {
     critpath *cp = xcalloc(1, sizeof *cp);
+    grow_nodes(cp);
     if (st) {
         static const char *const phase[] = {"ttft", "decode", "slowest", "total"};
         uint64_t *arr[] = {cp->ttft, cp->decode, cp->slowest, cp->total};
@@ -140,9 +142,13 @@ void critpath_free(critpath *cp)
 
 void critpath_set_sink(critpath *cp, const trace_sink *sink)
 {
-    assert(cp->cap == 0);
+    assert(cp->live_nodes == 0);
     cp->sink = sink && sink->span ? sink : NULL;
     cp->keep_chains = cp->sink != NULL;
+    if (cp->keep_chains) {
+        cp->id = xrealloc(cp->id, cp->cap * sizeof *cp->id);
+        cp->tag = xrealloc(cp->tag, cp->cap * sizeof *cp->tag);
+    }
 }
 
 static struct node *at(const critpath *cp, cp_ref r) { return &cp->node[r - 1]; }
@@ -234,6 +240,31 @@ HOT_INLINE uint64_t own(critpath *cp, cp_ref r, uint64_t lo, uint64_t hi, uint64
 {
     const struct node *n = at(cp, r);
     uint64_t b = n->t_end, sum = 0;
+    if (!show) {
+        /* the common case: no segment straddles lo or hi (those that end
+         * after hi lie wholly after it: an array let go at a segment's
+         * end); undone for the node that straddles lo, the last of a walk */
+        unsigned k = n->n;
+        uint64_t e = b;
+        for (; k > 0 && e > hi; k--) {
+            uint64_t a = e - SEG_PS(n->seg[k - 1]);
+            if (a < hi)
+                goto clip;
+            e = a;
+        }
+        uint64_t t0 = e;
+        for (unsigned i = 0; i < k; i++) {
+            v[SEG_CAT(n->seg[i])] += SEG_PS(n->seg[i]);
+            t0 -= SEG_PS(n->seg[i]);
+        }
+        if (t0 >= lo) {
+            *added += e - t0;
+            return t0;
+        }
+        for (unsigned i = 0; i < k; i++)
+            v[SEG_CAT(n->seg[i])] -= SEG_PS(n->seg[i]);
+    }
+clip:
     for (int i = n->n - 1; i >= 0 && b > lo; i--) {
         uint64_t w = n->seg[i];
         uint64_t a = b - SEG_PS(w);
@@ -252,6 +283,28 @@ HOT_INLINE uint64_t own(critpath *cp, cp_ref r, uint64_t lo, uint64_t hi, uint64
     return b;
 }
 
+static void add(uint64_t *restrict to, const uint64_t *restrict v)
+{
+    for (int c = 0; c < CP_CATS; c++)
+        to[c] += v[c];
+}
+
+/* Takes node r's segments after time t out of v.  Returns the time taken
+ * out. */
+static uint64_t drop_after(const critpath *cp, cp_ref r, uint64_t t, uint64_t *v)
+{
+    const struct node *n = at(cp, r);
+    uint64_t b = n->t_end, cut = 0;
+    for (int i = n->n - 1; i >= 0 && b > t; i--) {
+        uint64_t a = b - SEG_PS(n->seg[i]);
+        uint64_t x = a > t ? a : t;
+        v[SEG_CAT(n->seg[i])] -= b - x;
+        cut += b - x;
+        b = a;
+    }
+    return cut;
+}
+
 /* Adds the path from node r, up to time upto, back to the horizon to v
  * (the critical commands go to the trace when `show`).  Returns the time
  * added. */
@@ -262,17 +315,10 @@ HOT_INLINE uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int
         const struct node *n = at(cp, r);
         if (n->is_checkpoint && n->epoch == cp->epoch) {
             /* its sums cover [horizon, t_end]: all but what follows upto */
-            const uint64_t *s = cp->sums[n->link - 1];
-            for (int c = 0; c < CP_CATS; c++)
-                v[c] += s[c];
+            add(v, cp->sums[n->link - 1]);
             added += n->t_end - from;
-            if (upto < n->t_end) {
-                uint64_t after[CP_CATS] = {0}, cut = 0;
-                own(cp, r, upto, n->t_end, after, &cut, 0);
-                for (int c = 0; c < CP_CATS; c++)
-                    v[c] -= after[c];
-                added -= cut;
-            }
+            if (upto < n->t_end)
+                added -= drop_after(cp, r, upto, v);
             return added;
         }
         uint64_t t0 = own(cp, r, from, upto, v, &added, show);
@@ -321,7 +367,7 @@ COLD void checkpoint(critpath *cp, cp_ref r)
  * so that the memory written for new nodes is a stream the processor
  * prefetches (a free list, reusing whichever node was freed last, costs
  * misses: on GPT-2 small Linear 15% more time); the pool doubles when
- * half of it or more is live. */
+ * the search meets a live node and half of the pool or more is live. */
 COLD void grow_nodes(critpath *cp)
 {
     uint32_t old = cp->cap;
@@ -338,12 +384,16 @@ COLD void grow_nodes(critpath *cp)
 
 HOT_INLINE cp_ref alloc_node(critpath *cp)
 {
-    if (2 * (cp->live_nodes + 1) > cp->cap)
-        grow_nodes(cp);
-    uint32_t i = cp->cursor, mask = cp->cap - 1; /* cap: a power of two */
-    while (cp->refs[i])
-        i = (i + 1) & mask;
-    cp->cursor = (i + 1) & mask;
+    uint32_t i = cp->cursor;
+    while (cp->refs[i]) {
+        if (2 * (cp->live_nodes + 1) > cp->cap) {
+            grow_nodes(cp);
+            i = cp->cursor;
+        } else {
+            i = (i + 1) & (cp->cap - 1); /* cap: a power of two */
+        }
+    }
+    cp->cursor = (i + 1) & (cp->cap - 1);
     return i + 1;
 }
 
@@ -403,7 +453,7 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
     OFF_RETURN(0);
     cp_ref r = new_node(cp, id, tag);
     struct node *n = at(cp, r);
-    uint64_t end;
+    uint64_t start, end; /* its segments cover [start, end] */
     cp_ref *occ = t && (t->occupies || t->held_ps) ? occ_slot(cp, unit) : NULL;
     cp_ref drop = from;  /* the caller's reference, unless the link takes it */
     cp_ref occ_drop = 0; /* the occupant slot's, when this takes its place */
@@ -417,7 +467,7 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
          * that command's, up to the time it let go.  Taking its place,
          * the link takes over the slot's reference. */
         cp_ref prev = t->occupies ? occ_drop : *occ;
-        end = t_issue_ps + t->held_ps;
+        end = start = t_issue_ps + t->held_ps;
         if (prev && end > cp->horizon) {
             n->link = prev;
             if (t->occupies)
@@ -427,6 +477,7 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
         }
     } else {
         uint64_t from_end = critpath_end(cp, from);
+        start = from_end;
         if (from && from_end > cp->horizon) {
             n->link = from;
             drop = 0;
@@ -436,30 +487,37 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
                             : t_admit_ps > t_issue_ps ? t_issue_ps
                                                       : t_admit_ps;
         if (admitted > from_end)
-            n->seg[n->n++] = (uint64_t)admit_cat << SEG_SHIFT | (admitted - from_end);
+            n->seg[n->n++] = SEG_WORD(admit_cat, admitted - from_end);
         if (t_issue_ps > admitted)
-            n->seg[n->n++] = (uint64_t)CP_ORDER << SEG_SHIFT | (t_issue_ps - admitted);
+            n->seg[n->n++] = SEG_WORD(CP_ORDER, t_issue_ps - admitted);
         end = t_issue_ps;
     }
-    if (t && t->ncp) {
-        /* unrolled: at most UNIT_CP_MAX segments */
-        _Static_assert(UNIT_CP_MAX == 3, "one line per segment below");
+    if (t) {
+        /* the unit's segments follow from `end` to its end (sim/unit.h) */
         unsigned k = n->n, ncp = t->ncp;
-        uint64_t *seg = n->seg + k;
-        seg[0] = (uint64_t)t->cp[0].cat << SEG_SHIFT | t->cp[0].ps;
-        end += t->cp[0].ps;
-        if (ncp > 1) {
-            seg[1] = (uint64_t)t->cp[1].cat << SEG_SHIFT | t->cp[1].ps;
-            end += t->cp[1].ps;
-        }
-        if (ncp > 2) {
-            seg[2] = (uint64_t)t->cp[2].cat << SEG_SHIFT | t->cp[2].ps;
-            end += t->cp[2].ps;
-        }
+#ifndef NDEBUG
+        uint64_t sum = 0;
+        for (unsigned i = 0; i < ncp; i++)
+            sum += SEG_PS(t->cp[i]);
+        assert(end + sum == (t->end_ps > t_issue_ps ? t->end_ps : t_issue_ps));
+#endif
+        /* all UNIT_CP_MAX words, whatever ncp (k + UNIT_CP_MAX <= SEGS):
+         * those past ncp are not read */
+        _Static_assert(UNIT_CP_MAX == 3, "three words below");
+        n->seg[k] = t->cp[0];
+        n->seg[k + 1] = t->cp[1];
+        n->seg[k + 2] = t->cp[2];
         n->n = (uint8_t)(k + ncp);
+        if (t->end_ps > end)
+            end = t->end_ps;
     }
-    assert(!t || end == (t->end_ps > t_issue_ps ? t->end_ps : t_issue_ps));
     n->t_end = end;
+#ifndef NDEBUG
+    uint64_t covered = 0;
+    for (unsigned i = 0; i < n->n; i++)
+        covered += SEG_PS(n->seg[i]);
+    assert(covered == end - start);
+#endif
     chain(cp, n);
     unref(cp, drop);
     unref(cp, occ_drop);
@@ -467,11 +525,6 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
     return r;
 }
 
-static void add(uint64_t *to, const uint64_t *v)
-{
-    for (int c = 0; c < CP_CATS; c++)
-        to[c] += v[c];
-}
 
 /* Lets go of the occupants that ended by the horizon: no later path can
  * continue them. */

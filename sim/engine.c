@@ -345,8 +345,8 @@ static void issue_after(engine *e, uint64_t id, cp_ref order_pred)
         }
         if (c->tag < e->o.ntags && e->o.tag_cp && e->o.tag_cp[c->tag])
             for (uint8_t i = 0; i < t.ncp; i++)
-                if (t.cp[i].cat >= CP_DIG && t.cp[i].cat < CP_DIG + DIG_KINDS)
-                    t.cp[i].cat = e->o.tag_cp[c->tag];
+                if (UNIT_CP_CAT(t.cp[i]) >= CP_DIG && UNIT_CP_CAT(t.cp[i]) < CP_DIG + DIG_KINDS)
+                    t.cp[i] = UNIT_CP_WORD(e->o.tag_cp[c->tag], UNIT_CP_PS(t.cp[i]));
         s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->admit_cat, s->t_admit, now,
                                  c->tag, &t);
         if (c->tag < e->o.ntags) {

@@ -135,6 +135,13 @@ typedef struct trace_sink {
 
 /* Segments a unit reports of one command (waits, then its work split). */
 #define UNIT_CP_MAX 3
+/* A segment is one word: its category above UNIT_CP_SHIFT, its
+ * picoseconds below (2^58 ps, 80 hours, is longer than any run); the
+ * critical path keeps the words as they are. */
+#define UNIT_CP_SHIFT 58
+#define UNIT_CP_WORD(cat, ps) ((uint64_t)(cat) << UNIT_CP_SHIFT | (ps))
+#define UNIT_CP_PS(w) ((w) & ((UINT64_C(1) << UNIT_CP_SHIFT) - 1))
+#define UNIT_CP_CAT(w) ((int)((w) >> UNIT_CP_SHIFT))
 
 /* What exec reports of one command. */
 typedef struct unit_timing {
@@ -155,16 +162,14 @@ typedef struct unit_timing {
     uint64_t held_ps;
     uint8_t occupies;
     uint8_t ncp;
-    struct { uint8_t cat; uint64_t ps; } cp[UNIT_CP_MAX];
+    uint64_t cp[UNIT_CP_MAX];  /* UNIT_CP_WORD(category, ps) */
 } unit_timing;
 
 /* Appends a segment of ps to t's critical-path breakdown (none if ps is 0). */
 static inline void unit_cp(unit_timing *t, int cat, uint64_t ps)
 {
-    if (ps && t->ncp < UNIT_CP_MAX) {
-        t->cp[t->ncp].cat = (uint8_t)cat;
-        t->cp[t->ncp++].ps = ps;
-    }
+    if (ps && t->ncp < UNIT_CP_MAX)
+        t->cp[t->ncp++] = UNIT_CP_WORD(cat, ps);
 }
 
 typedef struct unit_ops {
