@@ -32,11 +32,15 @@
 
 #include "sim/util.h"
 
-/* For measurement only: compiled with -DCRITPATH_OFF, every entry point
- * returns at once (the crit.* statistics read 0, every other output is
- * the same), the build the record's cost is measured against
- * (docs/performance.md, "The critical-path record"). */
+/* For measurement only (critpath.h): compiled with -DCRITPATH_OFF, the
+ * callers see none of the per-command entry points, and the others
+ * return at once. */
 #ifdef CRITPATH_OFF
+#undef critpath_issue
+#undef critpath_cut
+#undef critpath_end
+#undef critpath_hold
+#undef critpath_release
 #define OFF_RETURN(v) return v
 #else
 #define OFF_RETURN(v) ((void)0)
@@ -63,30 +67,36 @@
 #define SEG_CAT UNIT_CP_CAT
 _Static_assert(CP_CATS <= 64, "a category fits above UNIT_CP_SHIFT");
 
-/* One cache line: the node of every command in the window is touched on
- * issue, completion and retirement. */
+/* One cache line: written when its command issues, read by the walks. */
 struct node {
     uint64_t t_end;        /* the path ends here; it starts at t_end minus
-                            * its segments (t0), where it joins link's path
-                            * (link's end, or earlier when its unit let go
-                            * of the previous command before that one
-                            * ended) */
-    uint32_t link;         /* the path before it (0: none), or for a
-                            * checkpoint its sums' index + 1 */
-    uint32_t pad32_;       /* (its holders are counted in critpath.refs) */
+                            * its segments (t0), where it joins its link's
+                            * path (the link's end, or earlier when its
+                            * unit let go of the previous command before
+                            * that one ended) */
     uint32_t epoch;        /* the milestones before it was issued */
     uint8_t depth;         /* nodes since the last checkpoint on its chain */
     uint8_t n;
-    uint8_t is_checkpoint;
-    uint8_t pad_;
+    uint8_t pad_[2];
     uint64_t seg[SEGS];
 };
 _Static_assert(sizeof(struct node) <= 64, "a node in one cache line");
 
+/* What the holds, releases and frees of a node touch, apart from it: the
+ * commands in the window are held on completion and released on
+ * retirement, long after their node's line has left the cache; these
+ * pack 8 nodes a line. */
+struct hold {
+    uint32_t refs;         /* its holders (0: free) */
+    uint32_t link;         /* the node whose path it continues (0: none),
+                            * or for a checkpoint LINK_CP | its sums' index
+                            * + 1 */
+};
+#define LINK_CP UINT32_C(0x80000000)
+
 struct critpath {
     struct node *node;     /* node r is node[r - 1] */
-    uint32_t *refs;        /* its holders (0: free), apart from the nodes:
-                            * holds and releases touch 16 counts a line */
+    struct hold *h;        /* node r's holders and link: h[r - 1] */
     uint64_t *id;          /* with a trace sink: each node's command and tag */
     uint32_t *tag;
     uint32_t cap, cursor;  /* nodes: allocated, the next to try */
@@ -109,9 +119,13 @@ struct critpath {
 
 COLD void grow_nodes(critpath *cp);
 
-critpath *critpath_create(stats *st)
+critpath *critpath_create(stats *st, const uint32_t units[UNIT_KINDS])
 {
     critpath *cp = xcalloc(1, sizeof *cp);
+    for (int k = 0; k < UNIT_KINDS; k++) {
+        cp->nocc[k] = units[k] ? units[k] : 1;
+        cp->occ[k] = xcalloc(cp->nocc[k], sizeof *cp->occ[k]);
+    }
     grow_nodes(cp);
     if (st) {
         static const char *const phase[] = {"ttft", "decode", "slowest", "total"};
@@ -136,7 +150,7 @@ void critpath_free(critpath *cp)
     free(cp->id);
     free(cp->tag);
     free(cp->node);
-    free(cp->refs);
+    free(cp->h);
     free(cp);
 }
 
@@ -157,22 +171,21 @@ void critpath_hold(critpath *cp, cp_ref r)
 {
     OFF_RETURN();
     if (r)
-        cp->refs[r - 1]++;
+        cp->h[r - 1].refs++;
 }
 
 /* Frees node r, whose last reference went, and what only it held. */
 static void free_node(critpath *cp, cp_ref r)
 {
     for (;;) {
-        struct node *n = at(cp, r);
-        cp_ref pred = n->link;
-        if (n->is_checkpoint) {
-            cp->sums_used[n->link - 1] = 0;
+        cp_ref pred = cp->h[r - 1].link;
+        if (pred & LINK_CP) {
+            cp->sums_used[(pred & ~LINK_CP) - 1] = 0;
             cp->sums_live--;
             pred = 0;
         }
         cp->live_nodes--;
-        if (!pred || --cp->refs[pred - 1])
+        if (!pred || --cp->h[pred - 1].refs)
             return;
         r = pred;
     }
@@ -180,7 +193,7 @@ static void free_node(critpath *cp, cp_ref r)
 
 HOT_INLINE void unref(critpath *cp, cp_ref r)
 {
-    if (r && --cp->refs[r - 1] == 0)
+    if (r && --cp->h[r - 1].refs == 0)
         free_node(cp, r);
 }
 
@@ -192,43 +205,11 @@ void critpath_release(critpath *cp, cp_ref r)
 
 uint64_t critpath_end(const critpath *cp, cp_ref r) { return r ? at(cp, r)->t_end : 0; }
 
-void critpath_prefetch(const critpath *cp, cp_ref r)
-{
-#if defined(__GNUC__)
-    if (r)
-        __builtin_prefetch(at(cp, r), 1);
-#else
-    (void)cp;
-    (void)r;
-#endif
-}
-
-void critpath_retire(critpath *cp, cp_ref r, cp_ref ahead)
-{
-    OFF_RETURN();
-#if defined(__GNUC__)
-    if (ahead)
-        __builtin_prefetch(at(cp, ahead), 1);
-#else
-    (void)ahead;
-#endif
-    unref(cp, r);
-}
-
-/* The slot of unit u's last occupant, grown on demand. */
+/* The slot of unit u's last occupant. */
 static cp_ref *occ_slot(critpath *cp, unit_id u)
 {
-    int k = UNIT_KIND(u);
-    uint32_t i = UNIT_INDEX(u);
-    if (i >= cp->nocc[k]) {
-        uint32_t n = cp->nocc[k] ? cp->nocc[k] : 64;
-        while (n <= i)
-            n *= 2;
-        cp->occ[k] = xrealloc(cp->occ[k], n * sizeof *cp->occ[k]);
-        memset(cp->occ[k] + cp->nocc[k], 0, (n - cp->nocc[k]) * sizeof *cp->occ[k]);
-        cp->nocc[k] = n;
-    }
-    return &cp->occ[k][i];
+    assert(UNIT_INDEX(u) < cp->nocc[UNIT_KIND(u)]);
+    return &cp->occ[UNIT_KIND(u)][UNIT_INDEX(u)];
 }
 
 /* Adds node r's segments within [lo, hi] to v (and shows them on the
@@ -313,19 +294,20 @@ HOT_INLINE uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int
     uint64_t from = cp->horizon, added = 0;
     while (r) {
         const struct node *n = at(cp, r);
-        if (n->is_checkpoint && n->epoch == cp->epoch) {
+        uint32_t link = cp->h[r - 1].link;
+        if ((link & LINK_CP) && n->epoch == cp->epoch) {
             /* its sums cover [horizon, t_end]: all but what follows upto */
-            add(v, cp->sums[n->link - 1]);
+            add(v, cp->sums[(link & ~LINK_CP) - 1]);
             added += n->t_end - from;
             if (upto < n->t_end)
                 added -= drop_after(cp, r, upto, v);
             return added;
         }
         uint64_t t0 = own(cp, r, from, upto, v, &added, show);
-        if (n->is_checkpoint || !n->link || t0 <= from)
+        if ((link & LINK_CP) || !link || t0 <= from)
             break;
         upto = t0;
-        r = n->link;
+        r = link;
     }
     return added;
 }
@@ -355,9 +337,8 @@ COLD void checkpoint(critpath *cp, cp_ref r)
     uint64_t covered = walk(cp, r, n->t_end, s, 0);
     assert(covered == n->t_end - cp->horizon);
     (void)covered;
-    cp_ref pred = n->link;
-    n->link = i;
-    n->is_checkpoint = 1;
+    cp_ref pred = cp->h[r - 1].link;
+    cp->h[r - 1].link = LINK_CP | i;
     n->epoch = cp->epoch;
     n->depth = 0;
     unref(cp, pred);
@@ -373,8 +354,8 @@ COLD void grow_nodes(critpath *cp)
     uint32_t old = cp->cap;
     cp->cap = old ? 2 * old : 4096;
     cp->node = xrealloc(cp->node, cp->cap * sizeof *cp->node);
-    cp->refs = xrealloc(cp->refs, cp->cap * sizeof *cp->refs);
-    memset(cp->refs + old, 0, (cp->cap - old) * sizeof *cp->refs);
+    cp->h = xrealloc(cp->h, cp->cap * sizeof *cp->h);
+    memset(cp->h + old, 0, (cp->cap - old) * sizeof *cp->h);
     if (cp->keep_chains) {
         cp->id = xrealloc(cp->id, cp->cap * sizeof *cp->id);
         cp->tag = xrealloc(cp->tag, cp->cap * sizeof *cp->tag);
@@ -385,7 +366,7 @@ COLD void grow_nodes(critpath *cp)
 HOT_INLINE cp_ref alloc_node(critpath *cp)
 {
     uint32_t i = cp->cursor;
-    while (cp->refs[i]) {
+    while (cp->h[i].refs) {
         if (2 * (cp->live_nodes + 1) > cp->cap) {
             grow_nodes(cp);
             i = cp->cursor;
@@ -397,36 +378,31 @@ HOT_INLINE cp_ref alloc_node(critpath *cp)
     return i + 1;
 }
 
-/* Node n has its link: its depth on the chain; the link becomes a
- * checkpoint when the chain is CHECK_EVERY long. */
-HOT_INLINE void chain(critpath *cp, struct node *n)
+/* Node r (at n) continues link (0: none): its depth on the chain; the
+ * link becomes a checkpoint when the chain is CHECK_EVERY long. */
+HOT_INLINE void chain(critpath *cp, cp_ref r, struct node *n, cp_ref link)
 {
+    cp->h[r - 1].link = link;
     n->depth = 0;
-    if (n->link) {
-        struct node *p = at(cp, n->link);
+    if (link) {
+        struct node *p = at(cp, link);
         /* A chain CHECK_EVERY long: its last node becomes a checkpoint,
          * once, however many nodes continue it. */
         if (p->depth + 1 >= CHECK_EVERY && !cp->keep_chains)
-            checkpoint(cp, n->link);
+            checkpoint(cp, link);
         n->depth = (uint8_t)(p->depth + 1);
     }
 }
 
-/* A new node of command id (UINT64_MAX: none) with one reference, no
- * link and no segments. */
-HOT_INLINE cp_ref new_node(critpath *cp, uint64_t id, uint32_t tag)
+/* A new node with one reference and no segments (its link: chain; its
+ * command: critpath_label). */
+HOT_INLINE cp_ref new_node(critpath *cp)
 {
     cp_ref r = alloc_node(cp);
-    if (cp->keep_chains) {
-        cp->id[r - 1] = id;
-        cp->tag[r - 1] = tag;
-    }
     struct node *n = at(cp, r);
-    cp->refs[r - 1] = 1;
+    cp->h[r - 1].refs = 1;
     n->epoch = cp->epoch;
-    n->is_checkpoint = 0;
     n->n = 0;
-    n->link = 0;
     return r;
 }
 
@@ -434,33 +410,43 @@ cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
 {
     OFF_RETURN(0);
     assert(t_ps <= critpath_end(cp, r) || !r);
-    cp_ref c = new_node(cp, UINT64_MAX, 0);
+    cp_ref c = new_node(cp);
+    critpath_label(cp, c, UINT64_MAX, 0);
     struct node *n = at(cp, c);
     n->t_end = t_ps;
+    cp_ref link = 0;
     if (r && t_ps > cp->horizon) {
-        n->link = r;
-        cp->refs[r - 1]++;
+        link = r;
+        cp->h[r - 1].refs++;
     }
-    chain(cp, n);
+    chain(cp, c, n, link);
     cp->live_nodes++;
     return c;
 }
 
-cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
-                      uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
-                      const unit_timing *t)
+void critpath_label(critpath *cp, cp_ref r, uint64_t id, uint32_t tag)
+{
+    if (cp->keep_chains && r) {
+        cp->id[r - 1] = id;
+        cp->tag[r - 1] = tag;
+    }
+}
+
+cp_ref critpath_issue(critpath *cp, unit_id unit, cp_ref from, uint8_t admit_cat,
+                      uint64_t t_admit_ps, uint64_t t_issue_ps, const unit_timing *t)
 {
     OFF_RETURN(0);
-    cp_ref r = new_node(cp, id, tag);
+    cp_ref r = new_node(cp);
     struct node *n = at(cp, r);
     uint64_t start, end; /* its segments cover [start, end] */
     cp_ref *occ = t && (t->occupies || t->held_ps) ? occ_slot(cp, unit) : NULL;
+    cp_ref link = 0;     /* the node whose path it continues */
     cp_ref drop = from;  /* the caller's reference, unless the link takes it */
     cp_ref occ_drop = 0; /* the occupant slot's, when this takes its place */
     if (t && t->occupies) {
         occ_drop = *occ;
         *occ = r;
-        cp->refs[r - 1]++;
+        cp->h[r - 1].refs++;
     }
     if (t && t->held_ps) {
         /* Its unit was still held by the previous occupant: the path is
@@ -469,17 +455,17 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
         cp_ref prev = t->occupies ? occ_drop : *occ;
         end = start = t_issue_ps + t->held_ps;
         if (prev && end > cp->horizon) {
-            n->link = prev;
+            link = prev;
             if (t->occupies)
                 occ_drop = 0;
             else
-                cp->refs[prev - 1]++;
+                cp->h[prev - 1].refs++;
         }
     } else {
         uint64_t from_end = critpath_end(cp, from);
         start = from_end;
         if (from && from_end > cp->horizon) {
-            n->link = from;
+            link = from;
             drop = 0;
         }
         /* [from_end, t_issue]: not yet admitted, then behind its queue */
@@ -495,12 +481,6 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
     if (t) {
         /* the unit's segments follow from `end` to its end (sim/unit.h) */
         unsigned k = n->n, ncp = t->ncp;
-#ifndef NDEBUG
-        uint64_t sum = 0;
-        for (unsigned i = 0; i < ncp; i++)
-            sum += SEG_PS(t->cp[i]);
-        assert(end + sum == (t->end_ps > t_issue_ps ? t->end_ps : t_issue_ps));
-#endif
         /* all UNIT_CP_MAX words, whatever ncp (k + UNIT_CP_MAX <= SEGS):
          * those past ncp are not read */
         _Static_assert(UNIT_CP_MAX == 3, "three words below");
@@ -518,13 +498,12 @@ cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
         covered += SEG_PS(n->seg[i]);
     assert(covered == end - start);
 #endif
-    chain(cp, n);
+    chain(cp, r, n, link);
     unref(cp, drop);
     unref(cp, occ_drop);
     cp->live_nodes++;
     return r;
 }
-
 
 /* Lets go of the occupants that ended by the horizon: no later path can
  * continue them. */

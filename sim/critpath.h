@@ -42,11 +42,11 @@
 
 typedef struct critpath critpath;
 
-/* Registers crit.* statistics (st may be NULL):
- * crit.<phase>.<group>.<category>_ps (sim/unit.h) for the phases ttft,
- * decode, slowest, total; crit.decode_tokens (the tokens summed in
- * decode). */
-critpath *critpath_create(stats *st);
+/* A record for a chip with units[k] units of each kind k.  Registers
+ * crit.* statistics (st may be NULL): crit.<phase>.<group>.<category>_ps
+ * (sim/unit.h) for the phases ttft, decode, slowest, total;
+ * crit.decode_tokens (the tokens summed in decode). */
+critpath *critpath_create(stats *st, const uint32_t units[UNIT_KINDS]);
 void critpath_free(critpath *cp);
 
 /* Where the critical commands go in the trace (TRACK_CRIT); NULL: none.
@@ -68,9 +68,11 @@ typedef uint32_t cp_ref;
  * occupant (t->held_ps), the path continues that command instead, up to
  * the time it let go.  Takes over the caller's reference on `from`; the
  * command holds the returned reference until critpath_release. */
-cp_ref critpath_issue(critpath *cp, uint64_t id, unit_id unit, cp_ref from,
-                      uint8_t admit_cat, uint64_t t_admit_ps, uint64_t t_issue_ps, uint32_t tag,
-                      const unit_timing *t);
+cp_ref critpath_issue(critpath *cp, unit_id unit, cp_ref from, uint8_t admit_cat,
+                      uint64_t t_admit_ps, uint64_t t_issue_ps, const unit_timing *t);
+/* With a trace sink: node r is command id's, of tag index tag (what the
+ * trace shows of it).  Without, nothing. */
+void critpath_label(critpath *cp, cp_ref r, uint64_t id, uint32_t tag);
 /* A node for node r's path up to t_ps (at most r's end; its path then
  * ends at t_ps, with no segments of its own): what a command continues
  * when the event that let it in was r's issue at t_ps.  The caller holds
@@ -81,11 +83,6 @@ uint64_t critpath_end(const critpath *cp, cp_ref r);
 /* Takes one more reference on a node / drops one. */
 void critpath_hold(critpath *cp, cp_ref r);
 void critpath_release(critpath *cp, cp_ref r);
-/* Asks for node r's memory ahead of a hold or release (a hint). */
-void critpath_prefetch(const critpath *cp, cp_ref r);
-/* critpath_release(cp, r) and critpath_prefetch(cp, ahead) in one call:
- * the engine's retirement, which releases nodes in a stream. */
-void critpath_retire(critpath *cp, cp_ref r, cp_ref ahead);
 
 /* A milestone reached at node r: kind MARK_TOKEN folds the first token's
  * path, or a later token's.  Other kinds are ignored. */
@@ -97,5 +94,20 @@ void critpath_finish(critpath *cp, cp_ref r);
 /* Categories of a phase, for tests and the report: fills ps[CP_CATS]
  * (phase: "ttft", "decode", "slowest", "total"); -1 if unknown phase. */
 int critpath_get(const critpath *cp, const char *phase, uint64_t ps[CP_CATS]);
+
+/* For measurement only: compiled with -DCRITPATH_OFF, the per-command
+ * entry points are nothing at their callers and every other one returns
+ * at once (the crit.* statistics read 0, every other output is the
+ * same): the build the record's cost is measured against
+ * (docs/performance.md, "The critical-path record"). */
+#ifdef CRITPATH_OFF
+#define critpath_issue(cp, unit, from, admit_cat, t_admit_ps, t_issue_ps, t)              \
+    ((void)(cp), (void)(unit), (void)(from), (void)(admit_cat), (void)(t_admit_ps), \
+     (void)(t_issue_ps), (void)(t), (cp_ref)0)
+#define critpath_cut(cp, r, t_ps) ((void)(cp), (void)(r), (void)(t_ps), (cp_ref)0)
+#define critpath_end(cp, r) ((void)(cp), (void)(r), (uint64_t)0)
+#define critpath_hold(cp, r) ((void)(cp), (void)(r))
+#define critpath_release(cp, r) ((void)(cp), (void)(r))
+#endif
 
 #endif

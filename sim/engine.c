@@ -343,12 +343,11 @@ static void issue_after(engine *e, uint64_t id, cp_ref order_pred)
             s->bind = cut;
             s->t_bind = now;
         }
-        if (c->tag < e->o.ntags && e->o.tag_cp && e->o.tag_cp[c->tag])
+        if (e->o.tag_cp && c->tag < e->o.ntags && e->o.tag_cp[c->tag])
             for (uint8_t i = 0; i < t.ncp; i++)
                 if (UNIT_CP_CAT(t.cp[i]) >= CP_DIG && UNIT_CP_CAT(t.cp[i]) < CP_DIG + DIG_KINDS)
                     t.cp[i] = UNIT_CP_WORD(e->o.tag_cp[c->tag], UNIT_CP_PS(t.cp[i]));
-        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->admit_cat, s->t_admit, now,
-                                 c->tag, &t);
+        s->node = critpath_issue(e->cp, c->unit, s->bind, s->admit_cat, s->t_admit, now, &t);
         if (c->tag < e->o.ntags) {
             engine_tag_stats *ts = &e->tag[c->tag];
             ts->commands++;
@@ -357,14 +356,17 @@ static void issue_after(engine *e, uint64_t id, cp_ref order_pred)
             ts->e_pj += t.e_pj;
         }
         e->e_dyn_pj += t.e_pj;
-        if (e->o.sink)
+        if (e->o.sink) {
+            critpath_label(e->cp, s->node, c->id, c->tag);
             trace_cmd(e, c, cmd_op(c->op), &t);
+        }
     } else {
         t.end_ps = now;
         if (c->tag < e->o.ntags)
             e->tag[c->tag].commands++;
-        s->node = critpath_issue(e->cp, c->id, c->unit, s->bind, s->admit_cat, s->t_admit, now, c->tag,
-                                 NULL);
+        s->node = critpath_issue(e->cp, c->unit, s->bind, s->admit_cat, s->t_admit, now, NULL);
+        if (e->o.sink)
+            critpath_label(e->cp, s->node, c->id, c->tag);
     }
     s->bind = 0;  /* critpath_issue took over its reference */
     s->state = S_ISSUED;
@@ -548,15 +550,11 @@ static void retire(engine *e)
             e->wake = 1;
             e->wake_node = e->last; /* completed now (held by e->last) */
         }
-        /* the nodes released a few slots on are likely out of cache */
-        cp_ref ahead = e->floor + 8 < e->next_id ? e->slots[(e->floor + 8) & e->mask].node : 0;
         f->state = S_FREE;
-        if (f->node == e->last) {
+        if (f->node == e->last)
             e->last_owned = 1;  /* its reference passes to e->last */
-            critpath_prefetch(e->cp, ahead);
-        } else {
-            critpath_retire(e->cp, f->node, ahead);
-        }
+        else
+            critpath_release(e->cp, f->node);
         f->node = 0;
         e->floor++;
     }
@@ -937,7 +935,7 @@ engine *engine_create(kernel *k, const unit_table *units, stats *st, const engin
     e->qkey = xcalloc(e->qmask + 1, sizeof *e->qkey);
     e->qval = xmalloc((e->qmask + 1) * sizeof *e->qval);
     e->tag = xcalloc(o->ntags ? o->ntags : 1, sizeof *e->tag);
-    e->cp = critpath_create(st);
+    e->cp = critpath_create(st, units->count);
     critpath_set_sink(e->cp, o->sink);
 
     stats_counter(st, &e->t_end, "run.total_ps");
