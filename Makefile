@@ -57,7 +57,7 @@ TESTBIN   := $(B)/aimcsim-tests
 BENCH_SRC := $(sort $(wildcard tools/bench_*.c))
 BENCHBIN  := $(BENCH_SRC:tools/%.c=$(B)/%)
 
-.PHONY: all run test asan fuzz bench clean install deps help check-deps golden FORCE
+.PHONY: all run test asan fuzz bench bench-critpath clean install deps help check-deps golden FORCE
 all: $(PROG)
 
 help:
@@ -68,6 +68,7 @@ help:
 	@echo "make asan       the tests under AddressSanitizer and UBSan (build-asan/)"
 	@echo "make fuzz       each libFuzzer harness of fuzz/ for FUZZ_TIME seconds (build-fuzz/)"
 	@echo "make bench      benchmarks, compared with bench/baseline.txt (BENCH_ARGS='--reps 3')"
+	@echo "make bench-critpath  the critical-path record's cost: bench's cases with and without it"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make clean"
 
@@ -177,12 +178,19 @@ bench: $(BENCHBIN) $(PROG)
 	@echo; echo "== simulator ($(B)/bench_sim $(PROG) --baseline bench/baseline.txt $(BENCH_ARGS))"; \
 	  $(B)/bench_sim $(PROG) --baseline bench/baseline.txt $(BENCH_ARGS)
 
+# The critical-path record's cost (docs/performance.md): make bench's cases,
+# each run alternately by the program and by the same source built with
+# -DCRITPATH_OFF in build-nocp/ (BENCH_ARGS='--reps 3 --quick').
+bench-critpath: $(BENCHBIN) $(PROG)
+	@$(MAKE) --no-print-directory B=build-nocp OPT='$(OPT) -DCRITPATH_OFF' build-nocp/aimcsim
+	$(B)/bench_sim $(PROG) --without build-nocp/aimcsim $(BENCH_ARGS)
+
 run: deps
 	@$(MAKE) --no-print-directory $(PROG)
 	@sh tools/main_experiment.sh $(PROG)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-nocp
 
 include lib.mk
 

@@ -13,6 +13,11 @@
  *   3. flat memory: the same configuration with 4x the tokens must stay
  *      within 10% of the peak RSS (exit status 1 if not): the command
  *      queues bound what the engine holds, not the token count.
+ * With --without PROG2 (`make bench-critpath`) it prints instead, for the
+ * cases of table 1, the CPU time of AIMCSIM against PROG2, the same source
+ * built with -DCRITPATH_OFF (no critical-path record): the two alternate,
+ * --reps pairs a case; per case the median of the pairs' ratios, and over
+ * all cases the sum of the median CPU times with / without.
  * Each figure is the median of --reps runs (default 1).  With a baseline
  * file (bench/baseline.txt, format in its header) every figure is set
  * beside it and one more than 10% worse is flagged REGRESSION; --write FILE
@@ -20,7 +25,7 @@
  * a regression is reported, not an error (exit status 0).
  *
  * Usage: bench_sim [AIMCSIM] [--reps N] [--baseline FILE] [--write FILE]
- *        [--quick]   (--quick: GPT-2 small only)
+ *        [--quick] [--without PROG2]   (--quick: GPT-2 small only)
  */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
@@ -48,6 +53,28 @@ struct figure {
 };
 
 static struct figure figs[MAXFIG];
+
+/* The cases of table 1. */
+static const char *const model[] = {"gpt2-small", "gpt2-medium"};
+static const char *const maps[] = {"linear", "sparsemap", "densemap"};
+static const char *const kernels[] = {"native", "systemc"};
+
+/* The arguments of case (model m, mapping p, kernel k), kept in *a. */
+struct case_args {
+    char cfg[256], preset[64], kern[64];
+    const char *argv[10];
+};
+
+static const char *const *case_args(struct case_args *a, int m, int p, int k)
+{
+    snprintf(a->cfg, sizeof a->cfg, "configs/experiments/gpt2-small-%s.ini", maps[p]);
+    snprintf(a->preset, sizeof a->preset, "model.preset=%s", model[m]);
+    snprintf(a->kern, sizeof a->kern, "run.kernel=%s", kernels[k]);
+    const char *v[] = {a->cfg, "--set", a->preset, "--set", a->kern, "--set",
+                       "run.prompt_tokens=896", "--set", "run.decode_tokens=128", NULL};
+    memcpy(a->argv, v, sizeof v);
+    return a->argv;
+}
 static int nfigs;
 
 static void figure(const char *key, const char *metric, double v)
@@ -146,6 +173,44 @@ static struct result run(const char *prog, const char *dir, const char *const *a
     return r;
 }
 
+/* The cases of table 1, each run alternately by prog and by without (the
+ * program without the critical-path record): CPU time with / without.
+ * Returns 1 if a run failed. */
+static int record_cost(const char *prog, const char *without, const char *dir, int models,
+                       int reps)
+{
+    double sum_with = 0, sum_without = 0;
+    printf("Critical-path record: CPU time of %s against %s (-DCRITPATH_OFF),\n"
+           "prompt 896 + decode 128 tokens, %d alternated pair(s) a case\n",
+           prog, without, reps);
+    printf("%-12s %-10s %-8s %10s %10s %9s %17s\n", "model", "mapping", "kernel", "with s",
+           "without s", "ratio", "pairs min..max");
+    for (int m = 0; m < models; m++)
+        for (int p = 0; p < 3; p++)
+            for (int k = 0; k < 2; k++) {
+                struct case_args ca;
+                const char *const *args = case_args(&ca, m, p, k);
+                double c1[MAXREPS], c0[MAXREPS], q[MAXREPS];
+                for (int i = 0; i < reps; i++) {
+                    struct result a = run1(prog, dir, args), b = run1(without, dir, args);
+                    if (a.status || b.status || b.cpu_s <= 0) {
+                        printf("%-12s %-10s %-8s failed (status %d, %d)\n", model[m], maps[p],
+                               kernels[k], a.status, b.status);
+                        return 1;
+                    }
+                    c1[i] = a.cpu_s, c0[i] = b.cpu_s, q[i] = a.cpu_s / b.cpu_s;
+                }
+                double w1 = median(c1, reps), w0 = median(c0, reps), r = median(q, reps);
+                sum_with += w1, sum_without += w0;
+                printf("%-12s %-10s %-8s %10.2f %10.2f %8.3fx %8.3f..%.3f\n", model[m], maps[p],
+                       kernels[k], w1, w0, r, q[0], q[reps - 1]);
+                fflush(stdout);
+            }
+    printf("all cases: %.1f s with, %.1f s without: %.3fx\n", sum_with, sum_without,
+           sum_with / sum_without);
+    return 0;
+}
+
 /* Sets the figures beside the baseline's; returns the regressions. */
 static int compare(const char *path)
 {
@@ -203,7 +268,7 @@ static int write_baseline(const char *path, int reps)
 
 int main(int argc, char **argv)
 {
-    const char *prog = "build/aimcsim", *baseline = NULL, *out = NULL;
+    const char *prog = "build/aimcsim", *baseline = NULL, *out = NULL, *without = NULL;
     int reps = 1, models = 2;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc)
@@ -214,10 +279,13 @@ int main(int argc, char **argv)
             out = argv[++i];
         else if (!strcmp(argv[i], "--quick"))
             models = 1;
+        else if (!strcmp(argv[i], "--without") && i + 1 < argc)
+            without = argv[++i];
         else if (argv[i][0] != '-')
             prog = argv[i];
         else {
-            fprintf(stderr, "usage: bench_sim [AIMCSIM] [--reps N] [--baseline FILE] [--write FILE] [--quick]\n");
+            fprintf(stderr, "usage: bench_sim [AIMCSIM] [--reps N] [--baseline FILE] [--write FILE] "
+                            "[--quick] [--without PROG2]\n");
             return 2;
         }
     }
@@ -230,10 +298,13 @@ int main(int argc, char **argv)
         perror("mkdtemp");
         return 1;
     }
-    static const char *const model[] = {"gpt2-small", "gpt2-medium"};
-    static const char *const maps[] = {"linear", "sparsemap", "densemap"};
-    static const char *const kernels[] = {"native", "systemc"};
     int bad = 0;
+    if (without) {
+        bad = record_cost(prog, without, dir, models, reps);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        return system(cmd) != 0 || bad;
+    }
 
     printf("Simulator: prompt 896 + decode 128 tokens, batch 1, 32 ADCs per 256x256 array; "
            "median of %d run(s)\n", reps);
@@ -242,13 +313,9 @@ int main(int argc, char **argv)
     for (int m = 0; m < models; m++)
         for (int p = 0; p < 3; p++)
             for (int k = 0; k < 2; k++) {
-                char cfg[256], preset[64], kern[64], key[96];
-                snprintf(cfg, sizeof cfg, "configs/experiments/gpt2-small-%s.ini", maps[p]);
-                snprintf(preset, sizeof preset, "model.preset=%s", model[m]);
-                snprintf(kern, sizeof kern, "run.kernel=%s", kernels[k]);
-                const char *args[] = {cfg, "--set", preset, "--set", kern, "--set",
-                                      "run.prompt_tokens=896", "--set", "run.decode_tokens=128",
-                                      NULL};
+                char key[96];
+                struct case_args ca;
+                const char *const *args = case_args(&ca, m, p, k);
                 struct result r = run(prog, dir, args, reps);
                 if (r.status != 0) {
                     printf("%-12s %-10s %-8s failed (status %d)\n", model[m], maps[p],
