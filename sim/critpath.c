@@ -32,92 +32,27 @@
 
 #include "sim/util.h"
 
-/* For measurement only (critpath.h): compiled with -DCRITPATH_OFF, the
- * callers see none of the per-command entry points, and the others
- * return at once. */
+/* The per-command steps, inline at the engine (critpath_hot.h); here
+ * with their real definitions whatever CRITPATH_OFF says. */
+#define CRITPATH_IMPL
+#include "sim/critpath_hot.h"
+
+/* For measurement only (critpath_hot.h): compiled with -DCRITPATH_OFF,
+ * the entry points here return at once. */
 #ifdef CRITPATH_OFF
-#undef critpath_issue
-#undef critpath_cut
-#undef critpath_end
-#undef critpath_hold
-#undef critpath_release
 #define OFF_RETURN(v) return v
 #else
 #define OFF_RETURN(v) ((void)0)
 #endif
 
-/* The per-command steps inline into critpath_issue; the rare ones stay
- * out of its way. */
+/* The walks' steps inline into them; the rare ones stay out of the way. */
 #if defined(__GNUC__)
 #define HOT_INLINE static inline __attribute__((always_inline))
-#define COLD static __attribute__((noinline, cold))
+#define COLD __attribute__((noinline, cold))
 #else
 #define HOT_INLINE static inline
-#define COLD static
+#define COLD
 #endif
-
-/* Segments a node holds: the engine's two waits, then the unit's. */
-#define SEGS (2 + UNIT_CP_MAX)
-/* Nodes between checkpoints: memory per live chain against the cost of a
- * walk (and CP_CATS words of sums per checkpoint). */
-#define CHECK_EVERY 32
-/* A segment is one word, as the units report it (sim/unit.h). */
-#define SEG_WORD UNIT_CP_WORD
-#define SEG_PS UNIT_CP_PS
-#define SEG_CAT UNIT_CP_CAT
-_Static_assert(CP_CATS <= 64, "a category fits above UNIT_CP_SHIFT");
-
-/* One cache line: written when its command issues, read by the walks. */
-struct node {
-    uint64_t t_end;        /* the path ends here; it starts at t_end minus
-                            * its segments (t0), where it joins its link's
-                            * path (the link's end, or earlier when its
-                            * unit let go of the previous command before
-                            * that one ended) */
-    uint32_t epoch;        /* the milestones before it was issued */
-    uint8_t depth;         /* nodes since the last checkpoint on its chain */
-    uint8_t n;
-    uint8_t pad_[2];
-    uint64_t seg[SEGS];
-};
-_Static_assert(sizeof(struct node) <= 64, "a node in one cache line");
-
-/* What the holds, releases and frees of a node touch, apart from it: the
- * commands in the window are held on completion and released on
- * retirement, long after their node's line has left the cache; these
- * pack 8 nodes a line. */
-struct hold {
-    uint32_t refs;         /* its holders (0: free) */
-    uint32_t link;         /* the node whose path it continues (0: none),
-                            * or for a checkpoint LINK_CP | its sums' index
-                            * + 1 */
-};
-#define LINK_CP UINT32_C(0x80000000)
-
-struct critpath {
-    struct node *node;     /* node r is node[r - 1] */
-    struct hold *h;        /* node r's holders and link: h[r - 1] */
-    uint64_t *id;          /* with a trace sink: each node's command and tag */
-    uint32_t *tag;
-    uint32_t cap, cursor;  /* nodes: allocated, the next to try */
-    uint32_t live_nodes;   /* nodes with a reference */
-    uint64_t (*sums)[CP_CATS]; /* checkpoints' sums */
-    uint8_t *sums_used;
-    uint32_t sums_cap, sums_cursor, sums_live; /* as for the nodes */
-    uint64_t horizon;      /* the last milestone's time */
-    uint32_t epoch;        /* milestones so far */
-    int keep_chains;       /* a trace sink: no checkpoints */
-    int have_first;
-    uint64_t tokens_after_first;
-    uint64_t ttft[CP_CATS], decode[CP_CATS], slowest[CP_CATS], total[CP_CATS];
-    uint64_t slowest_ps;
-    uint64_t buf[CP_CATS]; /* one walk's sums */
-    const trace_sink *sink;
-    cp_ref *occ[UNIT_KINDS]; /* per unit, the last command that occupied it (held) */
-    uint32_t nocc[UNIT_KINDS];
-};
-
-COLD void grow_nodes(critpath *cp);
 
 critpath *critpath_create(stats *st, const uint32_t units[UNIT_KINDS])
 {
@@ -126,7 +61,7 @@ critpath *critpath_create(stats *st, const uint32_t units[UNIT_KINDS])
         cp->nocc[k] = units[k] ? units[k] : 1;
         cp->occ[k] = xcalloc(cp->nocc[k], sizeof *cp->occ[k]);
     }
-    grow_nodes(cp);
+    critpath_grow_nodes(cp);
     if (st) {
         static const char *const phase[] = {"ttft", "decode", "slowest", "total"};
         uint64_t *arr[] = {cp->ttft, cp->decode, cp->slowest, cp->total};
@@ -165,17 +100,9 @@ void critpath_set_sink(critpath *cp, const trace_sink *sink)
     }
 }
 
-static struct node *at(const critpath *cp, cp_ref r) { return &cp->node[r - 1]; }
-
-void critpath_hold(critpath *cp, cp_ref r)
-{
-    OFF_RETURN();
-    if (r)
-        cp->h[r - 1].refs++;
-}
 
 /* Frees node r, whose last reference went, and what only it held. */
-static void free_node(critpath *cp, cp_ref r)
+void critpath_free_chain(critpath *cp, cp_ref r)
 {
     for (;;) {
         cp_ref pred = cp->h[r - 1].link;
@@ -191,27 +118,6 @@ static void free_node(critpath *cp, cp_ref r)
     }
 }
 
-HOT_INLINE void unref(critpath *cp, cp_ref r)
-{
-    if (r && --cp->h[r - 1].refs == 0)
-        free_node(cp, r);
-}
-
-void critpath_release(critpath *cp, cp_ref r)
-{
-    OFF_RETURN();
-    unref(cp, r);
-}
-
-uint64_t critpath_end(const critpath *cp, cp_ref r) { return r ? at(cp, r)->t_end : 0; }
-
-/* The slot of unit u's last occupant. */
-static cp_ref *occ_slot(critpath *cp, unit_id u)
-{
-    assert(UNIT_INDEX(u) < cp->nocc[UNIT_KIND(u)]);
-    return &cp->occ[UNIT_KIND(u)][UNIT_INDEX(u)];
-}
-
 /* Adds node r's segments within [lo, hi] to v (and shows them on the
  * trace when `show`); *added grows by the time added.  Returns where the
  * node's path starts (t0), or when that is at or before lo, some time at
@@ -219,7 +125,7 @@ static cp_ref *occ_slot(critpath *cp, unit_id u)
 HOT_INLINE uint64_t own(critpath *cp, cp_ref r, uint64_t lo, uint64_t hi, uint64_t *v,
                         uint64_t *added, int show)
 {
-    const struct node *n = at(cp, r);
+    const struct node *n = cp_at(cp, r);
     uint64_t b = n->t_end, sum = 0;
     if (!show) {
         /* the common case: no segment straddles lo or hi (those that end
@@ -274,7 +180,7 @@ static void add(uint64_t *restrict to, const uint64_t *restrict v)
  * out. */
 static uint64_t drop_after(const critpath *cp, cp_ref r, uint64_t t, uint64_t *v)
 {
-    const struct node *n = at(cp, r);
+    const struct node *n = cp_at(cp, r);
     uint64_t b = n->t_end, cut = 0;
     for (int i = n->n - 1; i >= 0 && b > t; i--) {
         uint64_t a = b - SEG_PS(n->seg[i]);
@@ -293,7 +199,7 @@ HOT_INLINE uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int
 {
     uint64_t from = cp->horizon, added = 0;
     while (r) {
-        const struct node *n = at(cp, r);
+        const struct node *n = cp_at(cp, r);
         uint32_t link = cp->h[r - 1].link;
         if ((link & LINK_CP) && n->epoch == cp->epoch) {
             /* its sums cover [horizon, t_end]: all but what follows upto */
@@ -314,7 +220,7 @@ HOT_INLINE uint64_t walk(critpath *cp, cp_ref r, uint64_t upto, uint64_t *v, int
 
 /* Makes node r a checkpoint: its sums back to the horizon (of this epoch,
  * whichever it was issued in), and no chain. */
-COLD void checkpoint(critpath *cp, cp_ref r)
+COLD void critpath_checkpoint(critpath *cp, cp_ref r)
 {
     if (2 * (cp->sums_live + 1) > cp->sums_cap) {
         uint32_t old = cp->sums_cap;
@@ -333,7 +239,7 @@ COLD void checkpoint(critpath *cp, cp_ref r)
     cp->sums_live++;
     uint64_t *s = cp->sums[i - 1];
     memset(s, 0, sizeof cp->sums[0]);
-    struct node *n = at(cp, r);
+    struct node *n = cp_at(cp, r);
     uint64_t covered = walk(cp, r, n->t_end, s, 0);
     assert(covered == n->t_end - cp->horizon);
     (void)covered;
@@ -341,15 +247,11 @@ COLD void checkpoint(critpath *cp, cp_ref r)
     cp->h[r - 1].link = LINK_CP | i;
     n->epoch = cp->epoch;
     n->depth = 0;
-    unref(cp, pred);
+    cp_unref(cp, pred);
 }
 
-/* A free node.  Nodes are taken in address order, skipping the live ones,
- * so that the memory written for new nodes is a stream the processor
- * prefetches (a free list, reusing whichever node was freed last, costs
- * misses: on GPT-2 small Linear 15% more time); the pool doubles when
- * the search meets a live node and half of the pool or more is live. */
-COLD void grow_nodes(critpath *cp)
+/* Doubles the node pool (critpath_hot.h, cp_alloc_node). */
+COLD void critpath_grow_nodes(critpath *cp)
 {
     uint32_t old = cp->cap;
     cp->cap = old ? 2 * old : 4096;
@@ -363,148 +265,6 @@ COLD void grow_nodes(critpath *cp)
     cp->cursor = old;
 }
 
-HOT_INLINE cp_ref alloc_node(critpath *cp)
-{
-    uint32_t i = cp->cursor;
-    while (cp->h[i].refs) {
-        if (2 * (cp->live_nodes + 1) > cp->cap) {
-            grow_nodes(cp);
-            i = cp->cursor;
-        } else {
-            i = (i + 1) & (cp->cap - 1); /* cap: a power of two */
-        }
-    }
-    cp->cursor = (i + 1) & (cp->cap - 1);
-    return i + 1;
-}
-
-/* Node r (at n) continues link (0: none): its depth on the chain; the
- * link becomes a checkpoint when the chain is CHECK_EVERY long. */
-HOT_INLINE void chain(critpath *cp, cp_ref r, struct node *n, cp_ref link)
-{
-    cp->h[r - 1].link = link;
-    n->depth = 0;
-    if (link) {
-        struct node *p = at(cp, link);
-        /* A chain CHECK_EVERY long: its last node becomes a checkpoint,
-         * once, however many nodes continue it. */
-        if (p->depth + 1 >= CHECK_EVERY && !cp->keep_chains)
-            checkpoint(cp, link);
-        n->depth = (uint8_t)(p->depth + 1);
-    }
-}
-
-/* A new node with one reference and no segments (its link: chain; its
- * command: critpath_label). */
-HOT_INLINE cp_ref new_node(critpath *cp)
-{
-    cp_ref r = alloc_node(cp);
-    struct node *n = at(cp, r);
-    cp->h[r - 1].refs = 1;
-    n->epoch = cp->epoch;
-    n->n = 0;
-    return r;
-}
-
-cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
-{
-    OFF_RETURN(0);
-    assert(t_ps <= critpath_end(cp, r) || !r);
-    cp_ref c = new_node(cp);
-    critpath_label(cp, c, UINT64_MAX, 0);
-    struct node *n = at(cp, c);
-    n->t_end = t_ps;
-    cp_ref link = 0;
-    if (r && t_ps > cp->horizon) {
-        link = r;
-        cp->h[r - 1].refs++;
-    }
-    chain(cp, c, n, link);
-    cp->live_nodes++;
-    return c;
-}
-
-void critpath_label(critpath *cp, cp_ref r, uint64_t id, uint32_t tag)
-{
-    if (cp->keep_chains && r) {
-        cp->id[r - 1] = id;
-        cp->tag[r - 1] = tag;
-    }
-}
-
-cp_ref critpath_issue(critpath *cp, unit_id unit, cp_ref from, uint8_t admit_cat,
-                      uint64_t t_admit_ps, uint64_t t_issue_ps, const unit_timing *t)
-{
-    OFF_RETURN(0);
-    cp_ref r = new_node(cp);
-    struct node *n = at(cp, r);
-    uint64_t start, end; /* its segments cover [start, end] */
-    cp_ref *occ = t && (t->occupies || t->held_ps) ? occ_slot(cp, unit) : NULL;
-    cp_ref link = 0;     /* the node whose path it continues */
-    cp_ref drop = from;  /* the caller's reference, unless the link takes it */
-    cp_ref occ_drop = 0; /* the occupant slot's, when this takes its place */
-    if (t && t->occupies) {
-        occ_drop = *occ;
-        *occ = r;
-        cp->h[r - 1].refs++;
-    }
-    if (t && t->held_ps) {
-        /* Its unit was still held by the previous occupant: the path is
-         * that command's, up to the time it let go.  Taking its place,
-         * the link takes over the slot's reference. */
-        cp_ref prev = t->occupies ? occ_drop : *occ;
-        end = start = t_issue_ps + t->held_ps;
-        if (prev && end > cp->horizon) {
-            link = prev;
-            if (t->occupies)
-                occ_drop = 0;
-            else
-                cp->h[prev - 1].refs++;
-        }
-    } else {
-        uint64_t from_end = critpath_end(cp, from);
-        start = from_end;
-        if (from && from_end > cp->horizon) {
-            link = from;
-            drop = 0;
-        }
-        /* [from_end, t_issue]: not yet admitted, then behind its queue */
-        uint64_t admitted = t_admit_ps < from_end ? from_end
-                            : t_admit_ps > t_issue_ps ? t_issue_ps
-                                                      : t_admit_ps;
-        if (admitted > from_end)
-            n->seg[n->n++] = SEG_WORD(admit_cat, admitted - from_end);
-        if (t_issue_ps > admitted)
-            n->seg[n->n++] = SEG_WORD(CP_ORDER, t_issue_ps - admitted);
-        end = t_issue_ps;
-    }
-    if (t) {
-        /* the unit's segments follow from `end` to its end (sim/unit.h) */
-        unsigned k = n->n, ncp = t->ncp;
-        /* all UNIT_CP_MAX words, whatever ncp (k + UNIT_CP_MAX <= SEGS):
-         * those past ncp are not read */
-        _Static_assert(UNIT_CP_MAX == 3, "three words below");
-        n->seg[k] = t->cp[0];
-        n->seg[k + 1] = t->cp[1];
-        n->seg[k + 2] = t->cp[2];
-        n->n = (uint8_t)(k + ncp);
-        if (t->end_ps > end)
-            end = t->end_ps;
-    }
-    n->t_end = end;
-#ifndef NDEBUG
-    uint64_t covered = 0;
-    for (unsigned i = 0; i < n->n; i++)
-        covered += SEG_PS(n->seg[i]);
-    assert(covered == end - start);
-#endif
-    chain(cp, r, n, link);
-    unref(cp, drop);
-    unref(cp, occ_drop);
-    cp->live_nodes++;
-    return r;
-}
-
 /* Lets go of the occupants that ended by the horizon: no later path can
  * continue them. */
 static void occ_trim(critpath *cp)
@@ -512,7 +272,7 @@ static void occ_trim(critpath *cp)
     for (int k = 0; k < UNIT_KINDS; k++)
         for (uint32_t i = 0; i < cp->nocc[k]; i++) {
             cp_ref o = cp->occ[k][i];
-            if (o && at(cp, o)->t_end <= cp->horizon) {
+            if (o && cp_at(cp, o)->t_end <= cp->horizon) {
                 critpath_release(cp, o);
                 cp->occ[k][i] = 0;
             }
@@ -524,7 +284,7 @@ void critpath_milestone(critpath *cp, cp_ref r, int kind)
     OFF_RETURN();
     if (kind != MARK_TOKEN || !r)
         return;
-    uint64_t t = at(cp, r)->t_end;
+    uint64_t t = cp_at(cp, r)->t_end;
     memset(cp->buf, 0, sizeof cp->buf);
     uint64_t covered = walk(cp, r, t, cp->buf, cp->keep_chains);
     assert(covered == t - cp->horizon);
@@ -549,10 +309,10 @@ void critpath_milestone(critpath *cp, cp_ref r, int kind)
 void critpath_finish(critpath *cp, cp_ref r)
 {
     OFF_RETURN();
-    if (r && at(cp, r)->t_end > cp->horizon) {
+    if (r && cp_at(cp, r)->t_end > cp->horizon) {
         memset(cp->buf, 0, sizeof cp->buf);
-        uint64_t covered = walk(cp, r, at(cp, r)->t_end, cp->buf, cp->keep_chains);
-        assert(covered == at(cp, r)->t_end - cp->horizon);
+        uint64_t covered = walk(cp, r, cp_at(cp, r)->t_end, cp->buf, cp->keep_chains);
+        assert(covered == cp_at(cp, r)->t_end - cp->horizon);
         (void)covered;
         add(cp->total, cp->buf);
     }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "sim/critpath.h"
+#include "sim/critpath_hot.h"
 #include "sim/units.h"
 #include "sim/util.h"
 
