@@ -45,14 +45,6 @@
 #define OFF_RETURN(v) ((void)0)
 #endif
 
-/* The walks' steps inline into them; the rare ones stay out of the way. */
-#if defined(__GNUC__)
-#define HOT_INLINE static inline __attribute__((always_inline))
-#define COLD __attribute__((noinline, cold))
-#else
-#define HOT_INLINE static inline
-#define COLD
-#endif
 
 critpath *critpath_create(stats *st, const uint32_t units[UNIT_KINDS])
 {

@@ -13,6 +13,7 @@
 
 #include "sim/critpath.h"
 #include "sim/unit.h"
+#include "sim/util.h"
 
 /* For measurement only: compiled with -DCRITPATH_OFF, the per-command
  * steps are nothing at the engine, and the other entry points return at
@@ -29,12 +30,6 @@
 #define critpath_release(cp, r) ((void)(cp), (void)(r))
 #define critpath_label(cp, r, id, tag) ((void)(cp), (void)(r), (void)(id), (void)(tag))
 #else
-
-#if defined(__GNUC__)
-#define CP_HOT_INLINE static inline __attribute__((always_inline))
-#else
-#define CP_HOT_INLINE static inline
-#endif
 
 /* Segments a node holds: the engine's two waits, then the unit's. */
 #define SEGS (2 + UNIT_CP_MAX)
@@ -113,7 +108,7 @@ static inline void critpath_hold(critpath *cp, cp_ref r)
         cp->h[r - 1].refs++;
 }
 
-CP_HOT_INLINE void cp_unref(critpath *cp, cp_ref r)
+HOT_INLINE void cp_unref(critpath *cp, cp_ref r)
 {
     if (r && --cp->h[r - 1].refs == 0)
         critpath_free_chain(cp, r);
@@ -140,7 +135,7 @@ static inline cp_ref *cp_occ_slot(critpath *cp, unit_id u)
  * prefetches (a free list, reusing whichever node was freed last, costs
  * misses: on GPT-2 small Linear 15% more time); the pool doubles when
  * the search meets a live node and half of the pool or more is live. */
-CP_HOT_INLINE cp_ref cp_alloc_node(critpath *cp)
+HOT_INLINE cp_ref cp_alloc_node(critpath *cp)
 {
     uint32_t i = cp->cursor;
     while (cp->h[i].refs) {
@@ -157,7 +152,7 @@ CP_HOT_INLINE cp_ref cp_alloc_node(critpath *cp)
 
 /* Node r (at n) continues link (0: none): its depth on the chain; the
  * link becomes a checkpoint when the chain is CHECK_EVERY long. */
-CP_HOT_INLINE void cp_chain(critpath *cp, cp_ref r, struct node *n, cp_ref link)
+HOT_INLINE void cp_chain(critpath *cp, cp_ref r, struct node *n, cp_ref link)
 {
     cp->h[r - 1].link = link;
     n->depth = 0;
@@ -173,7 +168,7 @@ CP_HOT_INLINE void cp_chain(critpath *cp, cp_ref r, struct node *n, cp_ref link)
 
 /* A new node with one reference and no segments (its link: chain; its
  * command: critpath_label). */
-CP_HOT_INLINE cp_ref cp_new_node(critpath *cp)
+HOT_INLINE cp_ref cp_new_node(critpath *cp)
 {
     cp_ref r = cp_alloc_node(cp);
     struct node *n = cp_at(cp, r);
@@ -226,7 +221,7 @@ static inline cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
  * instead, up to the time it let go.  Takes over the caller's reference
  * on `from`; the command holds the returned reference until
  * critpath_release. */
-CP_HOT_INLINE cp_ref critpath_issue(critpath *cp, unit_id unit, cp_ref from, uint8_t admit_cat,
+HOT_INLINE cp_ref critpath_issue(critpath *cp, unit_id unit, cp_ref from, uint8_t admit_cat,
                       uint64_t t_admit_ps, uint64_t t_issue_ps, const unit_timing *t)
 {
     cp_ref r = cp_new_node(cp);

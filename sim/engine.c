@@ -585,7 +585,7 @@ static void progress(engine *e, int final)
 }
 
 /* Dependency s (its node s->node) of command waiter completed now. */
-static void release_waiter(engine *e, const struct slot *s, uint64_t waiter, uint64_t now)
+HOT_INLINE void release_waiter(engine *e, const struct slot *s, uint64_t waiter, uint64_t now)
 {
     struct slot *ws = &e->slots[waiter & e->mask];
     if (--ws->ndeps_left == 0) {

@@ -17,6 +17,16 @@
 
 #define ERR_LEN 1024
 
+/* For the per-command paths: a step always inlined into its caller, and
+ * a rare one kept out of its way. */
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#define COLD __attribute__((noinline, cold))
+#else
+#define HOT_INLINE static inline
+#define COLD
+#endif
+
 /* Formats into err (if non-NULL) and returns -1. */
 int errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
