@@ -14,6 +14,11 @@
  *   2 act tile0, 16 rows, 8 cols, 4 b, no dependency: waits for the array
  *     until 120; 100 + 1 x 5 = 105 ns                                  [120, 225]
  *   3 mark token after 1 and 2                                         247 ns
+ * Critical path of the token: it waits for 1, which completed last (247
+ * ns; 2 completed at 225), and 1 for its dependency 0 (its data at 120,
+ * when tile1 was free): 0's integration [0, 100] and conversion [100,
+ * 120], then 1's integration [120, 220] and conversion [220, 247]; array
+ * integration 200 ns, ADC conversion 20 + 27 = 47 ns, nothing else.
  * Energy: conversions 32 + 17 + 8 = 57 x 1 pJ; row drives 64 + 128 + 16 =
  * 208 x 0.5 pJ; cells read (converted columns only) 64 x 32 + 128 x 17 +
  * 16 x 8 = 4352 x 16 fJ; shift-adds 57 x 0.25 pJ.
@@ -27,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/unit.h"
 #include "tests/testutil.h"
 
 static const char *chip_ini =
@@ -108,6 +114,17 @@ static void hand_computed(const char *kernel)
     cr_expect_float_eq(st(kernel, "energy.static_pj"), 311.22, 1e-9);
     cr_expect_float_eq(st(kernel, "energy.total_pj"),
                        57 + 104 + 4352 * 0.016 + 57 * 0.25 + 311.22, 1e-9);
+    cr_expect_float_eq(st(kernel, "crit.ttft.array.integration_ps"), 200000, 0);
+    cr_expect_float_eq(st(kernel, "crit.ttft.adc.adc_ps"), 47000, 0);
+    double others = 0;
+    for (int c = 0; c < CP_CATS; c++) {
+        char k[128];
+        snprintf(k, sizeof k, "crit.ttft.%s.%s_ps", cp_group_keys[cp_cat_group[c]],
+                 cp_cat_names[c]);
+        if (strcmp(k, "crit.ttft.array.integration_ps") && strcmp(k, "crit.ttft.adc.adc_ps"))
+            others += st(kernel, k);
+    }
+    cr_expect_float_eq(others, 0, 0);
     cr_expect_float_eq(st(kernel, "area.arrays_um2"), 2 * 65536, 0);
     cr_expect_float_eq(st(kernel, "area.cluster_um2"), 0, 0);
     cr_expect_float_eq(st(kernel, "area.sram_um2"), 0, 0);
