@@ -112,30 +112,39 @@ uint64_t sched_kv_read(sched *s, int32_t layer, uint32_t seq, int which, uint32_
 
 /* ---- placement ------------------------------------------------------------- */
 
-/* Places `bytes` in the first SRAM bank (from *next_bank, round robin) with
- * room, else on a DRAM channel (round robin); 0 if it fits nowhere. */
-static int place(sched *s, uint64_t bytes, uint64_t *bank_used, uint32_t *next_bank,
-                 uint64_t *dram_used, uint32_t *next_ch, int sram_ok, struct sched_place *out,
-                 int *in_sram)
+/* How full the memories are while the layout places data. */
+struct fill {
+    uint64_t *bank_used, *dram_used; /* bytes placed per SRAM bank, DRAM channel */
+    uint32_t next_bank, next_ch;     /* where the round robins go on */
+};
+
+/* Places `bytes` (named `what` in the error) in the first SRAM bank (from
+ * f->next_bank, round robin) with room when sram_ok, else on a DRAM
+ * channel (round robin); *in_sram says which.  -1 with the error if it
+ * fits nowhere. */
+static int place(sched *s, struct fill *f, const char *what, uint64_t bytes, int sram_ok,
+                 struct sched_place *out, int *in_sram, char *err, size_t errlen)
 {
     uint32_t nb = s->chip.units[UNIT_SRAM], nd = s->chip.units[UNIT_DRAM];
     for (uint32_t i = 0; sram_ok && i < nb; i++) {
-        uint32_t b = (*next_bank + i) % nb;
-        if (bank_used[b] + bytes <= s->chip.sram_bank_bytes) {
-            *out = (struct sched_place){UNIT(UNIT_SRAM, b), bank_used[b]};
-            bank_used[b] += bytes;
-            *next_bank = (b + 1) % nb;
+        uint32_t b = (f->next_bank + i) % nb;
+        if (f->bank_used[b] + bytes <= s->chip.sram_bank_bytes) {
+            *out = (struct sched_place){UNIT(UNIT_SRAM, b), f->bank_used[b]};
+            f->bank_used[b] += bytes;
+            f->next_bank = (b + 1) % nb;
             *in_sram = 1;
-            return 1;
+            return 0;
         }
     }
     if (nd == 0)
-        return 0;
-    uint32_t ch = (*next_ch)++ % nd;
-    *out = (struct sched_place){UNIT(UNIT_DRAM, ch), dram_used[ch]};
-    dram_used[ch] += bytes;
+        return config_fail(s->cfg, PARAM_dram_channels, err, errlen,
+                           "%s: %llu bytes fit no SRAM bank and the chip has no DRAM channel",
+                           what, (unsigned long long)bytes);
+    uint32_t ch = f->next_ch++ % nd;
+    *out = (struct sched_place){UNIT(UNIT_DRAM, ch), f->dram_used[ch]};
+    f->dram_used[ch] += bytes;
     *in_sram = 0;
-    return 1;
+    return 0;
 }
 
 /* Rows numbered 0 .. rows - 1 over `units` units: how many unit u holds. */
@@ -174,14 +183,15 @@ int sched_layout(sched *s, char *err, size_t errlen)
     s->kv_sram_bytes = s->kv_sram_rows * s->kv_row;
     s->kv_dram_bytes = (total - s->kv_sram_rows) * s->kv_row;
 
-    uint64_t *bank_used = xcalloc(nb ? nb : 1, sizeof *bank_used);
-    uint64_t *dram_used = xcalloc(nd ? nd : 1, sizeof *dram_used);
+    struct fill f = {xcalloc(nb ? nb : 1, sizeof *f.bank_used),
+                     xcalloc(nd ? nd : 1, sizeof *f.dram_used),
+                     nb ? (uint32_t)(s->kv_sram_rows % nb) : 0, 0};
     for (uint32_t b = 0; b < nb; b++)
-        bank_used[b] = rows_on(s->kv_sram_rows, nb, b) * s->kv_row;
+        f.bank_used[b] = rows_on(s->kv_sram_rows, nb, b) * s->kv_row;
     for (uint32_t ch = 0; ch < nd; ch++)
-        dram_used[ch] = rows_on(total - s->kv_sram_rows, nd, ch) * s->kv_row;
-    uint32_t next_bank = nb ? (uint32_t)(s->kv_sram_rows % nb) : 0, next_ch = 0;
+        f.dram_used[ch] = rows_on(total - s->kv_sram_rows, nd, ch) * s->kv_row;
     int in_sram;
+    char what[256];
 
     /* Weights of projections run on the digital cluster. */
     s->wplace = xcalloc(m->nproj, sizeof *s->wplace);
@@ -189,25 +199,20 @@ int sched_layout(sched *s, char *err, size_t errlen)
         if (s->mp->proj[i].exec != MAPPER_DIGITAL)
             continue;
         uint64_t bytes = s->t->proj[i].params * s->w_bytes;
-        if (!place(s, bytes, bank_used, &next_bank, dram_used, &next_ch, 1, &s->wplace[i],
-                   &in_sram))
-            rc = config_fail(s->cfg, PARAM_dram_channels, err, errlen,
-                             "weights of %s (digital): %llu bytes fit no SRAM bank and the "
-                             "chip has no DRAM channel", m->proj[i].name,
-                             (unsigned long long)bytes);
-        else if (in_sram)
+        snprintf(what, sizeof what, "weights of %s (digital)", m->proj[i].name);
+        rc = place(s, &f, what, bytes, 1, &s->wplace[i], &in_sram, err, errlen);
+        if (rc)
+            break;
+        if (in_sram)
             s->w_sram_bytes += bytes;
         else
             s->w_dram_bytes += bytes;
     }
     /* Embedding tables: read one row per token; DRAM when there is one. */
     uint64_t emb = ((uint64_t)m->vocab + m->context_tokens) * m->d_model * s->w_bytes;
-    if (rc == 0 && !place(s, emb, bank_used, &next_bank, dram_used, &next_ch, nd == 0,
-                          &s->emb, &in_sram))
-        rc = config_fail(s->cfg, PARAM_dram_channels, err, errlen,
-                         "embedding tables: %llu bytes fit no SRAM bank and the chip has no "
-                         "DRAM channel", (unsigned long long)emb);
-    else if (rc == 0 && !in_sram)
+    if (rc == 0)
+        rc = place(s, &f, "embedding tables", emb, nd == 0, &s->emb, &in_sram, err, errlen);
+    if (rc == 0 && !in_sram)
         s->emb_dram_bytes = emb;
     /* Weights of LoRA adapters that do not stay in the L1 (sched_lora.c),
      * read each batch: after everything else. */
@@ -215,16 +220,12 @@ int sched_layout(sched *s, char *err, size_t errlen)
         const lora_l1 *l = &s->lora_l1s[i];
         if (!s->mp->proj[i].lora || !l->streamed)
             continue;
-        uint64_t bytes = (uint64_t)l->parts * l->weights_bytes;
-        if (!place(s, bytes, bank_used, &next_bank, dram_used, &next_ch, 1, &s->lora_w[i],
-                   &in_sram))
-            rc = config_fail(s->cfg, PARAM_dram_channels, err, errlen,
-                             "weights of %s's LoRA adapter (streamed): %llu bytes fit no SRAM "
-                             "bank and the chip has no DRAM channel", m->proj[i].name,
-                             (unsigned long long)bytes);
+        snprintf(what, sizeof what, "weights of %s's LoRA adapter (streamed)", m->proj[i].name);
+        rc = place(s, &f, what, (uint64_t)l->parts * l->weights_bytes, 1, &s->lora_w[i],
+                   &in_sram, err, errlen);
     }
     s->spill_bytes = s->kv_dram_bytes + s->w_dram_bytes;
-    free(bank_used);
-    free(dram_used);
+    free(f.bank_used);
+    free(f.dram_used);
     return rc;
 }
