@@ -314,16 +314,3 @@ void critpath_finish(critpath *cp, cp_ref r)
             cp->occ[k][i] = 0;
         }
 }
-
-int critpath_get(const critpath *cp, const char *phase, uint64_t ps[CP_CATS])
-{
-    const uint64_t *v = !strcmp(phase, "ttft")      ? cp->ttft
-                        : !strcmp(phase, "decode")  ? cp->decode
-                        : !strcmp(phase, "slowest") ? cp->slowest
-                        : !strcmp(phase, "total")   ? cp->total
-                                                    : NULL;
-    if (!v)
-        return -1;
-    memcpy(ps, v, sizeof(uint64_t) * CP_CATS);
-    return 0;
-}

@@ -67,8 +67,4 @@ void critpath_milestone(critpath *cp, cp_ref r, int kind);
  * the tail since the last milestone into crit.total. */
 void critpath_finish(critpath *cp, cp_ref r);
 
-/* Categories of a phase, for tests and the report: fills ps[CP_CATS]
- * (phase: "ttft", "decode", "slowest", "total"); -1 if unknown phase. */
-int critpath_get(const critpath *cp, const char *phase, uint64_t ps[CP_CATS]);
-
 #endif

@@ -216,7 +216,7 @@ static inline cp_ref critpath_cut(critpath *cp, cp_ref r, uint64_t t_ps)
  * CP_QUEUE_FULL, the dispatcher stopped at a full command queue, or
  * CP_WINDOW, at the engine's full window), for its queue's earlier
  * commands until it issued (CP_ORDER), then the unit's segments t->cp
- * until t->end_ps (t NULL: none).  When the unit was still held by its
+ * until t->end_ps.  When the unit was still held by its
  * previous occupant (t->held_ps), the path continues that command
  * instead, up to the time it let go.  Takes over the caller's reference
  * on `from`; the command holds the returned reference until
@@ -227,16 +227,16 @@ HOT_INLINE cp_ref critpath_issue(critpath *cp, unit_id unit, cp_ref from, uint8_
     cp_ref r = cp_new_node(cp);
     struct node *n = cp_at(cp, r);
     uint64_t start, end; /* its segments cover [start, end] */
-    cp_ref *occ = t && (t->occupies || t->held_ps) ? cp_occ_slot(cp, unit) : NULL;
+    cp_ref *occ = t->occupies || t->held_ps ? cp_occ_slot(cp, unit) : NULL;
     cp_ref link = 0;     /* the node whose path it continues */
     cp_ref drop = from;  /* the caller's reference, unless the link takes it */
     cp_ref occ_drop = 0; /* the occupant slot's, when this takes its place */
-    if (t && t->occupies) {
+    if (t->occupies) {
         occ_drop = *occ;
         *occ = r;
         cp->h[r - 1].refs++;
     }
-    if (t && t->held_ps) {
+    if (t->held_ps) {
         /* Its unit was still held by the previous occupant: the path is
          * that command's, up to the time it let go.  Taking its place,
          * the link takes over the slot's reference. */
@@ -266,19 +266,17 @@ HOT_INLINE cp_ref critpath_issue(critpath *cp, unit_id unit, cp_ref from, uint8_
             n->seg[n->n++] = SEG_WORD(CP_ORDER, t_issue_ps - admitted);
         end = t_issue_ps;
     }
-    if (t) {
-        /* the unit's segments follow from `end` to its end (sim/unit.h) */
-        unsigned k = n->n, ncp = t->ncp;
-        /* all UNIT_CP_MAX words, whatever ncp (k + UNIT_CP_MAX <= SEGS):
-         * those past ncp are not read */
-        _Static_assert(UNIT_CP_MAX == 3, "three words below");
-        n->seg[k] = t->cp[0];
-        n->seg[k + 1] = t->cp[1];
-        n->seg[k + 2] = t->cp[2];
-        n->n = (uint8_t)(k + ncp);
-        if (t->end_ps > end)
-            end = t->end_ps;
-    }
+    /* the unit's segments follow from `end` to its end (sim/unit.h): all
+     * UNIT_CP_MAX words, whatever ncp (k + UNIT_CP_MAX <= SEGS); those
+     * past ncp are not read */
+    unsigned k = n->n;
+    _Static_assert(UNIT_CP_MAX == 3, "three words below");
+    n->seg[k] = t->cp[0];
+    n->seg[k + 1] = t->cp[1];
+    n->seg[k + 2] = t->cp[2];
+    n->n = (uint8_t)(k + t->ncp);
+    if (t->end_ps > end)
+        end = t->end_ps;
     n->t_end = end;
 #ifndef NDEBUG
     uint64_t covered = 0;

@@ -348,26 +348,24 @@ static void issue_after(engine *e, uint64_t id, cp_ref order_pred)
             for (uint8_t i = 0; i < t.ncp; i++)
                 if (UNIT_CP_CAT(t.cp[i]) >= CP_DIG && UNIT_CP_CAT(t.cp[i]) < CP_DIG + DIG_KINDS)
                     t.cp[i] = UNIT_CP_WORD(e->o.tag_cp[c->tag], UNIT_CP_PS(t.cp[i]));
-        s->node = critpath_issue(e->cp, c->unit, s->bind, s->admit_cat, s->t_admit, now, &t);
-        if (c->tag < e->o.ntags) {
-            engine_tag_stats *ts = &e->tag[c->tag];
-            ts->commands++;
-            ts->acts += c->op == CMD_ACT;
-            ts->busy_ps += t.end_ps - t.start_ps;
-            ts->e_pj += t.e_pj;
-        }
-        e->e_dyn_pj += t.e_pj;
-        if (e->o.sink) {
-            critpath_label(e->cp, s->node, c->id, c->tag);
-            trace_cmd(e, c, cmd_op(c->op), &t);
-        }
     } else {
-        t.end_ps = now;
-        if (c->tag < e->o.ntags)
-            e->tag[c->tag].commands++;
-        s->node = critpath_issue(e->cp, c->unit, s->bind, s->admit_cat, s->t_admit, now, NULL);
-        if (e->o.sink)
-            critpath_label(e->cp, s->node, c->id, c->tag);
+        /* nothing executes it (a mark): it takes no time */
+        memset(&t, 0, sizeof t);
+        t.start_ps = t.end_ps = t.span_end_ps = now;
+    }
+    s->node = critpath_issue(e->cp, c->unit, s->bind, s->admit_cat, s->t_admit, now, &t);
+    if (c->tag < e->o.ntags) {
+        engine_tag_stats *ts = &e->tag[c->tag];
+        ts->commands++;
+        ts->acts += c->op == CMD_ACT;
+        ts->busy_ps += t.end_ps - t.start_ps;
+        ts->e_pj += t.e_pj;
+    }
+    e->e_dyn_pj += t.e_pj;
+    if (e->o.sink) {
+        critpath_label(e->cp, s->node, c->id, c->tag);
+        if (u->ops)
+            trace_cmd(e, c, cmd_op(c->op), &t);
     }
     s->bind = 0;  /* critpath_issue took over its reference */
     s->state = S_ISSUED;
