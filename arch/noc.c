@@ -154,6 +154,19 @@ void noc_free(noc *n)
     free(n);
 }
 
+/* The link leaving node (x, y) in direction dir, and the step from one
+ * link to the next along that direction. */
+static size_t link_slot(const noc *n, uint32_t x, uint32_t y, int dir)
+{
+    return ((size_t)y * n->p.width + x) * DIRS + (size_t)dir;
+}
+
+static ptrdiff_t dir_stride(const noc *n, int dir)
+{
+    ptrdiff_t row = (ptrdiff_t)n->p.width * DIRS;
+    return dir == DIR_E ? DIRS : dir == DIR_W ? -(ptrdiff_t)DIRS : dir == DIR_S ? row : -row;
+}
+
 /* Reserves `steps` links of one straight segment of a path, the first
  * at slot `slot`, the next `stride` slots on (a step along x is one node,
  * DIRS slots; along y a row, width x DIRS), for a head ready at *t; adds
@@ -188,55 +201,29 @@ void noc_send(noc *n, uint32_t src, uint32_t dst, uint64_t bytes, uint64_t t_ps,
     /* XY routing: the row segment, then the column segment from the
      * destination's column. */
     uint32_t nx = dx > x ? dx - x : x - dx, ny = dy > y ? dy - y : y - dy;
-    size_t node = (size_t)y * w + x;
+    int xdir = dx > x ? DIR_E : DIR_W, ydir = dy > y ? DIR_S : DIR_N;
     if (nx)
-        segment(n, node * DIRS + (dx > x ? DIR_E : DIR_W), dx > x ? DIRS : -(ptrdiff_t)DIRS, nx,
-                ser, &t, &wait);
-    node = (size_t)y * w + dx;
+        segment(n, link_slot(n, x, y, xdir), dir_stride(n, xdir), nx, ser, &t, &wait);
     if (ny)
-        segment(n, node * DIRS + (dy > y ? DIR_S : DIR_N),
-                dy > y ? (ptrdiff_t)w * DIRS : -(ptrdiff_t)w * DIRS, ny, ser, &t, &wait);
+        segment(n, link_slot(n, dx, y, ydir), dir_stride(n, ydir), ny, ser, &t, &wait);
     r->end_ps = t + ser;
     r->wait_ps = wait;
     r->hops = nx + ny;
     r->flits = flits;
 }
 
-/* Takes the link leaving node (x, y) in direction dir for a head ready at
- * h: returns when the head is ready at the next router; adds the wait. */
-static uint64_t take(noc *n, uint32_t x, uint32_t y, int dir, uint64_t h, uint64_t ser,
-                     uint64_t *wait)
-{
-    const noc_params *p = &n->p;
-    size_t slot = ((size_t)y * p->width + x) * DIRS + (size_t)dir;
-    struct link *l = &n->links[slot];
-    uint64_t s = h > l->free_ps ? h : l->free_ps;
-    *wait += s - h;
-    l->free_ps = s + ser;
-    l->busy_ps += ser;
-    if (n->observe)
-        n->observe(n->observe_ctx, (uint32_t)slot, s, s + ser);
-    return s + p->link_ps + p->router_ps;
-}
-
-/* One branch of the tree: from (x, y), whose head is ready at h, `steps`
- * links in direction dir; returns the head time at its far end, adds the
- * branch's waits to *wait and *bwait. */
+/* One branch of a multicast tree: from (x, y), whose head is ready at h,
+ * `steps` links in direction dir (segment); returns the head time at its
+ * far end, adds the branch's waits to *wait and *bwait and its links to
+ * *links. */
 static uint64_t branch(noc *n, uint32_t x, uint32_t y, int dir, uint32_t steps, uint64_t h,
                        uint64_t ser, uint64_t *wait, uint64_t *bwait, uint32_t *links)
 {
-    for (uint32_t i = 0; i < steps; i++) {
-        uint64_t w0 = *wait;
-        h = take(n, x, y, dir, h, ser, wait);
-        *bwait += *wait - w0;
-        switch (dir) {
-        case DIR_E: x++; break;
-        case DIR_W: x--; break;
-        case DIR_S: y++; break;
-        default: y--; break;
-        }
-        (*links)++;
-    }
+    uint64_t w = 0;
+    segment(n, link_slot(n, x, y, dir), dir_stride(n, dir), steps, ser, &h, &w);
+    *wait += w;
+    *bwait += w;
+    *links += steps;
     return h;
 }
 
@@ -292,10 +279,7 @@ void noc_mcast(noc *n, uint32_t src, const uint32_t *dst, uint32_t ndst, uint64_
             }
             if (side == 0 ? x == xmax : x == xmin)
                 break;
-            uint64_t w0 = wait;
-            h = take(n, x, y0, side == 0 ? DIR_E : DIR_W, h, ser, &wait);
-            rw += wait - w0;
-            links++;
+            h = branch(n, x, y0, side == 0 ? DIR_E : DIR_W, 1, h, ser, &wait, &rw, &links);
             x = side == 0 ? x + 1 : x - 1;
         }
     }
