@@ -53,6 +53,9 @@ void cli_opts_free(cli_opts *o);
 struct accuracy_opts;
 int cli_accuracy_option(int argc, char **argv, int *i, struct accuracy_opts *o, char *err,
                         size_t errlen);
+/* Parses s as a decimal integer in [lo, hi]: 0, or -1 (the caller says
+ * what was expected). */
+int cli_parse_long(const char *s, long lo, long hi, long *v);
 /* Parses s, the value of option opt, as a decimal uint32_t: 0, or -1 with
  * "OPT S: not a non-negative integer" in err. */
 int cli_parse_u32(const char *opt, const char *s, uint32_t *v, char *err, size_t errlen);

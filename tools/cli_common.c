@@ -31,6 +31,17 @@ void cli_set_command_line(int argc, char **argv)
 
 const char *cli_command_line(void) { return command_line ? command_line : ""; }
 
+int cli_parse_long(const char *s, long lo, long hi, long *v)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (errno || end == s || *end || x < lo || x > hi)
+        return -1;
+    *v = x;
+    return 0;
+}
+
 int cli_parse_u32(const char *opt, const char *s, uint32_t *v, char *err, size_t errlen)
 {
     char *end;

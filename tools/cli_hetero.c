@@ -72,17 +72,6 @@ typedef struct hetero_args {
     int no_plot;
 } hetero_args;
 
-static int parse_uint(const char *s, long lo, long hi, long *v)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(s, &end, 10);
-    if (errno || end == s || *end || x < lo || x > hi)
-        return -1;
-    *v = x;
-    return 0;
-}
-
 /* Index of s in names[0..n), or -1. */
 static int pick(const char *s, const char *const *names, int n)
 {
@@ -165,7 +154,7 @@ static int parse_args(int argc, char **argv, hetero_args *h)
                 return sweep_usage_err(a->name, "--families %s: expected a comma list of "
                                        "top-k, greedy, first-last", x);
         } else if (!strcmp(s, "--max-k") || !strcmp(s, "--first-last")) {
-            if (parse_uint(x, 0, 1000000, &v) < 0)
+            if (cli_parse_long(x, 0, 1000000, &v) < 0)
                 return sweep_usage_err(a->name, "%s %s: expected a whole number in [0, "
                                        "1000000]", s, x);
             *(s[2] == 'm' ? &h->o.max_k : &h->o.first_last) = (uint32_t)v;

@@ -46,14 +46,13 @@ int sweep_usage_err(const char *name, const char *fmt, ...)
     return 2;
 }
 
-static int parse_int(const char *s, int lo, int hi, int *v)
+/* The value of -j / --jobs (s) in a->jobs: 0, or -1. */
+static int parse_jobs(const char *s, sweep_args *a)
 {
-    char *end;
-    errno = 0;
-    long x = strtol(s, &end, 10);
-    if (errno || end == s || *end || x < lo || x > hi)
+    long v;
+    if (cli_parse_long(s, 1, SWEEP_MAX_JOBS, &v) < 0)
         return -1;
-    *v = (int)x;
+    a->jobs = (int)v;
     return 0;
 }
 
@@ -79,13 +78,13 @@ int sweep_take_option(sweep_args *a, int argc, char **argv, int *i, int trace_ok
             a->emit = v;
         } else if (!strcmp(s, "--merge")) {
             a->merge = v;
-        } else if (parse_int(v, 1, SWEEP_MAX_JOBS, &a->jobs) < 0) {
+        } else if (parse_jobs(v, a) < 0) {
             fprintf(stderr, "aimcsim %s: %s %s: expected a number of jobs in [1, %d]\n",
                     a->name, s, v, SWEEP_MAX_JOBS);
             return -2;
         }
     } else if (!strncmp(s, "-j", 2) && s[2]) {
-        if (parse_int(s + 2, 1, SWEEP_MAX_JOBS, &a->jobs) < 0) {
+        if (parse_jobs(s + 2, a) < 0) {
             fprintf(stderr, "aimcsim %s: %s: expected a number of jobs in [1, %d]\n", a->name,
                     s, SWEEP_MAX_JOBS);
             return -2;
